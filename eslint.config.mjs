@@ -1,0 +1,78 @@
+// ESLint runs only what Biome cannot: Nx module boundaries (tags) and the rule that domain code
+// never reaches past a port to an adapter or a driver. Biome does formatting and general lint.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const drivers = ['kafkajs', 'mongodb', 'better-sqlite3', '@qdrant/*', '@lancedb/*', '@grpc/*', 'express'];
+const adapters = [
+  '@keel/event-bus/kafka',
+  '@keel/event-bus/embedded',
+  '@keel/doc-store/mongodb',
+  '@keel/doc-store/embedded',
+  '@keel/vector-store/qdrant',
+  '@keel/vector-store/embedded',
+  '@keel/text/embedded',
+  '@keel/text/openai',
+  '@keel/models/embedded',
+];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/src/generated/**', 'charts/**', 'deploy/**'] },
+  {
+    files: ['**/*.ts', '**/*.mjs'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts'] },
+            { sourceTag: 'type:port', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:port', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:launcher',
+              onlyDependOnLibsWithTags: ['type:app', 'type:contracts', 'type:platform', 'type:port', 'type:testing'],
+            },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ingestion'] },
+            { sourceTag: 'scope:retrieval', onlyDependOnLibsWithTags: ['scope:shared', 'scope:retrieval'] },
+            {
+              sourceTag: 'scope:inference-gateway',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:inference-gateway'],
+            },
+            { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: ['scope:shared', 'scope:policy'] },
+            { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:shared', 'scope:evaluation'] },
+            { sourceTag: 'scope:human-review', onlyDependOnLibsWithTags: ['scope:shared', 'scope:human-review'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Domain and use-case code: everything in an app but its composition root and transports.
+    files: ['apps/*/src/**/*.ts'],
+    ignores: ['apps/*/src/main.ts', 'apps/*/src/compose.ts', 'apps/*/src/inbound/**', 'apps/*/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...drivers, ...adapters],
+              message:
+                'Domain code depends on ports; only compose.ts picks adapters and only inbound/ speaks transport.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

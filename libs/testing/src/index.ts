@@ -1,0 +1,15 @@
+export { describeWithInfra } from './describe-with-infra.js';
+export {
+  type Availability,
+  findKafka,
+  findMongo,
+  findQdrant,
+  hasContainerEngine,
+  type InfraSource,
+  infraIsRequired,
+  isPortOpen,
+  type KafkaEndpoint,
+  type MongoEndpoint,
+  type QdrantEndpoint,
+} from './infrastructure.js';
+export { uniqueName, waitFor } from './waiting.js';
