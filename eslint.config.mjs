@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const drivers = ['kafkajs', 'mongodb', 'better-sqlite3', '@qdrant/*', '@lancedb/*', '@grpc/*', 'express'];
 const adapters = [
+  '@keel/adapters',
   '@keel/event-bus/kafka',
   '@keel/event-bus/embedded',
   '@keel/doc-store/mongodb',
@@ -31,16 +32,42 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:port', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
+            // Text processing (tokenizing, chunking, embedders) is shared by ports (sparse vectors) and apps.
+            { sourceTag: 'type:text', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
+            {
+              sourceTag: 'type:port',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:text', 'type:testing'],
+            },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
+            // Adapter choice by configuration: only apps' compose.ts and launchers use it (see below).
+            {
+              sourceTag: 'type:composition',
+              onlyDependOnLibsWithTags: ['type:port', 'type:text', 'type:platform', 'type:contracts'],
+            },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:port', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:composition',
+                'type:contracts',
+                'type:platform',
+                'type:port',
+                'type:text',
+                'type:testing',
+              ],
             },
             {
               sourceTag: 'type:launcher',
-              onlyDependOnLibsWithTags: ['type:app', 'type:contracts', 'type:platform', 'type:port', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:app',
+                'type:composition',
+                'type:contracts',
+                'type:platform',
+                'type:port',
+                'type:text',
+                'type:testing',
+              ],
             },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ingestion'] },
             { sourceTag: 'scope:retrieval', onlyDependOnLibsWithTags: ['scope:shared', 'scope:retrieval'] },

@@ -5,6 +5,9 @@
  *
  * Values are JSON: strings, finite numbers, booleans, null, arrays and plain objects.
  * Timestamps are epoch milliseconds (numbers), which compare and sort the same everywhere.
+ * Writes reject anything else (a Date, NaN, a class instance), keys containing "." or starting
+ * with "$", and the reserved top-level keys `_id` and `_keelExpiresAt`, with `InvalidQueryError`.
+ * Undefined properties are dropped. Collection names: a letter, then letters, digits, "_" or "-".
  */
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -15,7 +18,11 @@ export interface StoredDocument {
   [field: string]: any;
 }
 
-/** A comparison on one (possibly dotted) field. */
+/**
+ * A comparison on one (possibly dotted) field. Values of different JSON types never compare equal
+ * or in range (1 is not "1", true is not 1); for an array field a condition holds when any element
+ * satisfies it, as in MongoDB. Dotted paths go through nested objects, not through arrays.
+ */
 export interface FieldCondition {
   $eq?: JsonValue;
   $ne?: JsonValue;
@@ -30,8 +37,10 @@ export interface FieldCondition {
 
 /**
  * A conjunction of field conditions; a bare value means equality. For an array field,
- * equality matches when the array contains the value (as in MongoDB).
- * `$or` holds alternatives, each itself a filter.
+ * equality matches when the array contains the value (as in MongoDB); `null` also matches a
+ * missing field. `$or` holds alternatives, each itself a filter. Field names are identifiers
+ * (`[A-Za-z_][A-Za-z0-9_]*`, dot-separated); an undefined value, an unknown operator or an
+ * invalid name is an `InvalidQueryError`, never silently ignored (it would widen the query).
  */
 export type Filter = {
   [field: string]: JsonValue | FieldCondition | Filter[] | undefined;
@@ -45,11 +54,19 @@ export interface Sort {
 
 export interface FindOptions {
   where?: Filter;
-  /** Results are ordered by `orderBy` then by `id` (the tiebreaker); default `id` ascending. */
+  /**
+   * Results are ordered by `orderBy` then by `id` in the same direction (the tiebreaker); default
+   * `id` ascending. Missing and null values come first ascending, last descending. Order by a field
+   * holding numbers or strings (one type per field); a page cannot resume from a boolean, object or array.
+   */
   orderBy?: Sort;
   /** Default 50, at most 1000. */
   limit?: number;
-  /** The opaque `nextCursor` of the previous page. */
+  /**
+   * The opaque `nextCursor` of the previous page, used with the same `orderBy` (else
+   * `InvalidQueryError`). Pages seek past the last item (keyset), so documents inserted between
+   * pages are never repeated and none already ordered after the cursor is skipped.
+   */
   cursor?: string;
 }
 
@@ -67,8 +84,10 @@ export interface IndexSpec {
 export interface CollectionOptions {
   indexes?: IndexSpec[];
   /**
-   * A numeric field holding an expiry time (epoch ms). Expired documents are never
-   * returned by any read and are purged in the background.
+   * A numeric field holding an expiry time (epoch ms). A document expires when that time is
+   * `<= now`: from then on no read returns it (get, find, count, the updateIf condition, deleteMany),
+   * its id and unique values are free again, and a background purge deletes it. Absent or null
+   * means it never expires; any other value is rejected.
    */
   ttlField?: string;
 }
@@ -83,12 +102,13 @@ export interface Collection<T extends StoredDocument> {
   find(options?: FindOptions): Promise<Page<T>>;
   count(where?: Filter): Promise<number>;
   /**
-   * Atomically applies `changes` (a shallow set of top-level fields) if the document exists
-   * and matches `condition`; returns the updated document, or null when nothing matched.
-   * This is the primitive behind claims and leases.
+   * Atomically applies `changes` (a shallow set of top-level fields; undefined values are
+   * skipped; the id cannot change) if the document exists and matches `condition`; returns the
+   * updated document, or null when nothing matched. Of concurrent calls whose condition the first
+   * one's changes falsify, exactly one succeeds. This is the primitive behind claims and leases.
    */
   updateIf(id: string, condition: Filter, changes: Partial<T>): Promise<T | null>;
-  /** Returns whether a document was deleted. */
+  /** Returns whether a (visible, unexpired) document was deleted. */
   delete(id: string): Promise<boolean>;
   /** Returns how many documents were deleted. */
   deleteMany(where: Filter): Promise<number>;
@@ -101,6 +121,7 @@ export interface DocumentStore {
   close(): Promise<void>;
 }
 
+/** An id or a unique index value is already taken. */
 export class DuplicateKeyError extends Error {
   readonly code = 'STORE.DUPLICATE_KEY';
   readonly retryable = false;
@@ -111,4 +132,21 @@ export class DuplicateKeyError extends Error {
     super(`duplicate key in ${collection}: ${key}`);
     this.name = 'DuplicateKeyError';
   }
+}
+
+/**
+ * A filter, field name, cursor, collection name or document the store cannot accept
+ * (for example an undefined filter value, which would otherwise widen a tenant's query).
+ */
+export class InvalidQueryError extends Error {
+  override readonly name = 'InvalidQueryError';
+  readonly code = 'STORE.INVALID_QUERY';
+  readonly retryable = false;
+}
+
+/** The database cannot be reached right now; the operation may succeed if retried. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'STORE.UNAVAILABLE';
+  readonly retryable = true;
 }

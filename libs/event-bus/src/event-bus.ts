@@ -47,13 +47,19 @@ export interface SubscribeOptions {
   groupId: string;
   topics: string[];
   handler: MessageHandler;
-  /** Where a group with no committed offset starts; default true (earliest). */
+  /**
+   * Where a group with no committed offset starts; default true (earliest). With false, the
+   * group starts at the end of the log as of `subscribe()`.
+   */
   fromBeginning?: boolean;
   retry?: Partial<RetryPolicy>;
 }
 
 export interface Subscription {
-  /** Stops fetching, waits for in-flight handlers, commits their offsets, leaves the group. */
+  /**
+   * Stops fetching, waits for in-flight handlers, commits their offsets, leaves the group.
+   * A message waiting between retries is abandoned uncommitted: the next owner redelivers it.
+   */
   stop(): Promise<void>;
 }
 
@@ -69,12 +75,17 @@ export interface EventBus {
    * Delivers every message at least once to `handler`, in order per partition. An offset is
    * committed only after the handler resolves. A handler that keeps failing sees the message
    * retried with backoff; then the message goes to `<topic>.dlq` with the error in headers
-   * (see `dead-letter.ts`) and the partition moves on. Errors marked non-retryable
-   * (`isRetryable(error) === false`) are dead-lettered at once.
+   * (see `delivery/dead-letter.ts`) and the partition moves on. Errors marked non-retryable
+   * (`retryable: false`, see `isRetryable`) are dead-lettered at once. If dead-lettering itself
+   * fails, the subscription stops without committing and `health()` reports it.
+   *
+   * Resolves once the member has joined its group and holds its partitions, so messages
+   * published after it resolves are delivered.
    */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
-  /** Creates topics (and their `.dlq` twins) that do not exist yet. */
+  /** Creates topics (and their `.dlq` twins) that do not exist yet; existing ones are left as they are. */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Whether the log is reachable and every subscription is still consuming. */
   health(): Promise<HealthReport>;
   /** Stops every subscription (draining and committing) and disconnects. */
   close(): Promise<void>;

@@ -31,10 +31,24 @@ export interface ChatUsage {
   completionTokens: number;
 }
 
+/** A verbatim passage of one context that an answer quotes. */
+export interface ChatQuote {
+  marker: number;
+  text: string;
+  /** UTF-16 offsets of `text` within the context's text. */
+  start: number;
+  end: number;
+}
+
 export interface ChatResponse {
   content: string;
   /** The markers of the contexts the answer cites, in order of first use. */
   citedMarkers: number[];
+  /**
+   * The passages the answer quotes, when the model can say so exactly (the extractive model
+   * can; a generative provider usually cannot and leaves this out).
+   */
+  quotes?: ChatQuote[];
   usage: ChatUsage;
   finishReason: 'stop' | 'length' | 'content_filter';
 }

@@ -1,0 +1,26 @@
+# One parametrised image per service: docker build --build-arg SERVICE=ingestion -t keel/ingestion .
+# Services run their TypeScript sources through tsx (no separate build step keeps images and
+# sources identical); native addons (better-sqlite3) compile in the build stage.
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY libs/ libs/
+COPY apps/ apps/
+COPY tools/local-platform/package.json tools/local-platform/package.json
+RUN npm ci --omit=dev --ignore-scripts=false
+
+FROM ${NODE_IMAGE}
+ARG SERVICE
+ENV NODE_ENV=production KEEL_SERVICE=${SERVICE} KEEL_DATA_DIR=/app/.keel/data
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules
+COPY package.json tsconfig.base.json ./
+COPY proto/ proto/
+COPY libs/ libs/
+COPY apps/ apps/
+USER 10001
+# Exec form so SIGTERM reaches node and the service drains before exit.
+CMD ["sh", "-c", "exec node --import tsx apps/${KEEL_SERVICE}/src/main.ts"]

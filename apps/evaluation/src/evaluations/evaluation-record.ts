@@ -1,0 +1,46 @@
+/**
+ * The stored evaluation of one answer: collection `evaluations`, id = the inference request id,
+ * so a redelivered `keel.inference.completed.v1` finds the record instead of adding another.
+ */
+import type { CollectionOptions } from '@keel/doc-store';
+import type { ClaimVerdict, MetricScore } from '../scoring/score-answer.js';
+
+export const EVALUATIONS_COLLECTION = 'evaluations';
+
+export const evaluationsCollectionOptions: CollectionOptions = {
+  indexes: [{ fields: ['tenantId', 'createdAt'] }, { fields: ['tenantId', 'passed', 'createdAt'] }],
+};
+
+// A type alias, not an interface: the store's `Collection<T>` needs T's implicit index signature.
+export type EvaluationRecord = {
+  /** The inference request id. */
+  id: string;
+  tenantId: string;
+  requestId: string;
+  traceId: string;
+  endpoint: string;
+  model: string;
+  question: string;
+  answer: string;
+  groundedness: number;
+  citationCoverage: number;
+  scores: MetricScore[];
+  verdicts: ClaimVerdict[];
+  abstained: boolean;
+  /** The groundedness below which a review is requested. */
+  threshold: number;
+  claimThreshold: number;
+  passed: boolean;
+  evaluatorVersion: string;
+  /** Set when the score asked for a human review. */
+  reviewId: string | null;
+  /** Epoch milliseconds. */
+  completedAt: number | null;
+  createdAt: number;
+  /**
+   * When the scored (and review) events went out. Null between the insert and the publish: a
+   * redelivery that finds it null publishes again (consumers de-duplicate); one that finds it
+   * set does nothing.
+   */
+  publishedAt: number | null;
+};

@@ -1,0 +1,30 @@
+/**
+ * The topic consumers (group `keel-evaluation`): thin, they hand decoded events to the use
+ * cases. Undecodable events never reach them (the event bus dead-letters those); a use case's
+ * non-retryable error (a validation error) is dead-lettered at once, others are retried.
+ */
+import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event-bus';
+import { type RecordDecisionDeps, recordReviewDecision } from '../datasets/record-review-decision.js';
+import { type EvaluateDeps, evaluateCompletedInference } from '../evaluations/evaluate-completed-inference.js';
+
+export const EVALUATION_CONSUMER_GROUP = 'keel-evaluation';
+
+export function startInferenceConsumer(bus: EventBus, deps: EvaluateDeps): Promise<Subscription> {
+  return subscribeToEvents(bus, {
+    groupId: EVALUATION_CONSUMER_GROUP,
+    topic: 'keel.inference.completed.v1',
+    handle: async (event) => {
+      await evaluateCompletedInference(deps, event.payload);
+    },
+  });
+}
+
+export function startReviewDecisionConsumer(bus: EventBus, deps: RecordDecisionDeps): Promise<Subscription> {
+  return subscribeToEvents(bus, {
+    groupId: EVALUATION_CONSUMER_GROUP,
+    topic: 'keel.review.decided.v1',
+    handle: async (event) => {
+      await recordReviewDecision(deps, event.payload);
+    },
+  });
+}

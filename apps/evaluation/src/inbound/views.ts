@@ -1,0 +1,48 @@
+/** The JSON the HTTP API returns: stored records with times as ISO-8601 strings. */
+import type { GoldenExample } from '../datasets/golden-example.js';
+import type { EvaluationRecord } from '../evaluations/evaluation-record.js';
+
+function iso(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString();
+}
+
+export function evaluationView(record: EvaluationRecord) {
+  return {
+    requestId: record.requestId,
+    traceId: record.traceId,
+    endpoint: record.endpoint,
+    model: record.model,
+    question: record.question,
+    answer: record.answer,
+    groundedness: record.groundedness,
+    citationCoverage: record.citationCoverage,
+    scores: record.scores,
+    verdicts: record.verdicts,
+    abstained: record.abstained,
+    threshold: record.threshold,
+    claimThreshold: record.claimThreshold,
+    passed: record.passed,
+    evaluatorVersion: record.evaluatorVersion,
+    reviewId: record.reviewId,
+    completedAt: iso(record.completedAt),
+    scoredAt: iso(record.createdAt),
+  };
+}
+
+export function exampleView(example: GoldenExample) {
+  return {
+    id: example.id,
+    datasetId: example.datasetId,
+    question: example.question,
+    answer: example.answer,
+    label: example.label,
+    source: example.source,
+    originalAnswer: example.originalAnswer,
+    requestId: example.requestId,
+    traceId: example.traceId,
+    reviewer: example.reviewer,
+    comment: example.comment,
+    decidedAt: iso(example.decidedAt),
+    createdAt: iso(example.createdAt),
+  };
+}

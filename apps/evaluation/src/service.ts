@@ -1,0 +1,83 @@
+/**
+ * Wires evaluation from the ports it is given: collections, the two consumers, the HTTP API and
+ * readiness. Exported so that tests and the one-process launcher start it with their adapters.
+ */
+import type { DocumentStore } from '@keel/doc-store';
+import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
+import {
+  createHttpApp,
+  createStaticApiKeyResolver,
+  finishHttpApp,
+  type Logger,
+  parseApiKeysSpec,
+  Readiness,
+  type RunningService,
+  ShutdownSequence,
+  startHttpServer,
+} from '@keel/platform';
+import type { EvaluationConfig } from './config.js';
+import {
+  GOLDEN_EXAMPLES_COLLECTION,
+  type GoldenExample,
+  goldenExamplesCollectionOptions,
+} from './datasets/golden-example.js';
+import {
+  EVALUATIONS_COLLECTION,
+  type EvaluationRecord,
+  evaluationsCollectionOptions,
+} from './evaluations/evaluation-record.js';
+import { startInferenceConsumer, startReviewDecisionConsumer } from './inbound/event-consumers.js';
+import { evaluationRoutes } from './inbound/http-routes.js';
+
+export interface EvaluationDeps {
+  bus: EventBus;
+  store: DocumentStore;
+  logger: Logger;
+  /** Epoch milliseconds; tests pin it. */
+  now?: () => number;
+}
+
+export type { EvaluationConfig } from './config.js';
+export { loadEvaluationConfig } from './config.js';
+
+export async function startEvaluationService(deps: EvaluationDeps, config: EvaluationConfig): Promise<RunningService> {
+  const { bus, store, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const shutdown = new ShutdownSequence({ logger });
+  try {
+    const readiness = new Readiness();
+    readiness.register('event-bus', () => bus.health());
+    readiness.register('doc-store', () => store.health());
+
+    await ensureKeelTopics(bus);
+    const evaluations = await store.collection<EvaluationRecord>(EVALUATIONS_COLLECTION, evaluationsCollectionOptions);
+    const examples = await store.collection<GoldenExample>(GOLDEN_EXAMPLES_COLLECTION, goldenExamplesCollectionOptions);
+
+    const inference = await startInferenceConsumer(bus, {
+      evaluations,
+      publisher: new EventPublisher(bus),
+      policy: config.policy,
+      logger,
+      now,
+    });
+    shutdown.add('inference consumer', () => inference.stop());
+    const decisions = await startReviewDecisionConsumer(bus, { examples, logger, now });
+    shutdown.add('review decision consumer', () => decisions.stop());
+
+    const apiKeys = createStaticApiKeyResolver([
+      ...parseApiKeysSpec(config.apiKeys.spec),
+      ...(config.apiKeys.demoKey ? [{ key: config.apiKeys.demoKey, tenantId: 'demo', subject: 'demo' }] : []),
+    ]);
+    const app = createHttpApp({ serviceName: config.service, logger, readiness });
+    app.use(evaluationRoutes({ evaluations, examples, policy: config.policy, apiKeys }));
+    finishHttpApp(app);
+    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    // Added last, so stopped first: no new requests while the consumers drain.
+    shutdown.add('http server', () => http.close());
+
+    return { urls: { http: http.url }, stop: () => shutdown.run() };
+  } catch (error) {
+    await shutdown.run();
+    throw error;
+  }
+}

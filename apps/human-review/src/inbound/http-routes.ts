@@ -1,0 +1,139 @@
+/**
+ * The reviewers' HTTP API, and everything a review console needs: list the queue, read an item,
+ * claim it (a lease), release it, decide it. The caller's API key names the tenant and the
+ * reviewer (the principal's subject). Every route is tenant-scoped: another tenant's ids answer
+ * 404, never 403, so that ids do not leak across tenants.
+ */
+import {
+  type ApiKeyResolver,
+  asyncRoute,
+  parseBody,
+  principalOf,
+  requireApiKey,
+  validationError,
+  z,
+} from '@keel/platform';
+import express from 'express';
+import { claimReview, releaseReview } from '../reviews/claim-review.js';
+import { type DecideDeps, decideReview } from '../reviews/decide-review.js';
+import { MAX_LEASE_SECONDS } from '../reviews/review-item.js';
+import { listReviews } from '../reviews/review-queries.js';
+import { loadReview, type Reviewer } from '../reviews/review-store.js';
+import { reviewView } from './review-view.js';
+
+export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_TEXT = 20_000;
+
+const listQuery = z.object({
+  status: z.enum(['pending', 'claimed', 'decided']).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().min(1).optional(),
+});
+
+const claimBody = z.object({
+  leaseSeconds: z.number().int().min(1).max(MAX_LEASE_SECONDS).optional(),
+});
+
+export const decisionBody = z
+  .object({
+    outcome: z.enum(['approved', 'rejected', 'corrected']),
+    correctedAnswer: z.string().max(MAX_TEXT).optional(),
+    comment: z.string().max(MAX_TEXT).optional(),
+  })
+  .superRefine((body, context) => {
+    const corrected = body.correctedAnswer !== undefined && body.correctedAnswer.trim() !== '';
+    if (body.outcome === 'corrected' && !corrected) {
+      context.addIssue({ code: 'custom', path: ['correctedAnswer'], message: 'is required when outcome is corrected' });
+    }
+    if (body.outcome !== 'corrected' && body.correctedAnswer !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['correctedAnswer'],
+        message: 'is only allowed when outcome is corrected',
+      });
+    }
+  });
+
+function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const result = schema.safeParse(query);
+  if (result.success) return result.data;
+  throw validationError(
+    result.error.issues.map((issue) => ({
+      field: issue.path.map(String).join('.') || '(query)',
+      message: issue.message,
+    })),
+  );
+}
+
+export interface ReviewRoutesDeps extends DecideDeps {
+  apiKeys: ApiKeyResolver;
+  leaseSeconds: number;
+}
+
+function reviewerOf(res: express.Response): Reviewer {
+  const principal = principalOf(res);
+  return { tenantId: principal.tenantId, subject: principal.subject };
+}
+
+export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
+  const router = express.Router();
+  router.use('/v1', requireApiKey(deps.apiKeys));
+
+  router.get(
+    '/v1/reviews',
+    asyncRoute(async (req, res) => {
+      const query = parseQuery(listQuery, req.query);
+      const page = await listReviews(deps, principalOf(res).tenantId, {
+        limit: query.limit,
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      });
+      const now = deps.now();
+      res.json({ items: page.items.map((item) => reviewView(item, now)), nextCursor: page.nextCursor ?? null });
+    }),
+  );
+
+  router.get(
+    '/v1/reviews/:id',
+    asyncRoute(async (req, res) => {
+      const item = await loadReview(deps, principalOf(res).tenantId, String(req.params.id));
+      res.json(reviewView(item, deps.now()));
+    }),
+  );
+
+  router.post(
+    '/v1/reviews/:id/claim',
+    asyncRoute(async (req, res) => {
+      // The body is optional: a bare POST claims with the default lease.
+      const body = parseBody(claimBody, req.body ?? {});
+      const leaseMs = (body.leaseSeconds ?? deps.leaseSeconds) * 1000;
+      const item = await claimReview(deps, reviewerOf(res), String(req.params.id), leaseMs);
+      res.json(reviewView(item, deps.now()));
+    }),
+  );
+
+  router.post(
+    '/v1/reviews/:id/release',
+    asyncRoute(async (req, res) => {
+      const item = await releaseReview(deps, reviewerOf(res), String(req.params.id));
+      res.json(reviewView(item, deps.now()));
+    }),
+  );
+
+  router.post(
+    '/v1/reviews/:id/decision',
+    asyncRoute(async (req, res) => {
+      const body = parseBody(decisionBody, req.body);
+      // 200 for the first decision and for an identical repeat alike: the client's retry is safe.
+      const { item } = await decideReview(deps, reviewerOf(res), String(req.params.id), {
+        outcome: body.outcome,
+        ...(body.correctedAnswer !== undefined ? { correctedAnswer: body.correctedAnswer } : {}),
+        ...(body.comment !== undefined ? { comment: body.comment } : {}),
+      });
+      res.json(reviewView(item, deps.now()));
+    }),
+  );
+
+  return router;
+}

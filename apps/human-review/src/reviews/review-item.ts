@@ -1,0 +1,91 @@
+/**
+ * A review item (collection `reviews`): one answer a person should look at. Its id is the
+ * request's review id, so a redelivered or repeated request finds the item instead of queueing
+ * it twice. State moves pending → claimed (a lease held by one reviewer) → decided; a claim whose
+ * lease ran out counts as pending again without anyone having to write that down.
+ */
+import type { CollectionOptions } from '@keel/doc-store';
+
+export const REVIEWS_COLLECTION = 'reviews';
+
+export const reviewsCollectionOptions: CollectionOptions = {
+  indexes: [{ fields: ['tenantId', 'status', 'createdAt'] }],
+};
+
+/** The longest lease a reviewer may hold: a day. */
+export const MAX_LEASE_SECONDS = 86_400;
+
+export type ReviewStatus = 'pending' | 'claimed' | 'decided';
+export type DecisionOutcome = 'approved' | 'rejected' | 'corrected';
+export type ReviewReasonName = 'LOW_SCORE' | 'POLICY_ESCALATION' | 'USER_FEEDBACK' | 'UNSPECIFIED';
+
+export type ReviewCitation = {
+  documentId: string;
+  documentVersion: string;
+  chunkId: string;
+  title: string;
+  source: string;
+  startOffset: number;
+  endOffset: number;
+  score: number;
+  quote: string;
+};
+
+export type ReviewContext = {
+  chunkId: string;
+  documentId: string;
+  documentVersion: string;
+  text: string;
+  score: number;
+};
+
+export type ReviewDecision = {
+  outcome: DecisionOutcome;
+  /** Set when the outcome is `corrected`. */
+  correctedAnswer: string | null;
+  comment: string | null;
+  /** The subject of the reviewer's principal. */
+  reviewer: string;
+  decidedAt: number;
+};
+
+// Type aliases, not interfaces: the store's `Collection<T>` needs T's implicit index signature.
+export type ReviewItem = {
+  id: string;
+  tenantId: string;
+  requestId: string;
+  /** The trace of the answer under review, so the decision can be joined to it. */
+  traceId: string;
+  reason: ReviewReasonName;
+  detail: string;
+  question: string;
+  answer: string;
+  citations: ReviewCitation[];
+  contexts: ReviewContext[];
+  score: number;
+  requestedBy: string;
+  requestedAt: number | null;
+  status: ReviewStatus;
+  claimedBy: string | null;
+  /** Epoch milliseconds; meaningful while `status` is `claimed`. */
+  leaseExpiresAt: number | null;
+  decision: ReviewDecision | null;
+  /**
+   * When `keel.review.decided.v1` went out. Null between the decision and the publish: the
+   * reviewer's retry of the same decision publishes then; once set, a retry publishes nothing.
+   */
+  decisionPublishedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** The status a reader sees: a claim whose lease ran out is pending again. */
+export function effectiveStatus(item: ReviewItem, now: number): ReviewStatus {
+  if (item.status === 'claimed' && (item.leaseExpiresAt ?? 0) <= now) return 'pending';
+  return item.status;
+}
+
+/** The reviewer holding a live lease, if any. */
+export function leaseHolder(item: ReviewItem, now: number): string | null {
+  return effectiveStatus(item, now) === 'claimed' ? item.claimedBy : null;
+}

@@ -1,0 +1,78 @@
+/**
+ * Wires human-review from the ports it is given: the review collection, the request consumer,
+ * the reviewers' HTTP API and readiness. Exported so that tests and the one-process launcher
+ * start it with their adapters.
+ */
+import type { DocumentStore } from '@keel/doc-store';
+import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
+import {
+  createHttpApp,
+  createStaticApiKeyResolver,
+  finishHttpApp,
+  type Logger,
+  parseApiKeysSpec,
+  Readiness,
+  type RunningService,
+  ShutdownSequence,
+  startHttpServer,
+} from '@keel/platform';
+import type { HumanReviewConfig } from './config.js';
+import { reviewRoutes } from './inbound/http-routes.js';
+import { startReviewRequestedConsumer } from './inbound/review-requested-consumer.js';
+import { REVIEWS_COLLECTION, type ReviewItem, reviewsCollectionOptions } from './reviews/review-item.js';
+
+export interface HumanReviewDeps {
+  bus: EventBus;
+  store: DocumentStore;
+  logger: Logger;
+  /** Epoch milliseconds; tests pin it. */
+  now?: () => number;
+}
+
+export type { HumanReviewConfig } from './config.js';
+export { loadHumanReviewConfig } from './config.js';
+
+export async function startHumanReviewService(
+  deps: HumanReviewDeps,
+  config: HumanReviewConfig,
+): Promise<RunningService> {
+  const { bus, store, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const shutdown = new ShutdownSequence({ logger });
+  try {
+    const readiness = new Readiness();
+    readiness.register('event-bus', () => bus.health());
+    readiness.register('doc-store', () => store.health());
+
+    await ensureKeelTopics(bus);
+    const reviews = await store.collection<ReviewItem>(REVIEWS_COLLECTION, reviewsCollectionOptions);
+
+    const requests = await startReviewRequestedConsumer(bus, { reviews, now, logger });
+    shutdown.add('review request consumer', () => requests.stop());
+
+    const apiKeys = createStaticApiKeyResolver([
+      ...parseApiKeysSpec(config.apiKeys.spec),
+      ...(config.apiKeys.demoKey ? [{ key: config.apiKeys.demoKey, tenantId: 'demo', subject: 'demo' }] : []),
+    ]);
+    const app = createHttpApp({ serviceName: config.service, logger, readiness });
+    app.use(
+      reviewRoutes({
+        reviews,
+        now,
+        publisher: new EventPublisher(bus),
+        logger,
+        apiKeys,
+        leaseSeconds: config.leaseSeconds,
+      }),
+    );
+    finishHttpApp(app);
+    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    // Added last, so stopped first: no new decisions while the consumer drains.
+    shutdown.add('http server', () => http.close());
+
+    return { urls: { http: http.url }, stop: () => shutdown.run() };
+  } catch (error) {
+    await shutdown.run();
+    throw error;
+  }
+}

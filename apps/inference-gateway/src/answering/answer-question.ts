@@ -1,0 +1,144 @@
+/**
+ * The answer-question use case, shared by `/v1/answers` and `/v1/chat/completions`:
+ *  1. policy checks the question (BLOCK → 422 POLICY.BLOCKED; REDACT → the redacted question
+ *     goes on; ESCALATE → goes on, flagged);
+ *  2. retrieval searches the tenant's chunks the caller may read;
+ *  3. the model answers from them, citing [1..n];
+ *  4. policy checks the answer with its contexts (REDACT → redacted answer; BLOCK → a refusal,
+ *     no citations; ESCALATE → served, flagged);
+ *  5. `keel.inference.completed.v1` records what was served.
+ * A blocked question is not an answer: no completion event (the policy decision is audited).
+ */
+
+import type { EventPublisher } from '@keel/event-bus';
+import type { GroundingContext } from '@keel/models';
+import { currentTraceId, type Logger } from '@keel/platform';
+import type { Answer, AnswerRequest, PolicyStageOutcome } from './answer.js';
+import { blockedAnswerText, questionBlocked } from './answer-errors.js';
+import { citationsOf } from './citations.js';
+import { completionEventOf } from './completion-event.js';
+import type { ModelCaller } from './model-call.js';
+import type { PolicyGate, PolicyVerdict } from './policy-gate.js';
+import type { Retriever } from './retriever.js';
+
+export type AnswerQuestion = (request: AnswerRequest) => Promise<Answer>;
+
+export interface AnswerQuestionDeps {
+  policy: PolicyGate;
+  retriever: Retriever;
+  callModel: ModelCaller;
+  /** Only `publish` of @keel/event-bus' EventPublisher is needed. */
+  events: Pick<EventPublisher, 'publish'>;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
+  const now = deps.now ?? (() => new Date());
+
+  return async (request) => {
+    const startedAt = performance.now();
+    const input = await deps.policy.check({
+      tenantId: request.tenantId,
+      stage: 'input',
+      text: request.question,
+      contexts: [],
+      requestId: request.requestId,
+    });
+    if (input.decision === 'BLOCK') throw questionBlocked(input);
+    const question = input.text;
+
+    const passages = await deps.retriever.search({
+      tenantId: request.tenantId,
+      query: question,
+      topK: request.topK,
+      aclGroups: request.aclGroups,
+      filters: request.filters,
+    });
+    const contexts: GroundingContext[] = passages.map((passage, index) => ({
+      marker: index + 1,
+      chunkId: passage.chunkId,
+      documentId: passage.documentId,
+      title: passage.title,
+      text: passage.text,
+    }));
+
+    const { descriptor } = request.model;
+    const completion = await deps.callModel(request.model, {
+      model: descriptor.id,
+      messages: [...(request.conversation ?? []), { role: 'user', content: question }],
+      contexts,
+      ...(request.maxTokens ? { maxTokens: request.maxTokens } : {}),
+    });
+
+    const output = await deps.policy.check({
+      tenantId: request.tenantId,
+      stage: 'output',
+      text: completion.content,
+      contexts: passages.map((passage) => passage.text),
+      requestId: request.requestId,
+    });
+    const blocked = output.decision === 'BLOCK';
+    // Quotes of an answer policy changed would repeat what it removed: cite the sources without them.
+    const withQuotes = !blocked && output.text === completion.content;
+
+    const answer: Answer = {
+      id: request.requestId,
+      answer: blocked ? blockedAnswerText : output.text,
+      citations: blocked ? [] : citationsOf(completion, passages, { withQuotes }),
+      model: descriptor.id,
+      provider: descriptor.provider,
+      usage: {
+        promptTokens: completion.usage.promptTokens,
+        completionTokens: completion.usage.completionTokens,
+        totalTokens: completion.usage.promptTokens + completion.usage.completionTokens,
+      },
+      finishReason: blocked ? 'content_filter' : completion.finishReason,
+      policy: { input: outcomeOf(input), output: outcomeOf(output) },
+      flagged: input.decision === 'ESCALATE' || output.decision === 'ESCALATE',
+      latencyMs: Math.round(performance.now() - startedAt),
+    };
+
+    await publishCompletion(deps, {
+      answer,
+      tenantId: request.tenantId,
+      endpoint: request.endpoint,
+      question,
+      passages,
+      traceId: currentTraceId() ?? '',
+      completedAt: now(),
+    });
+    return answer;
+  };
+}
+
+function outcomeOf(verdict: PolicyVerdict): PolicyStageOutcome {
+  return {
+    decision: verdict.decision,
+    decisionId: verdict.decisionId,
+    reason: verdict.reason,
+    policyVersion: verdict.policyVersion,
+    findingTypes: verdict.findingTypes,
+  };
+}
+
+/**
+ * The answer is complete and checked when this runs: a bus that cannot take the event costs the
+ * evaluation one sample, which is logged, not the caller an answer. (Kafka's producer retries
+ * before this gives up; policy decisions, unlike this, are audited fail-closed.)
+ */
+async function publishCompletion(
+  deps: AnswerQuestionDeps,
+  input: Parameters<typeof completionEventOf>[0],
+): Promise<void> {
+  try {
+    await deps.events.publish('keel.inference.completed.v1', completionEventOf(input), {
+      idempotencyKey: input.answer.id,
+    });
+  } catch (error) {
+    deps.logger.error(
+      { err: error, request_id: input.answer.id, tenant_id: input.tenantId },
+      'keel.inference.completed.v1 could not be published',
+    );
+  }
+}

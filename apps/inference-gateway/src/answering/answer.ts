@@ -1,0 +1,65 @@
+/** What answering takes and gives, independent of the HTTP shape each endpoint uses. */
+import type { ChatMessage, ChatModel } from '@keel/models';
+import type { PolicyDecision } from './policy-gate.js';
+
+export type AnswerEndpoint = '/v1/answers' | '/v1/chat/completions';
+
+export interface AnswerRequest {
+  /** Unique per request: the response id, and the request id of every event and policy check. */
+  requestId: string;
+  endpoint: AnswerEndpoint;
+  tenantId: string;
+  aclGroups: readonly string[];
+  question: string;
+  /** Earlier turns (system prompts, history) for a model that uses them; the question is appended. */
+  conversation?: readonly ChatMessage[];
+  topK: number;
+  filters: Readonly<Record<string, string>>;
+  model: ChatModel;
+  maxTokens?: number;
+}
+
+export interface Citation {
+  /** The `[n]` the answer text uses. */
+  marker: number;
+  documentId: string;
+  documentVersion: string;
+  title: string;
+  source: string;
+  chunkId: string;
+  startOffset: number;
+  endOffset: number;
+  score: number;
+  /** The passage of the chunk the answer quotes; empty when the model cannot say or policy redacted the answer. */
+  quote: string;
+}
+
+export interface PolicyStageOutcome {
+  decision: PolicyDecision;
+  decisionId: string;
+  reason: string;
+  policyVersion: string;
+  findingTypes: string[];
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface Answer {
+  id: string;
+  answer: string;
+  /** Only the contexts the answer cites, in order of first citation. */
+  citations: Citation[];
+  model: string;
+  provider: string;
+  usage: Usage;
+  /** `content_filter` when output policy replaced the answer with a refusal. */
+  finishReason: 'stop' | 'length' | 'content_filter';
+  policy: { input: PolicyStageOutcome; output: PolicyStageOutcome };
+  /** Policy escalated the question or the answer: served, but a person will look at it. */
+  flagged: boolean;
+  latencyMs: number;
+}

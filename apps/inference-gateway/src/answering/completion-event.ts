@@ -1,0 +1,46 @@
+/** The `keel.inference.completed.v1` payload of a served answer. */
+import type { TopicPayload } from '@keel/contracts';
+import type { Answer } from './answer.js';
+import type { RetrievedPassage } from './retriever.js';
+
+export type InferenceCompletedPayload = TopicPayload<'keel.inference.completed.v1'>;
+
+export function completionEventOf(input: {
+  answer: Answer;
+  tenantId: string;
+  endpoint: string;
+  /** The question as answered: after input redaction, so the event carries no more than the model saw. */
+  question: string;
+  passages: readonly RetrievedPassage[];
+  traceId: string;
+  completedAt: Date;
+}): InferenceCompletedPayload {
+  const { answer } = input;
+  return {
+    requestId: answer.id,
+    traceId: input.traceId,
+    tenantId: input.tenantId,
+    endpoint: input.endpoint,
+    model: answer.model,
+    provider: answer.provider,
+    usage: { ...answer.usage, costUsd: 0 },
+    latencyMs: answer.latencyMs,
+    question: input.question,
+    answer: answer.answer,
+    contexts: input.passages.map((passage) => ({
+      chunkId: passage.chunkId,
+      documentId: passage.documentId,
+      documentVersion: passage.documentVersion,
+      text: passage.text,
+      score: passage.score,
+    })),
+    citations: answer.citations.map(({ marker: _marker, ...citation }) => citation),
+    policy: (['input', 'output'] as const).map((stage) => ({
+      stage,
+      decision: answer.policy[stage].decision,
+      decisionId: answer.policy[stage].decisionId,
+      findingTypes: answer.policy[stage].findingTypes,
+    })),
+    completedAt: input.completedAt,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Errors on the OpenAI-compatible routes take OpenAI's shape,
+ * `{ error: { message, type, param, code } }` as `application/json`, which the official SDKs
+ * parse into their typed errors (AuthenticationError, NotFoundError...). The status codes are
+ * the ones the Keel error carries, except a policy-blocked question: OpenAI answers a content
+ * policy violation with 400, and clients written for it expect that.
+ */
+import { isKeelError, type KeelError, type Logger } from '@keel/platform';
+import type { ErrorRequestHandler } from 'express';
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+// Keel codes with an OpenAI equivalent clients may test for.
+const openAiCodes: Record<string, string> = {
+  'AUTH.UNKNOWN_API_KEY': 'invalid_api_key',
+  'AUTH.MISSING_API_KEY': 'missing_api_key',
+  'MODEL.NOT_FOUND': 'model_not_found',
+  'POLICY.BLOCKED': 'content_policy_violation',
+};
+
+function typeOf(status: number): string {
+  if (status === 401 || status === 400 || status === 404 || status === 409 || status === 413 || status === 422) {
+    return 'invalid_request_error';
+  }
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  return 'server_error';
+}
+
+/** `messages.0.content` → `messages[0].content`, as OpenAI names parameters. */
+function paramOf(field: string | undefined): string | null {
+  if (!field || field === '(body)') return null;
+  return field.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+}
+
+function fromKeelError(error: KeelError): { status: number; body: OpenAiErrorBody } {
+  const status = error.code === 'POLICY.BLOCKED' ? 400 : error.httpStatus;
+  return {
+    status,
+    body: {
+      error: {
+        message: error.detail ?? error.message,
+        type: typeOf(status),
+        param: paramOf(error.violations[0]?.field),
+        code: openAiCodes[error.code] ?? error.code,
+      },
+    },
+  };
+}
+
+/** The JSON body parser's failures (http-errors with a `type`). */
+function fromBodyParser(error: unknown): { status: number; body: OpenAiErrorBody } | undefined {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  if (type === 'entity.parse.failed') {
+    return {
+      status: 400,
+      body: {
+        error: {
+          message:
+            'We could not parse the JSON body of your request: send valid JSON with Content-Type: application/json.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'HTTP.MALFORMED_JSON',
+        },
+      },
+    };
+  }
+  if (type === 'entity.too.large') {
+    return {
+      status: 413,
+      body: {
+        error: {
+          message: 'The request body is too large.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'HTTP.BODY_TOO_LARGE',
+        },
+      },
+    };
+  }
+  return undefined;
+}
+
+export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
+  if (isKeelError(error)) return fromKeelError(error);
+  return (
+    fromBodyParser(error) ?? {
+      status: 500,
+      body: {
+        error: {
+          message: 'The server had an error while processing your request; its logs have the details.',
+          type: 'server_error',
+          param: null,
+          code: 'INTERNAL',
+        },
+      },
+    }
+  );
+}
+
+export function openAiErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    const { status, body } = toOpenAiError(error);
+    if (status >= 500) logger.error({ err: error, path: req.path }, 'request failed');
+    else logger.info({ code: body.error.code, path: req.path, detail: body.error.message }, 'request rejected');
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="keel"');
+    if (status === 503) res.setHeader('Retry-After', '1');
+    res.status(status).json(body);
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The PolicyGate backed by `keel.policy.v1.Policy/Check`. Unreachable or slow → a retryable
+ * `unavailable('policy', ...)` (from callUnary), which the edge serves as 503. An answer without
+ * a decision is a broken contract: failing closed keeps unchecked text from being served.
+ */
+import { type CheckRequest, type CheckResponse, Decision, PolicyClient, Stage } from '@keel/contracts/policy/v1';
+import { callUnary, createGrpcClient, internalError } from '@keel/platform';
+import type { PolicyDecision, PolicyGate, PolicyStage, PolicyVerdict } from '../answering/policy-gate.js';
+
+export interface GrpcPolicyGate extends PolicyGate {
+  close(): void;
+}
+
+const stages: Record<PolicyStage, Stage> = { input: Stage.STAGE_INPUT, output: Stage.STAGE_OUTPUT };
+
+const decisions: ReadonlyMap<Decision, PolicyDecision> = new Map([
+  [Decision.DECISION_ALLOW, 'ALLOW'],
+  [Decision.DECISION_REDACT, 'REDACT'],
+  [Decision.DECISION_BLOCK, 'BLOCK'],
+  [Decision.DECISION_ESCALATE, 'ESCALATE'],
+]);
+
+export function createGrpcPolicyGate(options: { address: string; deadlineMs: number }): GrpcPolicyGate {
+  const client = createGrpcClient(PolicyClient, options.address);
+  return {
+    async check(input) {
+      const response = await callUnary<CheckRequest, CheckResponse>(
+        client.check.bind(client),
+        {
+          tenantId: input.tenantId,
+          stage: stages[input.stage],
+          text: input.text,
+          contexts: [...input.contexts],
+          requestId: input.requestId,
+        },
+        { deadlineMs: options.deadlineMs, tenantId: input.tenantId, dependency: 'policy' },
+      );
+      return toVerdict(response);
+    },
+    close() {
+      client.close();
+    },
+  };
+}
+
+export function toVerdict(response: CheckResponse): PolicyVerdict {
+  const decision = decisions.get(response.decision);
+  if (!decision) throw internalError(`the policy service answered Check without a decision (${response.decision})`);
+  return {
+    decision,
+    text: response.text,
+    reason: response.reason,
+    decisionId: response.decisionId,
+    policyVersion: response.policyVersion,
+    findingTypes: [...new Set(response.findings.map((finding) => finding.type))],
+  };
+}

@@ -1,0 +1,506 @@
+/**
+ * The gateway end to end: its HTTP API in front of a real policy service (its own process, as
+ * deployed: an app may not import another app) and a fake retrieval service (a real gRPC server
+ * implementing keel.retrieval.v1.Retrieval over a fixed corpus), called with fetch and with the
+ * official `openai` SDK.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  RetrievalService,
+  type RetrievedChunk,
+  type SearchRequest,
+  type SearchResponse,
+} from '@keel/contracts/retrieval/v1';
+import { type Subscription, subscribeToEvents } from '@keel/event-bus';
+import {
+  createLogger,
+  grpcHealthCheck,
+  type RunningGrpcServer,
+  type RunningService,
+  startGrpcServer,
+  unaryHandler,
+} from '@keel/platform';
+import { startTestTelemetry, type TestTelemetry } from '@keel/platform/testing';
+import { waitFor } from '@keel/testing';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InferenceCompletedPayload } from './answering/completion-event.js';
+import { type ComposedGateway, composeGateway } from './compose.js';
+import { loadGatewayConfig } from './config.js';
+import { startGatewayService } from './service.js';
+
+const logger = createLogger('gateway-test', { level: 'silent' });
+const policyMain = fileURLToPath(new URL('../../policy/src/main.ts', import.meta.url));
+
+function chunk(tenant: string, id: string, title: string, text: string): RetrievedChunk & { tenant: string } {
+  return {
+    tenant,
+    chunkId: `${id}#0`,
+    documentId: id,
+    documentVersion: 'v1',
+    title,
+    source: `kb://${id}.md`,
+    text,
+    startOffset: 0,
+    endOffset: text.length,
+    score: 0,
+    denseRank: 0,
+    keywordRank: 0,
+  };
+}
+
+const corpus = [
+  chunk(
+    'demo',
+    'returns',
+    'Returns policy',
+    'Items can be returned within 30 days of delivery. Refunds are paid to the original card within five days.',
+  ),
+  chunk('demo', 'warranty', 'Warranty', 'The warranty covers manufacturing defects for two years from purchase.'),
+  chunk('acme', 'acme-travel', 'Travel', 'Hotel stays are reimbursed up to 180 euros per night.'),
+];
+
+/** Ranks the tenant's chunks by words shared with the query, like a (very) small keyword index. */
+function search(request: SearchRequest): SearchResponse {
+  const words = new Set(request.query.toLowerCase().match(/[a-z0-9]+/g) ?? []);
+  const overlap = (text: string) => (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => words.has(w)).length;
+  const chunks = corpus
+    .filter((c) => c.tenant === request.tenantId)
+    .map(({ tenant: _tenant, ...c }) => ({ ...c, score: overlap(c.text) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, request.topK || 5);
+  return { chunks, embedder: 'fake' };
+}
+
+interface AnswerBody {
+  id: string;
+  answer: string;
+  model: string;
+  citations: Record<string, unknown>[];
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  policy: Record<'input' | 'output', { decision: string; policyVersion: string }>;
+  flagged: boolean;
+}
+
+interface ProblemBody {
+  status: number;
+  code: string;
+  detail: string;
+  retryable: boolean;
+  errors?: { field: string; message: string }[];
+}
+
+interface ReadinessBody {
+  checks: Record<string, { ok: boolean; detail: string }>;
+}
+
+async function readJson<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function startPolicyProcess(dataDir: string): Promise<{ address: string; stop(): Promise<void> }> {
+  const grpcPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GRPC_PORT: String(grpcPort),
+    HTTP_PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    KEEL_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  // Embedded adapters, whatever the environment of the test run says.
+  delete env.KAFKA_BROKERS;
+  delete env.MONGODB_URL;
+  delete env.POLICY_SEED_FILE;
+  delete env.POLICY_DENIED_TOPICS;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', policyMain], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (data: Buffer) => {
+    stderr += data.toString();
+  });
+  const address = `127.0.0.1:${grpcPort}`;
+  const health = grpcHealthCheck(address);
+  try {
+    await waitFor(
+      `the policy service on ${address}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`policy exited with ${child.exitCode}: ${stderr}`);
+        return (await health()).ok;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+  } finally {
+    health.close();
+  }
+  return {
+    address,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+describe('inference gateway', () => {
+  let dataDir: string;
+  let policy: Awaited<ReturnType<typeof startPolicyProcess>>;
+  let retrieval: RunningGrpcServer;
+  let deps: ComposedGateway;
+  let gateway: RunningService;
+  let telemetry: TestTelemetry;
+  const searches: SearchRequest[] = [];
+  const completed: InferenceCompletedPayload[] = [];
+  let subscription: Subscription;
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${gateway.urls.http}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer keel-demo-key', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    telemetry = startTestTelemetry('gateway-test');
+    dataDir = mkdtempSync(join(tmpdir(), 'keel-gateway-'));
+    policy = await startPolicyProcess(dataDir);
+    retrieval = await startGrpcServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      services: [
+        {
+          definition: RetrievalService,
+          implementation: {
+            search: unaryHandler<SearchRequest, SearchResponse>(logger, async (request) => {
+              searches.push(request);
+              return search(request);
+            }),
+          },
+        },
+      ],
+    });
+    const config = loadGatewayConfig({
+      HTTP_PORT: '0',
+      HOST: '127.0.0.1',
+      POLICY_ADDRESS: policy.address,
+      RETRIEVAL_ADDRESS: retrieval.address,
+      KEEL_API_KEYS: 'acme-key=acme:staff|eng',
+    });
+    deps = await composeGateway(config, logger);
+    gateway = await startGatewayService(deps, config);
+    subscription = await subscribeToEvents(deps.bus, {
+      groupId: 'gateway-test',
+      topic: 'keel.inference.completed.v1',
+      handle: async (event) => {
+        completed.push(event.payload);
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await subscription?.stop();
+    await gateway?.stop();
+    await deps?.close();
+    await retrieval?.close();
+    await policy?.stop();
+    telemetry?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe('POST /v1/answers', () => {
+    it('answers with citations of the quoted chunks only', async () => {
+      const response = await post('/v1/answers', { question: 'Within how many days can items be returned?' });
+      expect(response.status).toBe(200);
+      const body = await readJson<AnswerBody>(response);
+      expect(body).toMatchObject({
+        answer: 'Items can be returned within 30 days of delivery. [1]',
+        model: 'keel-extractive-v1',
+        policy: { input: { decision: 'ALLOW', policyVersion: 'demo@v1' }, output: { decision: 'ALLOW' } },
+        flagged: false,
+      });
+      expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(body.citations).toEqual([
+        {
+          marker: 1,
+          documentId: 'returns',
+          documentVersion: 'v1',
+          title: 'Returns policy',
+          source: 'kb://returns.md',
+          chunkId: 'returns#0',
+          startOffset: 0,
+          endOffset: corpus[0]?.text.length,
+          score: expect.any(Number),
+          quote: 'Items can be returned within 30 days of delivery.',
+        },
+      ]);
+      expect(body.usage.totalTokens).toBe(body.usage.promptTokens + body.usage.completionTokens);
+      expect(searches.at(-1)).toMatchObject({ tenantId: 'demo', topK: 5, aclGroups: [] });
+    });
+
+    it('searches with the redacted question, in the tenant and ACL groups of the key', async () => {
+      const response = await post(
+        '/v1/answers',
+        { question: 'I am ann@example.com: how much are hotel stays reimbursed?', topK: 3, filters: { lang: 'en' } },
+        { authorization: 'Bearer acme-key' },
+      );
+      expect(response.status).toBe(200);
+      const body = await readJson<AnswerBody>(response);
+      expect(body.policy.input.decision).toBe('REDACT');
+      expect(body.answer).toBe('Hotel stays are reimbursed up to 180 euros per night. [1]');
+      expect(searches.at(-1)).toMatchObject({
+        tenantId: 'acme',
+        query: 'I am [EMAIL]: how much are hotel stays reimbursed?',
+        topK: 3,
+        aclGroups: ['staff', 'eng'],
+        filters: { lang: 'en' },
+      });
+    });
+
+    it('refuses a blocked question with a 422 problem and publishes no completion', async () => {
+      const before = searches.length;
+      const response = await post('/v1/answers', { question: 'How do I build a bomb?' });
+      expect(response.status).toBe(422);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = await readJson<ProblemBody>(response);
+      expect(problem).toMatchObject({
+        status: 422,
+        code: 'POLICY.BLOCKED',
+        detail: 'the question was blocked by policy: denied topic "weapons"',
+      });
+      expect(searches.length).toBe(before);
+    });
+
+    it('publishes keel.inference.completed.v1 in the trace of the request', async () => {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const response = await post(
+        '/v1/answers',
+        { question: 'How long does the warranty cover defects?' },
+        { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      );
+      expect(response.status).toBe(200);
+      const body = await readJson<AnswerBody>(response);
+      const event = await waitFor('the completion event', () => completed.find((e) => e.requestId === body.id));
+      expect(event).toMatchObject({
+        traceId,
+        tenantId: 'demo',
+        endpoint: '/v1/answers',
+        model: 'keel-extractive-v1',
+        provider: 'embedded',
+        question: 'How long does the warranty cover defects?',
+        answer: body.answer,
+        usage: { promptTokens: body.usage.promptTokens, completionTokens: body.usage.completionTokens },
+      });
+      expect(event.contexts.map((c) => c.chunkId)).toEqual(['warranty#0', 'returns#0']);
+      expect(event.contexts[0]?.text).toBe(corpus[1]?.text);
+      expect(event.citations.map((c) => c.chunkId)).toEqual(['warranty#0']);
+      expect(event.policy.map((p) => [p.stage, p.decision])).toEqual([
+        ['input', 'ALLOW'],
+        ['output', 'ALLOW'],
+      ]);
+      expect(event.latencyMs).toBeGreaterThanOrEqual(0);
+      const modelSpan = await telemetry.waitForSpan(
+        (span) => span.name === 'chat keel-extractive-v1' && span.spanContext().traceId === traceId,
+      );
+      expect(modelSpan.attributes).toMatchObject({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'embedded',
+        'gen_ai.request.model': 'keel-extractive-v1',
+        'gen_ai.usage.output_tokens': body.usage.completionTokens,
+      });
+    });
+
+    it('rejects a missing key and an invalid body with problems', async () => {
+      const unauthenticated = await post('/v1/answers', { question: 'x' }, { authorization: '' });
+      expect(unauthenticated.status).toBe(401);
+      expect(await unauthenticated.json()).toMatchObject({ code: 'AUTH.MISSING_API_KEY' });
+      const invalid = await post('/v1/answers', { topK: 99 });
+      expect(invalid.status).toBe(400);
+      expect((await readJson<ProblemBody>(invalid)).errors?.map((e) => e.field)).toEqual(['question', 'topK']);
+    });
+
+    it('reports ready while policy, retrieval and the bus answer', async () => {
+      const response = await fetch(`${gateway.urls.http}/readyz`);
+      expect(response.status).toBe(200);
+      expect(Object.keys((await readJson<ReadinessBody>(response)).checks).sort()).toEqual([
+        'event-bus',
+        'policy',
+        'retrieval',
+      ]);
+    });
+  });
+
+  describe('OpenAI compatibility (official SDK)', () => {
+    const client = () => new OpenAI({ baseURL: `${gateway.urls.http}/v1`, apiKey: 'keel-demo-key', maxRetries: 0 });
+
+    it('lists the models', async () => {
+      const models = await client().models.list();
+      expect(models.data.map((model) => [model.id, model.object, model.owned_by])).toEqual([
+        ['keel-extractive-v1', 'model', 'keel'],
+      ]);
+      expect((await client().models.retrieve('keel-extractive-v1')).id).toBe('keel-extractive-v1');
+    });
+
+    it('creates a chat completion with Keel citations on the side', async () => {
+      const completion = await client().chat.completions.create({
+        model: 'keel-extractive-v1',
+        messages: [
+          { role: 'system', content: 'Answer from the knowledge base.' },
+          { role: 'user', content: 'Within how many days can items be returned?' },
+        ],
+      });
+      expect(completion.id).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
+      expect(completion.object).toBe('chat.completion');
+      expect(completion.choices[0]?.message).toMatchObject({
+        role: 'assistant',
+        content: 'Items can be returned within 30 days of delivery. [1]',
+      });
+      expect(completion.choices[0]?.finish_reason).toBe('stop');
+      expect(completion.usage?.total_tokens).toBe(
+        (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
+      );
+      const keel = (completion as unknown as { keel: { citations: { chunkId: string }[] } }).keel;
+      expect(keel.citations.map((c) => c.chunkId)).toEqual(['returns#0']);
+      const event = await waitFor('the chat completion event', () =>
+        completed.find((e) => e.requestId === completion.id),
+      );
+      expect(event.endpoint).toBe('/v1/chat/completions');
+    });
+
+    it('streams the same answer as server-sent chunks', async () => {
+      const question = 'Within how many days can items be returned?';
+      const stream = await client().chat.completions.create({
+        model: 'keel-extractive-v1',
+        messages: [{ role: 'user', content: question }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let content = '';
+      const finishReasons: (string | null | undefined)[] = [];
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      for await (const part of stream) {
+        content += part.choices[0]?.delta.content ?? '';
+        if (part.choices[0]?.finish_reason) finishReasons.push(part.choices[0].finish_reason);
+        if (part.usage) usage = part.usage;
+        expect(part.object).toBe('chat.completion.chunk');
+      }
+      expect(content).toBe('Items can be returned within 30 days of delivery. [1]');
+      expect(finishReasons).toEqual(['stop']);
+      expect(usage?.completion_tokens).toBeGreaterThan(0);
+    });
+
+    it('ends a raw stream with data: [DONE]', async () => {
+      const response = await post('/v1/chat/completions', {
+        model: 'keel-extractive-v1',
+        messages: [{ role: 'user', content: 'How long is the warranty?' }],
+        stream: true,
+      });
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const text = await response.text();
+      const events = text.split('\n\n').filter(Boolean);
+      expect(events.at(-1)).toBe('data: [DONE]');
+      expect(events.every((event) => event.startsWith('data: '))).toBe(true);
+    });
+
+    it('raises AuthenticationError for a wrong key', async () => {
+      const wrong = new OpenAI({ baseURL: `${gateway.urls.http}/v1`, apiKey: 'not-a-key', maxRetries: 0 });
+      const error = await wrong.models.list().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+      expect((error as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
+    });
+
+    it('raises NotFoundError for an unknown model and BadRequestError for a blocked question', async () => {
+      const missing = await client()
+        .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+
+      const blocked = await client()
+        .chat.completions.create({ model: 'keel-extractive-v1', messages: [{ role: 'user', content: 'build a bomb' }] })
+        .catch((e: unknown) => e);
+      expect(blocked).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((blocked as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('content_policy_violation');
+    });
+
+    it('answers invalid requests and malformed JSON in the OpenAI error shape', async () => {
+      const invalid = await post('/v1/chat/completions', { model: 'keel-extractive-v1', messages: 'hi' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await invalid.json()).toMatchObject({ error: { type: 'invalid_request_error', param: 'messages' } });
+      const malformed = await fetch(`${gateway.urls.http}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer keel-demo-key' },
+        body: '{"model":',
+      });
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ error: { code: 'HTTP.MALFORMED_JSON' } });
+    });
+  });
+
+  describe('with a dependency down', () => {
+    async function gatewayWith(overrides: Record<string, string>) {
+      const config = loadGatewayConfig({
+        HTTP_PORT: '0',
+        HOST: '127.0.0.1',
+        POLICY_ADDRESS: policy.address,
+        RETRIEVAL_ADDRESS: retrieval.address,
+        POLICY_DEADLINE_MS: '1000',
+        RETRIEVAL_DEADLINE_MS: '1000',
+        ...overrides,
+      });
+      const composed = await composeGateway(config, logger);
+      const service = await startGatewayService(composed, config);
+      return {
+        url: service.urls.http as string,
+        stop: async () => {
+          await service.stop();
+          await composed.close();
+        },
+      };
+    }
+
+    it.each([
+      ['retrieval', 'RETRIEVAL_ADDRESS'],
+      ['policy', 'POLICY_ADDRESS'],
+    ])('answers 503 naming %s, and is not ready', async (dependency, variable) => {
+      const down = await gatewayWith({ [variable]: `127.0.0.1:${await freePort()}` });
+      try {
+        const response = await fetch(`${down.url}/v1/answers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer keel-demo-key' },
+          body: JSON.stringify({ question: 'How long is the warranty?' }),
+        });
+        expect(response.status).toBe(503);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        const problem = await readJson<ProblemBody>(response);
+        expect(problem).toMatchObject({ status: 503, code: 'DEPENDENCY.UNAVAILABLE', retryable: true });
+        expect(problem.detail).toMatch(new RegExp(`^${dependency} unavailable`));
+
+        const ready = await fetch(`${down.url}/readyz`);
+        expect(ready.status).toBe(503);
+        expect((await readJson<ReadinessBody>(ready)).checks[dependency]).toMatchObject({ ok: false });
+      } finally {
+        await down.stop();
+      }
+    });
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Wires the gateway from the ports it is given: the answer-question use case behind the
+ * Keel-native and OpenAI-compatible HTTP routes, API-key auth, and readiness that follows the
+ * policy and retrieval services and the event bus. Exported so that tests and the one-process
+ * launcher start it with their adapters.
+ */
+import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
+import type { ChatModel } from '@keel/models';
+import {
+  type CheckResult,
+  createHttpApp,
+  createStaticApiKeyResolver,
+  finishHttpApp,
+  type Logger,
+  Readiness,
+  type RunningService,
+  ShutdownSequence,
+  startHttpServer,
+} from '@keel/platform';
+import { createAnswerQuestion } from './answering/answer-question.js';
+import { createModelCaller } from './answering/model-call.js';
+import type { PolicyGate } from './answering/policy-gate.js';
+import type { Retriever } from './answering/retriever.js';
+import type { GatewayConfig } from './config.js';
+import { answersRouter } from './inbound/answers-routes.js';
+import { openAiRouter } from './inbound/openai/chat-completions-routes.js';
+import { openAiErrorHandler } from './inbound/openai/openai-errors.js';
+import { createModelCatalog } from './models/model-catalog.js';
+
+export interface GatewayDeps {
+  bus: EventBus;
+  policy: PolicyGate;
+  retriever: Retriever;
+  /** The first is the default model of `/v1/answers`. */
+  models: ChatModel[];
+  /** Readiness of what the gateway calls, by name (`policy`, `retrieval`): usually grpc.health.v1 checks. */
+  dependencyChecks: Record<string, () => Promise<CheckResult>>;
+  logger: Logger;
+}
+
+export type { GatewayConfig } from './config.js';
+export { loadGatewayConfig } from './config.js';
+// The gRPC clients of policy and retrieval, for a launcher that hosts those services in-process.
+export { createGrpcPolicyGate } from './outbound/grpc-policy-gate.js';
+export { createGrpcRetriever } from './outbound/grpc-retriever.js';
+
+export async function startGatewayService(deps: GatewayDeps, config: GatewayConfig): Promise<RunningService> {
+  const { bus, logger } = deps;
+  const shutdown = new ShutdownSequence({ logger });
+  try {
+    const readiness = new Readiness();
+    readiness.register('event-bus', () => bus.health());
+    for (const [name, check] of Object.entries(deps.dependencyChecks)) readiness.register(name, check);
+
+    await ensureKeelTopics(bus);
+    const catalog = createModelCatalog(deps.models);
+    const answerQuestion = createAnswerQuestion({
+      policy: deps.policy,
+      retriever: deps.retriever,
+      callModel: createModelCaller(),
+      events: new EventPublisher(bus),
+      logger,
+    });
+    const apiKeys = createStaticApiKeyResolver(config.apiKeys);
+
+    const app = createHttpApp({ serviceName: config.service, logger, readiness });
+    app.use(answersRouter({ answerQuestion, catalog, apiKeys }));
+    app.use(openAiRouter({ answerQuestion, catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }));
+    // Before the platform's problem+json handler: OpenAI clients expect OpenAI's error shape.
+    app.use(['/v1/chat', '/v1/models'], openAiErrorHandler(logger));
+    finishHttpApp(app);
+    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    shutdown.add('http server', () => http.close());
+
+    return { urls: { http: http.url }, stop: () => shutdown.run() };
+  } catch (error) {
+    await shutdown.run();
+    throw error;
+  }
+}

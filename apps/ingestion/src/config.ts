@@ -1,0 +1,97 @@
+/** Ingestion's configuration: the only reader of the environment, validated once at start. */
+import { booleanFlag, csvList, durationMs, loadConfig, optionalUrl, portSchema, z } from '@keel/platform';
+
+const SERVICE = 'ingestion';
+
+const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+const schema = z
+  .object({
+    HTTP_PORT: portSchema(8081),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    KAFKA_BROKERS: csvList().optional(),
+    MONGODB_URL: optionalUrl(),
+    MONGODB_DATABASE: z.string().min(1).default(`keel_${SERVICE}`),
+    QDRANT_URL: optionalUrl(),
+    QDRANT_API_KEY: z.string().min(1).optional(),
+    KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
+    EMBEDDINGS_BASE_URL: optionalUrl(),
+    EMBEDDINGS_MODEL: z.string().min(1).optional(),
+    EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(1).max(65_536).optional(),
+    EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+    POLICY_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
+    POLICY_SCAN: booleanFlag(true),
+    POLICY_DEADLINE_MS: durationMs(3000),
+    KEEL_API_KEYS: z.string().default(''),
+    KEEL_DEMO_API_KEY: z.string().default('keel-demo-key'),
+    INGEST_MAX_BODY: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 512kb or 5mb')
+      .default('5mb'),
+    INGEST_EMBED_BATCH: positiveInt(32, 2048),
+    INGEST_RETRY_ATTEMPTS: positiveInt(10, 100),
+    INGEST_RETRY_INITIAL_BACKOFF_MS: durationMs(500),
+    INGEST_RETRY_MAX_BACKOFF_MS: durationMs(30_000),
+    CHUNK_MAX_TOKENS: z.coerce.number().int().min(16).max(8192).optional(),
+    CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(4096).optional(),
+  })
+  .superRefine((env, context) => {
+    // A remote embedder needs all three: the width names the vector collection.
+    const remote = [env.EMBEDDINGS_BASE_URL, env.EMBEDDINGS_MODEL, env.EMBEDDINGS_DIMENSIONS];
+    const given = remote.filter((value) => value !== undefined).length;
+    if (given > 0 && given < remote.length) {
+      for (const name of ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL', 'EMBEDDINGS_DIMENSIONS'] as const) {
+        if (env[name] === undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'required when any of EMBEDDINGS_BASE_URL, EMBEDDINGS_MODEL, EMBEDDINGS_DIMENSIONS is set',
+          });
+        }
+      }
+    }
+    if (
+      env.CHUNK_MAX_TOKENS !== undefined &&
+      env.CHUNK_OVERLAP_TOKENS !== undefined &&
+      env.CHUNK_OVERLAP_TOKENS >= env.CHUNK_MAX_TOKENS
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['CHUNK_OVERLAP_TOKENS'],
+        message: 'must be less than CHUNK_MAX_TOKENS',
+      });
+    }
+  })
+  .transform((env) => ({
+    service: SERVICE,
+    http: { port: env.HTTP_PORT, host: env.HOST, bodyLimit: env.INGEST_MAX_BODY.toLowerCase() },
+    kafka: env.KAFKA_BROKERS && env.KAFKA_BROKERS.length > 0 ? { brokers: env.KAFKA_BROKERS } : undefined,
+    mongo: env.MONGODB_URL ? { url: env.MONGODB_URL, database: env.MONGODB_DATABASE.replaceAll('-', '_') } : undefined,
+    qdrant: env.QDRANT_URL ? { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY } : undefined,
+    dataDir: env.KEEL_DATA_DIR,
+    embeddings:
+      env.EMBEDDINGS_BASE_URL && env.EMBEDDINGS_MODEL && env.EMBEDDINGS_DIMENSIONS
+        ? {
+            baseUrl: env.EMBEDDINGS_BASE_URL,
+            model: env.EMBEDDINGS_MODEL,
+            dimensions: env.EMBEDDINGS_DIMENSIONS,
+            apiKey: env.EMBEDDINGS_API_KEY,
+          }
+        : undefined,
+    policy: { address: env.POLICY_ADDRESS, scan: env.POLICY_SCAN, deadlineMs: env.POLICY_DEADLINE_MS },
+    apiKeys: { spec: env.KEEL_API_KEYS, demoKey: env.KEEL_DEMO_API_KEY },
+    embedBatchSize: env.INGEST_EMBED_BATCH,
+    // Long enough to ride out a policy service restart before an event is dead-lettered.
+    retry: {
+      maxAttempts: env.INGEST_RETRY_ATTEMPTS,
+      initialBackoffMs: env.INGEST_RETRY_INITIAL_BACKOFF_MS,
+      maxBackoffMs: env.INGEST_RETRY_MAX_BACKOFF_MS,
+    },
+    chunking: { maxTokens: env.CHUNK_MAX_TOKENS, overlapTokens: env.CHUNK_OVERLAP_TOKENS },
+  }));
+
+export type IngestionConfig = z.infer<typeof schema>;
+
+export function loadIngestionConfig(env: NodeJS.ProcessEnv = process.env): IngestionConfig {
+  return loadConfig(schema, env);
+}

@@ -1,0 +1,91 @@
+/**
+ * The Check and Scan use cases: load the tenant's policy, evaluate the text, audit the
+ * decision, answer. Transport-free: the gRPC handlers translate to and from these types.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DecisionAudit } from '../decisions/decision-audit.js';
+import type { PiiScanner } from '../detection/pii-scanner.js';
+import type { PolicyRepository } from '../policies/policy-repository.js';
+import { createCompiledPolicyCache } from './compiled-policy.js';
+import type { CheckOutcome, Stage } from './decision.js';
+import { evaluateText } from './evaluate-text.js';
+
+export interface CheckInput {
+  tenantId: string;
+  stage: Stage;
+  text: string;
+  /** Retrieved contexts of an output check; recorded (as a count) and shown to reviewers. */
+  contexts: readonly string[];
+  requestId: string;
+}
+
+export interface ScanInput {
+  tenantId: string;
+  documentId: string;
+  text: string;
+}
+
+export interface PolicyChecker {
+  check(input: CheckInput): Promise<CheckOutcome>;
+  scan(input: ScanInput): Promise<CheckOutcome>;
+}
+
+export interface PolicyCheckerDeps {
+  policies: PolicyRepository;
+  scanPii: PiiScanner;
+  audit: DecisionAudit;
+  clock?: () => number;
+  newDecisionId?: () => string;
+}
+
+export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
+  const clock = deps.clock ?? Date.now;
+  const newDecisionId = deps.newDecisionId ?? randomUUID;
+  const compiled = createCompiledPolicyCache();
+
+  const decide = async (
+    tenantId: string,
+    stage: Stage,
+    text: string,
+    context: { requestId: string; documentId: string; contexts: readonly string[] },
+  ): Promise<CheckOutcome> => {
+    const policy = compiled(await deps.policies.current(tenantId));
+    const evaluation = evaluateText(policy, deps.scanPii, stage, text);
+    const outcome: CheckOutcome = { ...evaluation, decisionId: newDecisionId(), policyVersion: policy.versionLabel };
+    await deps.audit.record(
+      {
+        id: outcome.decisionId,
+        tenantId,
+        requestId: context.requestId,
+        documentId: context.documentId,
+        stage,
+        decision: outcome.decision,
+        findingTypes: [...new Set(outcome.findings.map((finding) => finding.type))],
+        findings: outcome.findings.map(({ type, start, end, ruleId, confidence }) => ({
+          type,
+          start,
+          end,
+          ruleId,
+          confidence,
+        })),
+        reason: outcome.reason,
+        policyVersion: outcome.policyVersion,
+        contextCount: context.contexts.length,
+        decidedAt: clock(),
+      },
+      { text: outcome.text, contexts: context.contexts },
+    );
+    return outcome;
+  };
+
+  return {
+    check: (input) =>
+      decide(input.tenantId, input.stage, input.text, {
+        requestId: input.requestId,
+        documentId: '',
+        contexts: input.contexts,
+      }),
+    scan: (input) =>
+      decide(input.tenantId, 'document', input.text, { requestId: '', documentId: input.documentId, contexts: [] }),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The composition root: the only file of this app that constructs adapters. A configured
+ * endpoint means the real adapter, unset means the embedded default (`@keel/adapters`); a launcher
+ * running several services in one process passes the infrastructure they share in `shared`, which
+ * this app then neither creates nor closes.
+ */
+import { chooseDocumentStore, chooseEventBus } from '@keel/adapters';
+import type { Logger } from '@keel/platform';
+import type { PolicyConfig } from './config.js';
+import type { PolicyDeps } from './service.js';
+
+export interface ComposedPolicy extends PolicyDeps {
+  /** Closes the adapters composed here (the service does not own them). */
+  close(): Promise<void>;
+}
+
+export type SharedInfrastructure = Partial<Pick<PolicyDeps, 'bus'>>;
+
+export async function composePolicy(
+  config: PolicyConfig,
+  logger: Logger,
+  shared: SharedInfrastructure = {},
+): Promise<ComposedPolicy> {
+  const bus = shared.bus ?? chooseEventBus({ kafka: config.kafka, service: config.service, logger });
+  const store = await chooseDocumentStore({ mongo: config.mongo, dataDir: config.dataDir, service: config.service });
+  return {
+    bus,
+    store,
+    logger,
+    async close() {
+      await Promise.allSettled([shared.bus ? undefined : bus.close(), store.close()]);
+    },
+  };
+}

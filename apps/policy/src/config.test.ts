@@ -1,0 +1,56 @@
+import { ConfigError } from '@keel/platform';
+import { describe, expect, it } from 'vitest';
+import { loadPolicyConfig } from './config.js';
+
+describe('loadPolicyConfig', () => {
+  it('defaults to embedded adapters, the standard ports and US phone numbers', () => {
+    expect(loadPolicyConfig({})).toMatchObject({
+      grpc: { port: 50052, host: '0.0.0.0' },
+      http: { port: 8085 },
+      kafka: undefined,
+      mongo: undefined,
+      dataDir: '.keel/data',
+      seeds: {},
+      phoneRegions: ['US'],
+    });
+  });
+
+  it('reads the adapters, the seeds and the phone regions', () => {
+    const config = loadPolicyConfig({
+      KAFKA_BROKERS: 'k1:9092,k2:9092',
+      MONGODB_URL: 'mongodb://127.0.0.1:27017',
+      POLICY_SEED_FILE: '/etc/keel/policies.json',
+      POLICY_DENIED_TOPICS: '{"acme":[{"name":"weapons","phrases":["build a bomb"]}]}',
+      POLICY_PHONE_REGIONS: 'us, gb',
+    });
+    expect(config).toMatchObject({
+      kafka: { brokers: ['k1:9092', 'k2:9092'] },
+      mongo: { url: 'mongodb://127.0.0.1:27017', database: 'keel_policy' },
+      seeds: {
+        seedFile: '/etc/keel/policies.json',
+        deniedTopics: { acme: [{ name: 'weapons', phrases: ['build a bomb'] }] },
+      },
+      phoneRegions: ['US', 'GB'],
+    });
+  });
+
+  it('names each bad variable', () => {
+    const error = (() => {
+      try {
+        loadPolicyConfig({ POLICY_DENIED_TOPICS: '{"acme":', POLICY_PHONE_REGIONS: 'US,XX', GRPC_PORT: 'abc' });
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'GRPC_PORT',
+      'POLICY_DENIED_TOPICS',
+      'POLICY_PHONE_REGIONS',
+    ]);
+    expect(() => loadPolicyConfig({ POLICY_DENIED_TOPICS: '{"acme":[{"name":"x","phrases":[]}]}' })).toThrow(
+      /POLICY_DENIED_TOPICS/,
+    );
+  });
+});

@@ -1,0 +1,70 @@
+/** Policy's configuration: the only reader of the environment, validated once at start. */
+import { csvList, loadConfig, optionalUrl, portSchema, z } from '@keel/platform';
+import { isSupportedPhoneRegion } from './detection/phone-detector.js';
+import { deniedTopicsSeedSchema } from './policies/policy-seeds.js';
+
+const SERVICE = 'policy';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+/** `POLICY_DENIED_TOPICS`: JSON `{"<tenant>":[{"name":"weapons","phrases":["build a bomb"]}]}`. */
+const deniedTopicsJson = optionalText.transform((value, context) => {
+  if (value === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    context.addIssue({
+      code: 'custom',
+      message: 'expected JSON such as {"tenant":[{"name":"topic","phrases":["..."]}]}',
+    });
+    return z.NEVER;
+  }
+  const parsed = deniedTopicsSeedSchema.safeParse(raw);
+  if (!parsed.success) {
+    context.addIssue({ code: 'custom', message: z.prettifyError(parsed.error).replace(/\n/g, '; ') });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+const schema = z
+  .object({
+    GRPC_PORT: portSchema(50052),
+    HTTP_PORT: portSchema(8085),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    KAFKA_BROKERS: csvList(),
+    MONGODB_URL: optionalUrl({ protocols: ['mongodb', 'mongodb+srv'] }),
+    MONGODB_DATABASE: z.string().min(1).default(`keel_${SERVICE}`),
+    KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
+    POLICY_SEED_FILE: optionalText,
+    POLICY_DENIED_TOPICS: deniedTopicsJson,
+    POLICY_PHONE_REGIONS: csvList(['US']).refine(
+      (regions) => regions.length > 0 && regions.every(isSupportedPhoneRegion),
+      {
+        message: 'expected ISO 3166-1 alpha-2 region codes libphonenumber knows, e.g. US,GB',
+      },
+    ),
+  })
+  .transform((env) => ({
+    service: SERVICE,
+    grpc: { port: env.GRPC_PORT, host: env.HOST },
+    http: { port: env.HTTP_PORT, host: env.HOST },
+    kafka: env.KAFKA_BROKERS.length > 0 ? { brokers: env.KAFKA_BROKERS } : undefined,
+    mongo: env.MONGODB_URL ? { url: env.MONGODB_URL, database: env.MONGODB_DATABASE } : undefined,
+    dataDir: env.KEEL_DATA_DIR,
+    seeds: {
+      ...(env.POLICY_SEED_FILE ? { seedFile: env.POLICY_SEED_FILE } : {}),
+      ...(env.POLICY_DENIED_TOPICS ? { deniedTopics: env.POLICY_DENIED_TOPICS } : {}),
+    },
+    phoneRegions: env.POLICY_PHONE_REGIONS.map((region) => region.toUpperCase()),
+  }));
+
+export type PolicyConfig = z.infer<typeof schema>;
+
+export function loadPolicyConfig(env: NodeJS.ProcessEnv = process.env): PolicyConfig {
+  return loadConfig(schema, env);
+}

@@ -1,0 +1,86 @@
+/**
+ * Payment card numbers: 13 to 19 digits, written as one run or in groups of at least three
+ * digits separated by single spaces or dashes (one kind per number), confirmed by the Luhn
+ * check and an issued IIN range (see card-networks.ts).
+ *
+ * The scan looks at maximal runs of digit groups and searches them for a card made of whole
+ * groups, so "4111 1111 1111 1111 12/25" still yields the card, while a digit run longer than
+ * 19 digits (an account or tracking number) is never carved into a card.
+ */
+import { cardNetworkOf } from './card-networks.js';
+import { FindingType, type PiiFinding } from './finding.js';
+import { passesLuhn } from './luhn.js';
+
+// Letters glued to the digits make an identifier (an IBAN, a licence number), not a card.
+const groupRun = /(?<![\p{L}\p{N}])\d+(?:[ -]\d+)*(?![\p{L}\p{N}])/gu;
+const group = /\d+/g;
+
+export const cardRuleId = 'pii.payment_card.luhn-iin';
+
+const minDigits = 13;
+const maxDigits = 19;
+const minGroupDigits = 3;
+
+interface DigitGroup {
+  digits: string;
+  start: number;
+  end: number;
+}
+
+export function detectPaymentCards(text: string): PiiFinding[] {
+  const findings: PiiFinding[] = [];
+  for (const run of text.matchAll(groupRun)) {
+    const groups: DigitGroup[] = [...run[0].matchAll(group)].map((match) => ({
+      digits: match[0],
+      start: run.index + match.index,
+      end: run.index + match.index + match[0].length,
+    }));
+    findings.push(...cardsInRun(text, groups));
+  }
+  return findings;
+}
+
+function cardsInRun(text: string, groups: readonly DigitGroup[]): PiiFinding[] {
+  const findings: PiiFinding[] = [];
+  let first = 0;
+  while (first < groups.length) {
+    const last = longestCardFrom(text, groups, first);
+    if (last === undefined) {
+      first++;
+      continue;
+    }
+    const start = groups[first]?.start ?? 0;
+    const end = groups[last]?.end ?? 0;
+    findings.push({ type: FindingType.paymentCard, start, end, ruleId: cardRuleId, confidence: 0.99 });
+    first = last + 1;
+  }
+  return findings;
+}
+
+/** The index of the last group of the longest card starting at group `first`, if any. */
+function longestCardFrom(text: string, groups: readonly DigitGroup[], first: number): number | undefined {
+  const firstGroup = groups[first];
+  if (!firstGroup) return undefined;
+  // A single group is a card only as a whole run of 13-19 digits.
+  if (firstGroup.digits.length >= minDigits) return isCard(firstGroup.digits) ? first : undefined;
+  let best: number | undefined;
+  let digits = '';
+  let separator: string | undefined;
+  for (let index = first; index < groups.length; index++) {
+    const current = groups[index];
+    if (!current || current.digits.length < minGroupDigits) break;
+    if (index > first) {
+      const between = text.slice(groups[index - 1]?.end, current.start);
+      if (separator !== undefined && between !== separator) break;
+      separator = between;
+    }
+    digits += current.digits;
+    if (digits.length > maxDigits) break;
+    if (digits.length >= minDigits && isCard(digits)) best = index;
+  }
+  return best;
+}
+
+function isCard(digits: string): boolean {
+  return digits.length >= minDigits && digits.length <= maxDigits && passesLuhn(digits) && !!cardNetworkOf(digits);
+}

@@ -1,0 +1,57 @@
+/**
+ * A tenant's policy: the topics it refuses, the topics a person should look at, and what
+ * happens to personal data. Stored as versioned documents in the `policies` collection (one
+ * per tenant, id = tenant id) with every version kept in `policy_versions`, so an audited
+ * decision's `policy_version` can always be looked up.
+ */
+import { z } from '@keel/platform';
+
+export const topicSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  phrases: z.array(z.string().trim().min(1).max(200)).min(1).max(500),
+});
+
+export const piiActionSchema = z.enum(['redact', 'block']);
+
+/** What an operator writes: everything but the bookkeeping. */
+export const policyContentSchema = z.object({
+  deniedTopics: z.array(topicSchema).max(200).default([]),
+  escalateTopics: z.array(topicSchema).max(200).default([]),
+  piiAction: piiActionSchema.default('redact'),
+});
+
+export type TopicDefinition = z.infer<typeof topicSchema>;
+export type PiiAction = z.infer<typeof piiActionSchema>;
+export type PolicyContent = z.infer<typeof policyContentSchema>;
+
+// A type alias (not an interface) so it satisfies the document store's open record type.
+export type TenantPolicy = PolicyContent & {
+  /** The tenant id, which is also the document id. */
+  id: string;
+  version: number;
+  /** Epoch milliseconds. */
+  updatedAt: number;
+};
+
+/** A tenant with no stored policy gets this: personal data redacted, no topic rules. */
+export function defaultPolicyOf(tenantId: string): TenantPolicy {
+  return { id: tenantId, version: 0, deniedTopics: [], escalateTopics: [], piiAction: 'redact', updatedAt: 0 };
+}
+
+/** The label decisions carry: `<tenant>@v<version>`, or `default` for the built-in policy. */
+export function policyVersionLabel(policy: TenantPolicy): string {
+  return policy.version === 0 ? 'default' : `${policy.id}@v${policy.version}`;
+}
+
+/** Whether two contents say the same thing, so re-seeding an unchanged policy keeps its version. */
+export function sameContent(a: PolicyContent, b: PolicyContent): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(content: PolicyContent): PolicyContent {
+  return {
+    deniedTopics: content.deniedTopics.map(({ name, phrases }) => ({ name, phrases: [...phrases] })),
+    escalateTopics: content.escalateTopics.map(({ name, phrases }) => ({ name, phrases: [...phrases] })),
+    piiAction: content.piiAction,
+  };
+}

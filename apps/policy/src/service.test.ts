@@ -1,0 +1,256 @@
+/**
+ * The policy service end to end over gRPC: a real server (startPolicyService on free ports)
+ * with the embedded event bus and document store, called through the generated client.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PolicyDecided } from '@keel/contracts/events/v1/policy';
+import type { ReviewRequested } from '@keel/contracts/events/v1/review';
+import {
+  type CheckRequest,
+  type CheckResponse,
+  Decision,
+  PolicyClient,
+  type ScanRequest,
+  type ScanResponse,
+  Stage,
+} from '@keel/contracts/policy/v1';
+import { ReviewReason } from '@keel/contracts/review/v1';
+import type { DocumentStore } from '@keel/doc-store';
+import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
+import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event-bus';
+import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
+import {
+  callUnary,
+  createGrpcClient,
+  createLogger,
+  GrpcCode,
+  grpcHealthCheck,
+  KeelError,
+  type RunningService,
+} from '@keel/platform';
+import { waitFor } from '@keel/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPolicyConfig } from './config.js';
+import { reviewIdOf } from './decisions/decision-audit.js';
+import { startPolicyService } from './service.js';
+
+const logger = createLogger('policy-test', { level: 'silent' });
+
+describe('policy service over gRPC', () => {
+  let bus: EventBus;
+  let store: DocumentStore;
+  let service: RunningService;
+  let client: InstanceType<typeof PolicyClient>;
+  const decided: PolicyDecided[] = [];
+  const reviews: ReviewRequested[] = [];
+  const subscriptions: Subscription[] = [];
+
+  const check = (request: Partial<CheckRequest>, tenantId?: string) =>
+    callUnary<CheckRequest, CheckResponse>(
+      client.check.bind(client),
+      { tenantId: '', stage: Stage.STAGE_INPUT, text: '', contexts: [], requestId: '', ...request },
+      { deadlineMs: 5000, dependency: 'policy', ...(tenantId ? { tenantId } : {}) },
+    );
+  const scan = (request: ScanRequest) =>
+    callUnary<ScanRequest, ScanResponse>(client.scan.bind(client), request, { deadlineMs: 5000, dependency: 'policy' });
+
+  beforeAll(async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'keel-policy-service-'));
+    const seedFile = join(directory, 'policies.json');
+    writeFileSync(
+      seedFile,
+      JSON.stringify({
+        acme: {
+          deniedTopics: [{ name: 'competitors', phrases: ['globex pricing'] }],
+          escalateTopics: [{ name: 'legal-dispute', phrases: ['lawsuit'] }],
+        },
+        strict: { piiAction: 'block' },
+      }),
+    );
+    const config = loadPolicyConfig({
+      GRPC_PORT: '0',
+      HTTP_PORT: '0',
+      HOST: '127.0.0.1',
+      KEEL_DATA_DIR: directory,
+      POLICY_SEED_FILE: seedFile,
+      POLICY_DENIED_TOPICS: JSON.stringify({ acme: [{ name: 'weapons', phrases: ['build a bomb'] }] }),
+    });
+    bus = createEmbeddedEventBus();
+    store = createEmbeddedDocumentStore({ path: ':memory:' });
+    service = await startPolicyService({ bus, store, logger }, config);
+    client = createGrpcClient(PolicyClient, service.urls.grpc as string);
+    subscriptions.push(
+      await subscribeToEvents(bus, {
+        groupId: 'policy-test-decided',
+        topic: 'keel.policy.decided.v1',
+        handle: async (event) => {
+          decided.push(event.payload);
+        },
+      }),
+      await subscribeToEvents(bus, {
+        groupId: 'policy-test-reviews',
+        topic: 'keel.review.requested.v1',
+        handle: async (event) => {
+          reviews.push(event.payload);
+        },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+    await service?.stop();
+    await bus?.close();
+    await store?.close();
+  });
+
+  it('redacts personal data at the input stage and audits the decision', async () => {
+    const text = 'I am ann@example.com, call me on 415-555-2671.';
+    const response = await check({ tenantId: 'acme', text, requestId: 'req-redact' });
+    expect(response.decision).toBe(Decision.DECISION_REDACT);
+    expect(response.text).toBe('I am [EMAIL], call me on [PHONE].');
+    expect(response.findings.map((f) => [f.type, text.slice(f.start, f.end)])).toEqual([
+      ['pii.email', 'ann@example.com'],
+      ['pii.phone', '415-555-2671'],
+    ]);
+    // The seed file made version 1; POLICY_DENIED_TOPICS is part of the same seed.
+    expect(response.policyVersion).toBe('acme@v1');
+    expect(response.decisionId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const event = await waitFor('the REDACT decision event', () =>
+      decided.find((d) => d.decisionId === response.decisionId),
+    );
+    expect(event).toMatchObject({
+      tenantId: 'acme',
+      requestId: 'req-redact',
+      stage: 'input',
+      decision: 'REDACT',
+      findingTypes: ['pii.email', 'pii.phone'],
+      reason: 'redacted personal data: pii.email, pii.phone',
+      policyVersion: 'acme@v1',
+    });
+    const stored = await (await store.collection('decisions')).get(response.decisionId);
+    expect(stored).toMatchObject({ tenantId: 'acme', decision: 'REDACT', requestId: 'req-redact' });
+    // The audit keeps what was found and where, never the text itself.
+    expect(JSON.stringify(stored)).not.toContain('ann@example.com');
+  });
+
+  it("blocks a tenant's denied topic, naming it, and does not apply it to another tenant", async () => {
+    const text = 'Explain how to build a bomb';
+    const blocked = await check({ tenantId: 'acme', text });
+    expect(blocked).toMatchObject({ decision: Decision.DECISION_BLOCK, text: '', reason: 'denied topic "weapons"' });
+    expect(blocked.findings).toEqual([
+      { type: 'topic.denied', start: 15, end: 27, ruleId: 'topic.denied:weapons', confidence: 1 },
+    ]);
+    const other = await check({ tenantId: 'globex', text });
+    expect(other).toMatchObject({ decision: Decision.DECISION_ALLOW, text, policyVersion: 'default' });
+
+    // POLICY_DENIED_TOPICS replaced the seed file's denied topics for acme (its escalation topics stay).
+    const replaced = await check({ tenantId: 'acme', text: 'What is GLOBEX  pricing?' });
+    expect(replaced.decision).toBe(Decision.DECISION_ALLOW);
+  });
+
+  it('seeds the demo tenant with its default policy', async () => {
+    const response = await check({ tenantId: 'demo', text: 'how do I write ransomware' });
+    expect(response).toMatchObject({ decision: Decision.DECISION_BLOCK, reason: 'denied topic "malware"' });
+    expect(response.policyVersion).toBe('demo@v1');
+  });
+
+  it('blocks personal data for a tenant whose policy says block', async () => {
+    const response = await check({ tenantId: 'strict', stage: Stage.STAGE_OUTPUT, text: 'Mail ann@example.com' });
+    expect(response).toMatchObject({
+      decision: Decision.DECISION_BLOCK,
+      reason: 'personal data is not allowed: pii.email',
+    });
+  });
+
+  it('escalates and asks for a review once per request and stage', async () => {
+    const text = 'My lawyer will start a lawsuit, reach me at ann@example.com';
+    const first = await check({
+      tenantId: 'acme',
+      stage: Stage.STAGE_OUTPUT,
+      text,
+      requestId: 'req-esc',
+      contexts: ['ctx one', 'ctx two'],
+    });
+    expect(first.decision).toBe(Decision.DECISION_ESCALATE);
+    expect(first.text).toBe('My lawyer will start a lawsuit, reach me at [EMAIL]');
+    expect(first.reason).toBe('escalation topic "legal-dispute"; redacted pii.email');
+
+    const reviewId = reviewIdOf('acme', 'req-esc', 'output');
+    const review = await waitFor('the review request', () => reviews.find((r) => r.reviewId === reviewId));
+    expect(review).toMatchObject({
+      tenantId: 'acme',
+      requestId: 'req-esc',
+      reason: ReviewReason.REVIEW_REASON_POLICY_ESCALATION,
+      requestedBy: 'policy',
+      answer: first.text,
+      question: '',
+      detail: first.reason,
+    });
+    expect(review.contexts.map((c) => c.text)).toEqual(['ctx one', 'ctx two']);
+    const stored = await (await store.collection('decisions')).get(first.decisionId);
+    expect(stored).toMatchObject({ stage: 'output', contextCount: 2 });
+
+    const again = await check({ tenantId: 'acme', stage: Stage.STAGE_OUTPUT, text, requestId: 'req-esc' });
+    await waitFor('the repeated decision event', () => decided.find((d) => d.decisionId === again.decisionId));
+    await waitFor('the repeated review request', () => reviews.filter((r) => r.reviewId === reviewId).length === 2);
+    // Two review requests with one id: the review queue de-duplicates on it.
+    expect(new Set(reviews.filter((r) => r.requestId === 'req-esc').map((r) => r.reviewId))).toEqual(
+      new Set([reviewId]),
+    );
+  });
+
+  it('takes the tenant from the metadata and rejects a missing or conflicting one', async () => {
+    const fromMetadata = await check({ text: 'build a bomb' }, 'acme');
+    expect(fromMetadata.decision).toBe(Decision.DECISION_BLOCK);
+
+    const missing = await check({ text: 'hello' }).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(KeelError);
+    expect((missing as KeelError).grpcCode).toBe(GrpcCode.INVALID_ARGUMENT);
+    expect((missing as KeelError).violations).toEqual([
+      { field: 'tenant_id', message: 'is required (in the request or the x-keel-tenant-id metadata)' },
+    ]);
+
+    const conflicting = await check({ tenantId: 'acme', text: 'hello' }, 'globex').catch((error: unknown) => error);
+    expect((conflicting as KeelError).grpcCode).toBe(GrpcCode.INVALID_ARGUMENT);
+
+    const noStage = await check({ tenantId: 'acme', stage: Stage.STAGE_UNSPECIFIED, text: 'x' }).catch(
+      (e: unknown) => e,
+    );
+    expect((noStage as KeelError).violations.map((v) => v.field)).toEqual(['stage']);
+  });
+
+  it('scans documents: redacts, blocks denied topics, never escalates', async () => {
+    const redacted = await scan({
+      tenantId: 'acme',
+      documentId: 'doc-1',
+      text: 'Contact ops@acme.example for a lawsuit.',
+    });
+    expect(redacted).toMatchObject({
+      decision: Decision.DECISION_REDACT,
+      text: 'Contact [EMAIL] for a lawsuit.',
+      policyVersion: 'acme@v1',
+    });
+    const blocked = await scan({ tenantId: 'acme', documentId: 'doc-2', text: 'Step one: build a bomb.' });
+    expect(blocked.decision).toBe(Decision.DECISION_BLOCK);
+    const event = await waitFor('the document BLOCK event', () =>
+      decided.find((d) => d.stage === 'document' && d.decision === 'BLOCK'),
+    );
+    expect(event.tenantId).toBe('acme');
+  });
+
+  it('reports SERVING on grpc.health.v1', async () => {
+    const health = grpcHealthCheck(service.urls.grpc as string);
+    try {
+      expect(await health()).toMatchObject({ ok: true });
+    } finally {
+      health.close();
+    }
+    const ready = await fetch(`${service.urls.http}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+});

@@ -1,0 +1,271 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  RetrievalClient,
+  type SearchMode,
+  type SearchRequest,
+  type SearchResponse,
+} from '@keel/contracts/retrieval/v1';
+import { callUnary, createGrpcClient, createLogger, grpcHealthCheck, type RunningService } from '@keel/platform';
+import { waitFor } from '@keel/testing';
+import type { Embedder } from '@keel/text';
+import { loadWordVectorEmbedder } from '@keel/text/embedded';
+import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRetrievalConfig } from './config.js';
+import { startRetrievalService } from './service.js';
+
+const logger = createLogger('retrieval-test', { level: 'silent' });
+
+const ACME_TRAVEL = `# Travel policy
+
+## Flights
+
+Flights are booked through the travel desk at least two weeks before departure.
+Economy class is the rule for trips shorter than six hours.
+
+## Hotels
+
+Hotel stays are reimbursed up to 180 euros per night in capital cities and 120 euros elsewhere.
+Breakfast is included in that amount.
+`;
+
+const ACME_SECURITY = `# Incident response
+
+Security incidents are reported to the on-call engineer within fifteen minutes.
+The rotation schedule and the escalation phone numbers are kept in the security vault.
+`;
+
+const GLOBEX_TRAVEL = `# Globex travel
+
+Hotel rooms are reimbursed up to 400 dollars per night for every Globex employee.
+`;
+
+/**
+ * Ingestion runs as its own process, as in a deployment (an app may not import another app):
+ * it writes the embedded vector index in KEEL_DATA_DIR, and retrieval reads the same directory.
+ */
+const ingestionMain = fileURLToPath(new URL('../../ingestion/src/main.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+interface IngestionProcess {
+  url: string;
+  stop(): Promise<number | null>;
+}
+
+async function startIngestionProcess(dataDir: string): Promise<IngestionProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ingestionMain], {
+    env: {
+      ...process.env,
+      HTTP_PORT: String(port),
+      HOST: '127.0.0.1',
+      KEEL_DATA_DIR: dataDir,
+      POLICY_SCAN: 'off',
+      KEEL_API_KEYS: 'acme-key=acme,globex-key=globex',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      'the ingestion process to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`ingestion exited with ${child.exitCode}: ${stderr}`);
+        return (await fetch(`${url}/readyz`)).status === 200;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+describe('retrieval over gRPC, fed by ingestion', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'keel-retrieval-'));
+  let embedder: Embedder;
+  let ingestion: IngestionProcess;
+  let retrieval: RunningService;
+  let client: RetrievalClient;
+  let closeVectors: () => Promise<void>;
+
+  async function ingest(apiKey: string, body: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${ingestion.url}/v1/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(202);
+    const { jobId } = (await response.json()) as { jobId: string };
+    await waitFor(`job ${jobId} to be indexed`, async () => {
+      const job = (await (
+        await fetch(`${ingestion.url}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${apiKey}` } })
+      ).json()) as { status: string };
+      if (job.status === 'rejected') throw new Error(`job ${jobId} was rejected`);
+      return job.status === 'indexed';
+    });
+  }
+
+  function search(request: Partial<SearchRequest>, tenantId?: string): Promise<SearchResponse> {
+    return callUnary(
+      client.search.bind(client),
+      { tenantId: '', query: '', topK: 0, aclGroups: [], mode: 0 as SearchMode, filters: {}, ...request },
+      { deadlineMs: 5000, dependency: 'retrieval', ...(tenantId ? { tenantId } : {}) },
+    );
+  }
+
+  /** The raw gRPC status, to check the code and trailers a non-Keel client would see. */
+  function searchRaw(request: Partial<SearchRequest>, metadata = new Metadata()): Promise<ServiceError | null> {
+    return new Promise((resolve) => {
+      client.search(
+        { tenantId: '', query: '', topK: 0, aclGroups: [], mode: 0 as SearchMode, filters: {}, ...request },
+        metadata,
+        { deadline: Date.now() + 5000 },
+        (error) => resolve(error),
+      );
+    });
+  }
+
+  beforeAll(async () => {
+    ingestion = await startIngestionProcess(directory);
+    embedder = await loadWordVectorEmbedder();
+    const vectors = await createEmbeddedVectorIndex({ directory: join(directory, 'vectors') });
+    closeVectors = () => vectors.close();
+    retrieval = await startRetrievalService(
+      { vectors, embedder, logger },
+      loadRetrievalConfig({ GRPC_PORT: '0', HTTP_PORT: '0', HOST: '127.0.0.1' }),
+    );
+    client = createGrpcClient(RetrievalClient, retrieval.urls.grpc as string);
+
+    await ingest('acme-key', {
+      documentId: 'travel',
+      title: 'Travel policy',
+      contentType: 'text/markdown',
+      text: ACME_TRAVEL,
+      metadata: { department: 'finance' },
+    });
+    await ingest('acme-key', {
+      documentId: 'incidents',
+      title: 'Incident response',
+      contentType: 'text/markdown',
+      text: ACME_SECURITY,
+      aclGroups: ['security'],
+    });
+    await ingest('globex-key', {
+      documentId: 'travel',
+      title: 'Globex travel',
+      contentType: 'text/markdown',
+      text: GLOBEX_TRAVEL,
+    });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await retrieval?.stop();
+    await closeVectors?.();
+    // A clean exit (0) on SIGTERM is part of the contract of every service's main.ts.
+    if (ingestion) expect(await ingestion.stop()).toBe(0);
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('finds the chunk that answers a question, with its citation', async () => {
+    const response = await search({ tenantId: 'acme', query: 'How much is a hotel night reimbursed?' });
+    const [best] = response.chunks;
+    expect(best?.text).toContain('180 euros per night');
+    expect(best).toMatchObject({ documentId: 'travel', title: 'Travel policy' });
+    expect(best?.chunkId).toMatch(new RegExp(`^travel:${best?.documentVersion}:\\d+$`));
+    expect(ACME_TRAVEL.slice(best?.startOffset, best?.endOffset)).toBe(best?.text);
+    expect(best?.denseRank).toBeGreaterThan(0);
+    expect(best?.keywordRank).toBeGreaterThan(0);
+    expect(response.embedder).toBe(embedder.id);
+    expect(response.chunks.length).toBeLessThanOrEqual(5);
+  });
+
+  it('never returns another tenant’s chunks', async () => {
+    const acme = await search({ tenantId: 'acme', query: 'hotel reimbursed per night dollars Globex', topK: 50 });
+    expect(acme.chunks.length).toBeGreaterThan(0);
+    expect(acme.chunks.every((found) => !found.text.includes('Globex'))).toBe(true);
+
+    const globex = await search({ tenantId: 'globex', query: 'hotel reimbursed per night euros', topK: 50 });
+    expect(globex.chunks.length).toBeGreaterThan(0);
+    expect(globex.chunks.every((found) => found.text.includes('400 dollars') || found.text.includes('Globex'))).toBe(
+      true,
+    );
+
+    // The tenant may also come from the metadata alone.
+    const viaMetadata = await search({ query: 'hotel night' }, 'globex');
+    expect(viaMetadata.chunks.map((found) => found.title)).toEqual(['Globex travel']);
+  });
+
+  it('returns restricted chunks only to callers in their ACL groups', async () => {
+    const question = { tenantId: 'acme', query: 'Who do I report a security incident to?', topK: 50 };
+    const outsider = await search(question);
+    expect(outsider.chunks.map((found) => found.documentId)).not.toContain('incidents');
+    const member = await search({ ...question, aclGroups: ['security'] });
+    expect(member.chunks[0]?.documentId).toBe('incidents');
+  });
+
+  it('filters on document metadata', async () => {
+    const finance = await search({ tenantId: 'acme', query: 'hotel', filters: { department: 'finance' }, topK: 50 });
+    expect(finance.chunks.length).toBeGreaterThan(0);
+    expect(finance.chunks.every((found) => found.documentId === 'travel')).toBe(true);
+    const none = await search({ tenantId: 'acme', query: 'hotel', filters: { department: 'legal' } });
+    expect(none.chunks).toEqual([]);
+  });
+
+  it('answers INVALID_ARGUMENT naming the field', async () => {
+    const emptyQuery = await searchRaw({ tenantId: 'acme', query: '   ' });
+    expect(emptyQuery?.code).toBe(3);
+    expect(emptyQuery?.details).toContain('query');
+    expect(emptyQuery?.metadata.get('x-keel-error-code')[0]).toBeTruthy();
+
+    expect((await searchRaw({ query: 'hotel' }))?.details).toContain('tenant_id');
+    expect((await searchRaw({ tenantId: 'acme', query: 'hotel', topK: 51 }))?.details).toContain('top_k');
+
+    const mismatch = new Metadata();
+    mismatch.set('x-keel-tenant-id', 'globex');
+    const mismatched = await searchRaw({ tenantId: 'acme', query: 'hotel' }, mismatch);
+    expect(mismatched?.code).toBe(3);
+    expect(mismatched?.details).toContain('tenant_id');
+  });
+
+  it('serves grpc health and HTTP readiness', async () => {
+    const health = grpcHealthCheck(retrieval.urls.grpc as string);
+    try {
+      expect(await health()).toMatchObject({ ok: true });
+    } finally {
+      health.close();
+    }
+    const ready = await fetch(`${retrieval.urls.http}/readyz`);
+    expect(ready.status).toBe(200);
+    const report = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(Object.keys(report.checks).sort()).toEqual(['embedder', 'vector-index']);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Adapter choice by configuration, written once for every service: `KAFKA_BROKERS`,
+ * `MONGODB_URL`, `QDRANT_URL` and `EMBEDDINGS_*` set mean the real thing; unset means the embedded
+ * default under `KEEL_DATA_DIR`. Each app's compose.ts calls these and nothing else constructs
+ * adapters, so the same service code runs on a laptop and in a cluster.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DocumentStore } from '@keel/doc-store';
+import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
+import { createMongoDocumentStore } from '@keel/doc-store/mongodb';
+import type { EventBus } from '@keel/event-bus';
+import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
+import { createKafkaEventBus } from '@keel/event-bus/kafka';
+import type { Logger } from '@keel/platform';
+import type { Embedder } from '@keel/text';
+import { loadWordVectorEmbedder } from '@keel/text/embedded';
+import { createOpenAiCompatibleEmbedder } from '@keel/text/openai';
+import type { VectorIndex } from '@keel/vector-store';
+import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
+import { createQdrantVectorIndex } from '@keel/vector-store/qdrant';
+
+export interface EventBusChoice {
+  kafka?: { brokers: string[] } | undefined;
+  /** The Kafka client id, `keel-<service>`. */
+  service: string;
+  logger: Logger;
+}
+
+export function chooseEventBus({ kafka, service, logger }: EventBusChoice): EventBus {
+  return kafka
+    ? createKafkaEventBus({ brokers: kafka.brokers, clientId: `keel-${service}`, logger })
+    : createEmbeddedEventBus({ logger });
+}
+
+export interface DocumentStoreChoice {
+  mongo?: { url: string; database: string } | undefined;
+  dataDir: string;
+  service: string;
+}
+
+/** Embedded: one SQLite file per service, `<dataDir>/<service>.db`. */
+export async function chooseDocumentStore({ mongo, dataDir, service }: DocumentStoreChoice): Promise<DocumentStore> {
+  if (mongo) return createMongoDocumentStore(mongo);
+  mkdirSync(dataDir, { recursive: true });
+  return createEmbeddedDocumentStore({ path: join(dataDir, `${service}.db`) });
+}
+
+export interface VectorIndexChoice {
+  qdrant?: { url: string; apiKey?: string | undefined } | undefined;
+  dataDir: string;
+}
+
+/** Embedded: `<dataDir>/vectors`, shared by ingestion (writer) and retrieval (reader) on one machine. */
+export async function chooseVectorIndex({ qdrant, dataDir }: VectorIndexChoice): Promise<VectorIndex> {
+  if (qdrant) return createQdrantVectorIndex(qdrant);
+  mkdirSync(dataDir, { recursive: true });
+  return createEmbeddedVectorIndex({ directory: join(dataDir, 'vectors') });
+}
+
+export interface EmbedderChoice {
+  embeddings?: { baseUrl: string; model: string; dimensions: number; apiKey?: string | undefined } | undefined;
+}
+
+export async function chooseEmbedder({ embeddings }: EmbedderChoice): Promise<Embedder> {
+  return embeddings ? createOpenAiCompatibleEmbedder(embeddings) : loadWordVectorEmbedder();
+}

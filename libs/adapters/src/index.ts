@@ -1,0 +1,10 @@
+export {
+  chooseDocumentStore,
+  chooseEmbedder,
+  chooseEventBus,
+  chooseVectorIndex,
+  type DocumentStoreChoice,
+  type EmbedderChoice,
+  type EventBusChoice,
+  type VectorIndexChoice,
+} from './choose-adapters.js';

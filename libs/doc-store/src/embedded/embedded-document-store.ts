@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  type Collection,
+  type CollectionOptions,
+  type DocumentStore,
+  InvalidQueryError,
+  type StoredDocument,
+} from '../document-store.js';
+import { normalizeCollectionOptions } from '../query/collection-options.js';
+import { DEFAULT_PURGE_INTERVAL_MS, type PurgeLoop, startPurgeLoop } from '../query/ttl.js';
+import { type Prepare, quoteIdentifier, SqliteCollection, sqliteIndexName } from './sqlite-collection.js';
+import { fieldExpression } from './sqlite-query.js';
+
+export interface EmbeddedDocumentStoreOptions {
+  /** A SQLite file (parent directories are created) or ':memory:'. */
+  path: string;
+  /** How often expired documents are deleted; default 60 s. Reads hide them in between. */
+  purgeIntervalMs?: number;
+  /** Failures of the background purge (by default ignored). */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+const MEMORY = ':memory:';
+/** Prepared statements kept per database; dynamic filters make the set of SQL texts open-ended. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The embedded DocumentStore: one SQLite file (or memory) through better-sqlite3, for running
+ * Keel on one machine without servers. WAL mode lets readers proceed while a writer commits and
+ * lets another process (a CLI, a second service) open the same file.
+ */
+export function createEmbeddedDocumentStore(options: EmbeddedDocumentStoreOptions): DocumentStore {
+  const inMemory = options.path === MEMORY;
+  if (!inMemory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
+  const db = new Database(options.path);
+  if (!inMemory) db.pragma('journal_mode = WAL');
+  // Another process holding the write lock makes writes wait instead of failing at once.
+  db.pragma('busy_timeout = 5000');
+  return new EmbeddedDocumentStore(db, options);
+}
+
+class EmbeddedDocumentStore implements DocumentStore {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly ttlCollections = new Map<string, SqliteCollection<StoredDocument>>();
+  private readonly purgeLoop: PurgeLoop;
+  private readonly prepare: Prepare;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: EmbeddedDocumentStoreOptions,
+  ) {
+    this.prepare = (sql) => {
+      let statement = this.statements.get(sql);
+      if (statement === undefined) {
+        if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+        statement = this.db.prepare(sql);
+        this.statements.set(sql, statement);
+      }
+      return statement;
+    };
+    this.purgeLoop = startPurgeLoop(
+      options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS,
+      async () => this.purgeExpired(),
+      options.onBackgroundError ?? (() => undefined),
+    );
+  }
+
+  async collection<T extends StoredDocument>(name: string, options?: CollectionOptions): Promise<Collection<T>> {
+    if (!this.db.open) throw new InvalidQueryError('the document store is closed');
+    const normalized = normalizeCollectionOptions(name, options);
+    const table = quoteIdentifier(name);
+    this.db.transaction(() => {
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL, expires_at INTEGER)`,
+      );
+      this.db.exec(
+        `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${name}__expires_at`)} ON ${table} (expires_at) ` +
+          'WHERE expires_at IS NOT NULL',
+      );
+      for (const index of normalized.indexes) {
+        const unique = index.unique ? 'UNIQUE ' : '';
+        const columns = index.fields.map(fieldExpression).join(', ');
+        this.db.exec(
+          `CREATE ${unique}INDEX IF NOT EXISTS ${quoteIdentifier(sqliteIndexName(name, index))} ON ${table} (${columns})`,
+        );
+      }
+      if (normalized.ttlField !== undefined) {
+        // Rows written before the collection had a TTL field get their expiry column now.
+        const value = fieldExpression(normalized.ttlField);
+        this.db.exec(
+          `UPDATE ${table} SET expires_at = ${value} WHERE expires_at IS NULL ` +
+            `AND json_type(doc, '$.${normalized.ttlField}') IN ('integer', 'real')`,
+        );
+      }
+    })();
+    const collection = new SqliteCollection<T>(this.db, this.prepare, name, normalized);
+    if (normalized.ttlField !== undefined) {
+      this.ttlCollections.set(name, collection as unknown as SqliteCollection<StoredDocument>);
+    }
+    return collection;
+  }
+
+  async health(): Promise<{ ok: boolean; detail: string }> {
+    const where = this.options.path === MEMORY ? 'in memory' : `at ${this.options.path}`;
+    if (!this.db.open) return { ok: false, detail: `SQLite store ${where} is closed` };
+    try {
+      this.db.prepare('SELECT 1').get();
+      return { ok: true, detail: `SQLite store ${where} answers` };
+    } catch (error) {
+      return { ok: false, detail: `SQLite store ${where}: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    this.purgeLoop.stop();
+    // Purge at close too, so a short-lived process does not leave expired rows behind.
+    this.purgeExpired();
+    this.statements.clear();
+    this.db.close();
+  }
+
+  private purgeExpired(): void {
+    if (!this.db.open) return;
+    const now = Date.now();
+    for (const collection of this.ttlCollections.values()) collection.purgeExpired(now);
+  }
+}

@@ -1,0 +1,1 @@
+export { createEmbeddedDocumentStore, type EmbeddedDocumentStoreOptions } from './embedded-document-store.js';

@@ -1,0 +1,206 @@
+import type Database from 'better-sqlite3';
+import {
+  type Collection,
+  DuplicateKeyError,
+  type Filter,
+  type FindOptions,
+  InvalidQueryError,
+  type Page,
+  type StoredDocument,
+} from '../document-store.js';
+import { describeDuplicateKey, indexName, type NormalizedCollectionOptions } from '../query/collection-options.js';
+import { decodeCursor } from '../query/cursor.js';
+import { assertStorableDocument, expiryOf, prepareChanges, splitId } from '../query/documents.js';
+import { ID_FIELD } from '../query/field-names.js';
+import { parseFilter } from '../query/filter.js';
+import { clampLimit } from '../query/limit.js';
+import { toPage } from '../query/page.js';
+import { normalizeSort } from '../query/sort.js';
+import { keysetSegments, type SqlFragment, toSqlCondition, toSqlOrder } from './sqlite-query.js';
+
+interface Row {
+  id: string;
+  doc: string;
+}
+
+/** Prepares (and caches) statements; shared by every collection of one database. */
+export type Prepare = (sql: string) => Database.Statement;
+
+export function quoteIdentifier(name: string): string {
+  return `"${name}"`;
+}
+
+/** The SQLite index name of a declared index: index names are per database, so the table prefixes it. */
+export function sqliteIndexName(collection: string, index: { fields: string[]; unique?: boolean }): string {
+  return `${collection}__${indexName(index)}`;
+}
+
+const TRUE: SqlFragment = { sql: '1', params: [] };
+
+function assertId(id: unknown, collection: string): asserts id is string {
+  if (typeof id !== 'string' || id.length === 0)
+    throw new InvalidQueryError(`${collection}: id must be a non-empty string`);
+}
+
+function isUniqueViolation(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * One collection as one table: `id TEXT PRIMARY KEY`, `doc TEXT` (the JSON body without the id),
+ * `expires_at INTEGER` (the TTL field's epoch ms, so expiry is an indexed column test).
+ * better-sqlite3 is synchronous: every method runs to completion before another starts, and the
+ * read-modify-write of `updateIf` runs in an IMMEDIATE transaction, so it is atomic against other
+ * processes writing the same file too.
+ */
+export class SqliteCollection<T extends StoredDocument> implements Collection<T> {
+  private readonly table: string;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly prepare: Prepare,
+    readonly name: string,
+    private readonly options: NormalizedCollectionOptions,
+  ) {
+    this.table = quoteIdentifier(name);
+  }
+
+  async insert(document: T): Promise<void> {
+    const { id, doc, expiresAt } = this.toRow(document);
+    const sql = `INSERT INTO ${this.table} (id, doc, expires_at) VALUES (?, ?, ?)`;
+    this.writeOnce(() => this.prepare(sql).run(id, doc, expiresAt), id, document);
+  }
+
+  async upsert(document: T): Promise<void> {
+    const { id, doc, expiresAt } = this.toRow(document);
+    const sql =
+      `INSERT INTO ${this.table} (id, doc, expires_at) VALUES (?, ?, ?) ` +
+      'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, expires_at = excluded.expires_at';
+    this.writeOnce(() => this.prepare(sql).run(id, doc, expiresAt), id, document);
+  }
+
+  async get(id: string): Promise<T | null> {
+    assertId(id, this.name);
+    const visible = this.visible();
+    const sql = `SELECT id, doc FROM ${this.table} WHERE id = ? AND ${visible.sql}`;
+    const row = this.prepare(sql).get(id, ...visible.params) as Row | undefined;
+    return row === undefined ? null : this.fromRow(row);
+  }
+
+  async find(options: FindOptions = {}): Promise<Page<T>> {
+    const sort = normalizeSort(options.orderBy);
+    const limit = clampLimit(options.limit);
+    const filter = toSqlCondition(parseFilter(options.where));
+    const visible = this.visible();
+    const segments = options.cursor === undefined ? [TRUE] : keysetSegments(sort, decodeCursor(options.cursor, sort));
+    const read = this.db.transaction((): Row[] => {
+      const rows: Row[] = [];
+      for (const segment of segments) {
+        const wanted = limit + 1 - rows.length;
+        if (wanted <= 0) break;
+        const parts = [filter, visible, segment];
+        const sql =
+          `SELECT id, doc FROM ${this.table} WHERE ${parts.map((part) => part.sql).join(' AND ')} ` +
+          `ORDER BY ${toSqlOrder(sort)} LIMIT ?`;
+        rows.push(...(this.prepare(sql).all(...parts.flatMap((part) => part.params), wanted) as Row[]));
+      }
+      return rows;
+    });
+    return toPage(
+      read().map((row) => this.fromRow(row)),
+      limit,
+      sort,
+    );
+  }
+
+  async count(where?: Filter): Promise<number> {
+    const condition = this.condition(where);
+    const sql = `SELECT count(*) AS n FROM ${this.table} WHERE ${condition.sql}`;
+    return (this.prepare(sql).get(...condition.params) as { n: number }).n;
+  }
+
+  async updateIf(id: string, condition: Filter, changes: Partial<T>): Promise<T | null> {
+    assertId(id, this.name);
+    const fields = prepareChanges(changes, this.name);
+    const match = this.condition(condition);
+    const select = `SELECT id, doc FROM ${this.table} WHERE id = ? AND ${match.sql}`;
+    const update = `UPDATE ${this.table} SET doc = ?, expires_at = ? WHERE id = ?`;
+    const claim = this.db.transaction((): T | null => {
+      const row = this.prepare(select).get(id, ...match.params) as Row | undefined;
+      if (row === undefined) return null;
+      const updated = { ...this.fromRow(row), ...fields };
+      const { doc, expiresAt } = this.toRow(updated);
+      this.prepare(update).run(doc, expiresAt, id);
+      return updated;
+    });
+    return this.writeOnce(() => claim.immediate(), id, fields);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    assertId(id, this.name);
+    // Removes the row even if it already expired (the purge would anyway); reports only a visible one.
+    const sql = `DELETE FROM ${this.table} WHERE id = ? RETURNING expires_at`;
+    const removed = this.prepare(sql).get(id) as { expires_at: number | null } | undefined;
+    return removed !== undefined && (removed.expires_at === null || removed.expires_at > Date.now());
+  }
+
+  async deleteMany(where: Filter): Promise<number> {
+    const condition = this.condition(where);
+    return this.prepare(`DELETE FROM ${this.table} WHERE ${condition.sql}`).run(...condition.params).changes;
+  }
+
+  /** Deletes rows whose expiry has passed; returns how many. */
+  purgeExpired(now = Date.now()): number {
+    if (this.options.ttlField === undefined) return 0;
+    return this.prepare(`DELETE FROM ${this.table} WHERE expires_at <= ?`).run(now).changes;
+  }
+
+  /** The caller's filter, restricted to documents that have not expired. */
+  private condition(where: Filter | undefined): SqlFragment {
+    const filter = toSqlCondition(parseFilter(where));
+    const visible = this.visible();
+    return { sql: `${filter.sql} AND ${visible.sql}`, params: [...filter.params, ...visible.params] };
+  }
+
+  private visible(): SqlFragment {
+    if (this.options.ttlField === undefined) return TRUE;
+    return { sql: '(expires_at IS NULL OR expires_at > ?)', params: [Date.now()] };
+  }
+
+  private toRow(document: unknown): { id: string; doc: string; expiresAt: number | null } {
+    assertStorableDocument(document, this.name);
+    const { id, body } = splitId(document);
+    return { id, doc: JSON.stringify(body), expiresAt: expiryOf(document, this.options.ttlField, this.name) };
+  }
+
+  private fromRow(row: Row): T {
+    return { [ID_FIELD]: row.id, ...JSON.parse(row.doc) } as T;
+  }
+
+  /**
+   * Runs a write that may hit a unique key. In a TTL collection the holder of the key may be an
+   * expired row the purge has not reached yet: it is invisible, so it must not block the write;
+   * purge and try once more before reporting a duplicate.
+   */
+  private writeOnce<R>(write: () => R, id: string, source: unknown): R {
+    try {
+      return write();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (this.purgeExpired() === 0) throw this.duplicateKeyError(error, id, source);
+      try {
+        return write();
+      } catch (retryError) {
+        throw isUniqueViolation(retryError) ? this.duplicateKeyError(retryError, id, source) : retryError;
+      }
+    }
+  }
+
+  private duplicateKeyError(error: Error & { code: string }, id: string, source: unknown): DuplicateKeyError {
+    // "UNIQUE constraint failed: index 'jobs__tenantId__key__unique'"; the primary key names no index.
+    const name = /index '([^']+)'/.exec(error.message)?.[1];
+    const index = this.options.indexes.find((spec) => sqliteIndexName(this.name, spec) === name);
+    return new DuplicateKeyError(this.name, describeDuplicateKey(index, id, source));
+  }
+}

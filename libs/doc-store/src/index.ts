@@ -1,0 +1,16 @@
+export {
+  type Collection,
+  type CollectionOptions,
+  type DocumentStore,
+  DuplicateKeyError,
+  type FieldCondition,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  InvalidQueryError,
+  type JsonValue,
+  type Page,
+  type Sort,
+  type StoredDocument,
+  StoreUnavailableError,
+} from './document-store.js';

@@ -1,0 +1,1 @@
+export { describeDocumentStoreContract } from './document-store-contract.js';

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { IncomingMessage } from '../event-bus.js';
+import { describeEventBusContract } from '../testing/event-bus-contract.js';
+import { createEmbeddedEventBus } from './embedded-event-bus.js';
+
+describeEventBusContract('embedded event bus', async () => createEmbeddedEventBus());
+
+describe('embedded event bus specifics', () => {
+  const value = new TextEncoder().encode('x');
+
+  it('rebalances to the remaining member when one leaves, redelivering what it had not committed', async () => {
+    const bus = createEmbeddedEventBus({ defaultPartitions: 1 });
+    const seenByFirst: string[] = [];
+    const seenBySecond: string[] = [];
+    let releaseFirst: () => void = () => {};
+    const first = await bus.subscribe({
+      groupId: 'g',
+      topics: ['t'],
+      retry: { maxAttempts: 5, initialBackoffMs: 60_000, maxBackoffMs: 60_000 },
+      handler: async (message) => {
+        seenByFirst.push(message.offset);
+        await new Promise<void>((resolve) => {
+          releaseFirst = resolve;
+        });
+        throw new Error('fails, then waits a minute to retry');
+      },
+    });
+    const second = await bus.subscribe({
+      groupId: 'g',
+      topics: ['t'],
+      handler: async (message) => {
+        seenBySecond.push(message.offset);
+      },
+    });
+    await bus.publish('t', [{ key: 'k', value }]);
+    await waitUntil(() => seenByFirst.length === 1);
+    const stopping = first.stop();
+    releaseFirst();
+    await stopping;
+    await waitUntil(() => seenBySecond.length === 1);
+    expect(seenBySecond).toEqual(['0']);
+    await second.stop();
+    await bus.close();
+  });
+
+  it('creates topics with the requested partition count, and their .dlq twins', async () => {
+    const bus = createEmbeddedEventBus({ defaultPartitions: 2 });
+    await bus.ensureTopics([{ name: 'wide', partitions: 7 }]);
+    const partitions = new Set<number>();
+    await bus.subscribe({
+      groupId: 'g',
+      topics: ['wide', 'wide.dlq'],
+      handler: async (message: IncomingMessage) => {
+        partitions.add(message.partition);
+      },
+    });
+    await bus.publish(
+      'wide',
+      Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value })),
+    );
+    await waitUntil(() => partitions.size === 7);
+    await bus.close();
+  });
+
+  it('rejects topic names Kafka would reject', async () => {
+    const bus = createEmbeddedEventBus();
+    await expect(bus.publish('has space', [{ key: 'k', value }])).rejects.toThrow(/invalid topic name/);
+    await expect(bus.ensureTopics([{ name: 'a'.repeat(247) }])).rejects.toThrow(/249/);
+    await bus.close();
+  });
+
+  it('describes its state in health()', async () => {
+    const bus = createEmbeddedEventBus();
+    await bus.ensureTopics([{ name: 'one' }]);
+    expect(await bus.health()).toEqual({
+      ok: true,
+      detail: 'embedded in-memory event bus: 2 topics, 0 subscriptions',
+    });
+    await bus.close();
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

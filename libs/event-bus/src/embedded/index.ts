@@ -1,0 +1,1 @@
+export { createEmbeddedEventBus, type EmbeddedEventBusOptions } from './embedded-event-bus.js';

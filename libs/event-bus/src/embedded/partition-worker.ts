@@ -1,0 +1,98 @@
+/**
+ * Consumes one partition for one member of a consumer group: strictly one message at a time,
+ * from the group's committed offset, committing each message once the shared delivery logic
+ * has handled or dead-lettered it. The group starts and stops workers as members come and go;
+ * at most one worker per group and partition exists, so a partition is never processed twice
+ * at once and its order holds.
+ */
+import { type DeliveryOutcome, deliverMessage } from '../delivery/deliver-message.js';
+import type { IncomingMessage, MessageHandler, OutgoingMessage, RetryPolicy } from '../event-bus.js';
+import type { EventBusLogger } from '../logger.js';
+import type { PartitionLog, StoredMessage } from './partition-log.js';
+
+export interface GroupMember {
+  readonly id: number;
+  readonly topics: readonly string[];
+  readonly handler: MessageHandler;
+  readonly policy: RetryPolicy;
+  readonly fromBeginning: boolean;
+  /** A worker of this member stopped because a message could not be dead-lettered. */
+  fail(error: unknown): void;
+}
+
+export interface WorkerContext {
+  readonly groupId: string;
+  readonly logger: EventBusLogger;
+  publishDeadLetter(topic: string, message: OutgoingMessage): Promise<void>;
+  committedOffset(topic: string, partition: number): number;
+  commit(topic: string, partition: number, nextOffset: number): void;
+}
+
+export class PartitionWorker {
+  readonly #controller = new AbortController();
+  readonly #done: Promise<void>;
+
+  constructor(
+    readonly member: GroupMember,
+    readonly topic: string,
+    readonly partition: number,
+    private readonly log: PartitionLog,
+    private readonly context: WorkerContext,
+  ) {
+    this.#done = this.#run().catch((error: unknown) => {
+      // Leaving the group from inside this promise would wait on itself: fail() only schedules it.
+      this.member.fail(error);
+    });
+  }
+
+  /** Ends any backoff, lets an in-flight handler finish and commit, then resolves. */
+  stop(): Promise<void> {
+    this.#controller.abort();
+    return this.#done;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#controller.signal;
+    // Never run a handler inside the caller's stack (subscribe or publish): always a later turn.
+    await yieldToEventLoop();
+    while (!signal.aborted) {
+      const offset = this.context.committedOffset(this.topic, this.partition);
+      const stored = this.log.at(offset);
+      if (!stored) {
+        await this.log.waitFor(offset, signal);
+        continue;
+      }
+      const outcome = await this.#deliver(stored, signal);
+      if (outcome.kind === 'abandoned') return;
+      this.context.commit(this.topic, this.partition, offset + 1);
+      // A handler that resolves at once must not starve timers and I/O on a long backlog.
+      await yieldToEventLoop();
+    }
+  }
+
+  #deliver(stored: StoredMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const message: IncomingMessage = {
+      topic: this.topic,
+      partition: this.partition,
+      offset: String(stored.offset),
+      key: stored.key,
+      // Copies: a handler that mutates its message must not change what other groups read.
+      value: stored.value.slice(),
+      headers: { ...stored.headers },
+      timestamp: stored.timestamp,
+    };
+    return deliverMessage({
+      message,
+      handler: this.member.handler,
+      policy: this.member.policy,
+      groupId: this.context.groupId,
+      publishDeadLetter: (topic, letter) => this.context.publishDeadLetter(topic, letter),
+      signal,
+      logger: this.context.logger,
+    });
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,2 @@
+export { KafkaUnavailableError } from './kafka-errors.js';
+export { createKafkaEventBus, type KafkaEventBusOptions } from './kafka-event-bus.js';

@@ -1,0 +1,1 @@
+export { describeEventBusContract, type EventBusContractOptions } from './event-bus-contract.js';

@@ -1,0 +1,182 @@
+import { ContentType, type EventMeta, topicNames, topics } from '@keel/contracts';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DeadLetterHeader } from './delivery/dead-letter.js';
+import { createEmbeddedEventBus } from './embedded/embedded-event-bus.js';
+import type { EventBus, IncomingMessage, TopicSpec } from './event-bus.js';
+import { EventPublisher, ensureKeelTopics, subscribeToEvents } from './typed-events.js';
+
+const exporter = new InMemorySpanExporter();
+
+beforeAll(() => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+});
+
+afterAll(() => {
+  trace.disable();
+  propagation.disable();
+  context.disable();
+});
+
+afterEach(() => exporter.reset());
+
+const request = {
+  tenantId: 'acme',
+  documentId: 'doc-1',
+  jobId: 'job-1',
+  title: 'Handbook',
+  source: 'https://intranet/handbook',
+  contentType: 'text/markdown',
+  text: '# Handbook',
+  metadata: { team: 'hr' },
+  aclGroups: ['hr'],
+  requestedAt: new Date('2026-01-02T03:04:05.000Z'),
+};
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('typed events', () => {
+  it('round-trips a payload and continues the producer trace in the consumer', async () => {
+    const bus = createEmbeddedEventBus();
+    let seen: { payload: unknown; meta: EventMeta; traceId?: string; message: IncomingMessage } | undefined;
+    await subscribeToEvents(bus, {
+      groupId: 'keel-test',
+      topic: 'keel.ingest.requested.v1',
+      handle: async (event, message) => {
+        seen = { ...event, traceId: trace.getActiveSpan()?.spanContext().traceId, message };
+      },
+    });
+    const publisher = new EventPublisher(bus);
+    const tracer = trace.getTracer('test');
+    const requestTraceId = await tracer.startActiveSpan('POST /v1/documents', async (span) => {
+      await publisher.publish('keel.ingest.requested.v1', request, { idempotencyKey: 'job-1' });
+      span.end();
+      return span.spanContext().traceId;
+    });
+    const received = await until(() => seen);
+
+    expect(received.payload).toEqual(request);
+    expect(received.meta).toMatchObject({
+      tenantId: 'acme',
+      idempotencyKey: 'job-1',
+      contentType: ContentType.protobuf,
+    });
+    expect(received.message.key).toBe('acme:doc-1');
+    expect(received.traceId).toBe(requestTraceId);
+    expect(received.message.headers.traceparent).toMatch(new RegExp(`^00-${requestTraceId}-[0-9a-f]{16}-01$`));
+
+    const spans = await until(() => {
+      const finished = exporter.getFinishedSpans();
+      return finished.length === 3 ? finished : undefined;
+    });
+    const byName = new Map(spans.map((span) => [span.name, span]));
+    const root = byName.get('POST /v1/documents');
+    const producer = byName.get('send keel.ingest.requested.v1');
+    const consumer = byName.get('process keel.ingest.requested.v1');
+    expect(producer?.kind).toBe(SpanKind.PRODUCER);
+    expect(producer?.parentSpanContext?.spanId).toBe(root?.spanContext().spanId);
+    expect(consumer?.kind).toBe(SpanKind.CONSUMER);
+    expect(consumer?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
+    expect(consumer?.attributes).toMatchObject({
+      'messaging.destination.name': 'keel.ingest.requested.v1',
+      'messaging.consumer.group.name': 'keel-test',
+      'keel.tenant.id': 'acme',
+    });
+    await bus.close();
+  });
+
+  it('starts a new trace for an event published outside any span', async () => {
+    const bus = createEmbeddedEventBus();
+    const traceIds: (string | undefined)[] = [];
+    await subscribeToEvents(bus, {
+      groupId: 'keel-test',
+      topic: 'keel.ingest.requested.v1',
+      handle: async () => {
+        traceIds.push(trace.getActiveSpan()?.spanContext().traceId);
+      },
+    });
+    await new EventPublisher(bus).publish('keel.ingest.requested.v1', request);
+    await until(() => traceIds[0]);
+    expect(traceIds[0]).toMatch(/^[0-9a-f]{32}$/);
+    await bus.close();
+  });
+
+  it('sends an undecodable message straight to the DLQ without calling the handler', async () => {
+    const bus = createEmbeddedEventBus();
+    let handled = 0;
+    await subscribeToEvents(bus, {
+      groupId: 'keel-test',
+      topic: 'keel.ingest.requested.v1',
+      retry: { maxAttempts: 5, initialBackoffMs: 10_000, maxBackoffMs: 10_000 },
+      handle: async () => {
+        handled += 1;
+      },
+    });
+    const letters: IncomingMessage[] = [];
+    await bus.subscribe({
+      groupId: 'dlq-watch',
+      topics: ['keel.ingest.requested.v1.dlq'],
+      handler: async (message) => {
+        letters.push(message);
+      },
+    });
+    await bus.publish('keel.ingest.requested.v1', [
+      {
+        key: 'acme:doc-1',
+        value: new TextEncoder().encode('{not json'),
+        headers: { 'content-type': 'application/json' },
+      },
+    ]);
+    const letter = await until(() => letters[0]);
+    expect(letter.headers).toMatchObject({
+      [DeadLetterHeader.errorCode]: 'EVENT.UNDECODABLE',
+      [DeadLetterHeader.attempts]: '1',
+      'content-type': 'application/json',
+    });
+    expect(handled).toBe(0);
+    const failed = exporter.getFinishedSpans().find((span) => span.name === 'process keel.ingest.requested.v1');
+    expect(failed?.status.code).toBe(2);
+    expect(failed?.events.some((event) => event.name === 'exception')).toBe(true);
+    await bus.close();
+  });
+
+  it('publishes JSON when asked, which the consumer decodes alike', async () => {
+    const bus = createEmbeddedEventBus();
+    let payload: unknown;
+    let contentType: string | undefined;
+    await subscribeToEvents(bus, {
+      groupId: 'keel-test',
+      topic: 'keel.ingest.requested.v1',
+      handle: async (event, message) => {
+        payload = event.payload;
+        contentType = message.headers['content-type'];
+      },
+    });
+    await new EventPublisher(bus).publish('keel.ingest.requested.v1', request, { contentType: ContentType.json });
+    await until(() => payload);
+    expect(payload).toEqual(request);
+    expect(contentType).toBe(ContentType.json);
+    await bus.close();
+  });
+
+  it('ensureKeelTopics asks for every registry topic with its partition count', async () => {
+    const requested: TopicSpec[] = [];
+    const bus = { ensureTopics: async (specs: TopicSpec[]) => void requested.push(...specs) } as unknown as EventBus;
+    await ensureKeelTopics(bus);
+    expect(requested).toEqual(topicNames.map((name) => ({ name, partitions: topics[name].partitions })));
+    expect(requested.length).toBeGreaterThanOrEqual(8);
+  });
+});

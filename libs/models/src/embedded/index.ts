@@ -1,0 +1,6 @@
+export {
+  createExtractiveChatModel,
+  type ExtractiveChatModelOptions,
+  extractiveModelDescriptor,
+  notFoundAnswer,
+} from './extractive-chat-model.js';

@@ -1,0 +1,54 @@
+import express, { type Express } from 'express';
+import type { Readiness } from '../health/readiness.js';
+import type { Logger } from '../logging/create-logger.js';
+import { notFoundHandler, problemErrorHandler } from './error-handler.js';
+import { requestContext } from './request-context.js';
+
+export interface CreateHttpAppOptions {
+  serviceName: string;
+  logger: Logger;
+  readiness: Readiness;
+  /** Largest JSON body accepted, in the `bytes` syntax (`1mb`, `512kb`); default `1mb`. */
+  bodyLimit?: string;
+}
+
+/** What finishHttpApp needs later, kept on the app itself. */
+const kitKey = 'keelPlatform';
+interface KitSettings {
+  logger: Logger;
+}
+
+/**
+ * An express 5 app with the service basics in place: request ids, a server span per request
+ * (continuing the caller's W3C trace), request logging, the JSON body parser, `GET /healthz`
+ * (liveness: 200 while the process runs) and `GET /readyz` (200, or 503 with the failing
+ * checks). Mount the routes, then call finishHttpApp.
+ */
+export function createHttpApp(options: CreateHttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.locals[kitKey] = { logger: options.logger } satisfies KitSettings;
+
+  app.use(requestContext(options.serviceName, options.logger));
+  app.use(express.json({ limit: options.bodyLimit ?? '1mb', type: ['application/json', 'application/*+json'] }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: options.serviceName });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const report = await options.readiness.report();
+    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+  });
+  return app;
+}
+
+/**
+ * Closes the app: unmatched routes become 404 problems, and every error (KeelError, malformed
+ * JSON, a body over the limit, a bug) becomes an `application/problem+json` response.
+ */
+export function finishHttpApp(app: Express): void {
+  const settings = app.locals[kitKey] as KitSettings | undefined;
+  if (!settings) throw new Error('finishHttpApp expects an app made by createHttpApp');
+  app.use(notFoundHandler());
+  app.use(problemErrorHandler(settings.logger));
+}

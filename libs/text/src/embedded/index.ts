@@ -1,0 +1,6 @@
+export {
+  loadWordVectorEmbedder,
+  type WordVectorEmbedderOptions,
+  type WordVectorLoadInfo,
+  wordVectorEmbedderId,
+} from './load-word-vector-embedder.js';

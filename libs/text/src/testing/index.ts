@@ -1,0 +1,7 @@
+export {
+  type CranfieldAvailability,
+  type CranfieldCollection,
+  findCranfieldDirectory,
+  loadCranfield,
+} from './cranfield.js';
+export { meanNdcgAtK, ndcgAtK } from './ranking-metrics.js';

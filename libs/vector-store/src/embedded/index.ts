@@ -1,0 +1,1 @@
+export { createEmbeddedVectorIndex, type EmbeddedVectorIndexOptions } from './embedded-vector-index.js';

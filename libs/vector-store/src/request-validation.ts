@@ -1,0 +1,116 @@
+import type { IndexedChunk, PayloadCondition, VectorFilter, VectorQuery } from './vector-index.js';
+import { invalidRequest, VectorStoreError, VectorStoreErrorCode } from './vector-store-error.js';
+
+/** The most hits one search returns; larger pages belong to a scroll, not a search. */
+export const maxSearchLimit = 1000;
+
+const collectionNamePattern = /^[A-Za-z0-9_-]{1,128}$/;
+/** Payload keys the adapters keep for themselves (Qdrant stores the original id and text there). */
+export const reservedPayloadPrefix = '_keel';
+
+/** Names both engines accept as-is (Qdrant collections, Lance tables). */
+export function validateCollectionName(name: string): void {
+  if (!collectionNamePattern.test(name)) {
+    throw invalidRequest(`collection name "${name}" must be 1-128 letters, digits, "_" or "-"`);
+  }
+}
+
+export function validateDimensions(dimensions: number): void {
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 65_536) {
+    throw invalidRequest(`dimensions must be an integer in [1, 65536], got ${dimensions}`);
+  }
+}
+
+export function validateVector(vector: readonly number[], dimensions: number, what: string): void {
+  if (vector.length !== dimensions) {
+    throw new VectorStoreError(
+      VectorStoreErrorCode.DimensionMismatch,
+      `${what} has ${vector.length} dimensions; the collection has ${dimensions}`,
+    );
+  }
+  if (!vector.every(Number.isFinite)) throw invalidRequest(`${what} holds a value that is not a finite number`);
+}
+
+/** Checks a batch before any write, so a bad chunk never leaves half a batch behind. */
+export function validateChunks(chunks: readonly IndexedChunk[], dimensions: number): void {
+  for (const chunk of chunks) {
+    if (typeof chunk.id !== 'string' || chunk.id === '')
+      throw invalidRequest('every chunk needs a non-empty string id');
+    validateVector(chunk.vector, dimensions, `the vector of chunk "${chunk.id}"`);
+    if (typeof chunk.text !== 'string') throw invalidRequest(`chunk "${chunk.id}" has no text`);
+    for (const [key, value] of Object.entries(chunk.payload ?? {})) {
+      validateKey(key);
+      if (key.startsWith(reservedPayloadPrefix)) {
+        throw invalidRequest(`payload key "${key}" is reserved (prefix "${reservedPayloadPrefix}")`);
+      }
+      const valid =
+        typeof value === 'string' ||
+        typeof value === 'boolean' ||
+        (typeof value === 'number' && Number.isFinite(value)) ||
+        (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+      if (!valid)
+        throw invalidRequest(
+          `payload "${key}" of chunk "${chunk.id}" must be a string, finite number, boolean or string[]`,
+        );
+    }
+  }
+}
+
+/** The last occurrence of an id wins, as if the batch were upserted one chunk at a time. */
+export function lastWriteWins(chunks: readonly IndexedChunk[]): IndexedChunk[] {
+  return [...new Map(chunks.map((chunk) => [chunk.id, chunk])).values()];
+}
+
+export function validateFilter(filter: VectorFilter): void {
+  if (!filter || !Array.isArray(filter.must)) throw invalidRequest('a filter needs a `must` list (empty for none)');
+  for (const condition of filter.must) validateCondition(condition);
+}
+
+function validateCondition(condition: PayloadCondition): void {
+  validateKey(condition.key);
+  const hasEquals = condition.equals !== undefined;
+  const hasAnyOf = condition.anyOf !== undefined;
+  if (hasEquals === hasAnyOf) {
+    throw invalidRequest(`condition on "${condition.key}" needs exactly one of equals or anyOf`);
+  }
+  const { equals, anyOf } = condition;
+  if (
+    hasEquals &&
+    !['string', 'boolean'].includes(typeof equals) &&
+    !(typeof equals === 'number' && Number.isFinite(equals))
+  ) {
+    throw invalidRequest(`equals on "${condition.key}" must be a string, finite number or boolean`);
+  }
+  if (hasAnyOf && !(Array.isArray(anyOf) && anyOf.every((value) => typeof value === 'string'))) {
+    throw invalidRequest(`anyOf on "${condition.key}" must be a list of strings`);
+  }
+}
+
+// Qdrant reads filter keys as JSON paths; a quoted segment cannot hold `"` or `\`.
+function validateKey(key: string): void {
+  if (typeof key !== 'string' || key === '' || /["\\]/.test(key)) {
+    throw invalidRequest(`payload key ${JSON.stringify(key)} must be non-empty and free of '"' and '\\'`);
+  }
+}
+
+/** `anyOf: []` can match nothing: the search is empty and a delete removes nothing. */
+export function matchesNothing(filter: VectorFilter): boolean {
+  return filter.must.some((condition) => condition.anyOf !== undefined && condition.anyOf.length === 0);
+}
+
+export function validateQuery(query: VectorQuery, dimensions: number): void {
+  if (!['dense', 'keyword', 'hybrid'].includes(query.mode)) {
+    throw invalidRequest(`search mode must be dense, keyword or hybrid, got ${String(query.mode)}`);
+  }
+  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > maxSearchLimit) {
+    throw invalidRequest(`limit must be an integer in [1, ${maxSearchLimit}], got ${query.limit}`);
+  }
+  if (query.mode !== 'keyword') {
+    if (!query.vector) throw invalidRequest(`${query.mode} search needs a query vector`);
+    validateVector(query.vector, dimensions, 'the query vector');
+  }
+  if (query.mode !== 'dense' && typeof query.text !== 'string') {
+    throw invalidRequest(`${query.mode} search needs a query text`);
+  }
+  validateFilter(query.filter);
+}

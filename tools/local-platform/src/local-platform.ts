@@ -1,0 +1,183 @@
+/**
+ * All six services in one process on embedded adapters: one in-process event bus, one vector
+ * index and one embedder shared by the services that need them (each service keeps its own SQLite
+ * file). Services still talk to each other over real gRPC and HTTP on loopback, exactly as they do
+ * when deployed separately; only the infrastructure is embedded.
+ */
+
+import { join } from 'node:path';
+import { loadEvaluationConfig, startEvaluationService } from '@keel/evaluation';
+import { composeEvaluation } from '@keel/evaluation/compose';
+import type { EventBus } from '@keel/event-bus';
+import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
+import { loadHumanReviewConfig, startHumanReviewService } from '@keel/human-review';
+import { composeHumanReview } from '@keel/human-review/compose';
+import { loadGatewayConfig, startGatewayService } from '@keel/inference-gateway';
+import { composeGateway } from '@keel/inference-gateway/compose';
+import { loadIngestionConfig, startIngestionService } from '@keel/ingestion';
+import { composeIngestion } from '@keel/ingestion/compose';
+import { type Logger, type RunningService, ShutdownSequence } from '@keel/platform';
+import { loadPolicyConfig, startPolicyService } from '@keel/policy';
+import { composePolicy } from '@keel/policy/compose';
+import { loadRetrievalConfig, startRetrievalService } from '@keel/retrieval';
+import { composeRetrieval } from '@keel/retrieval/compose';
+import type { Embedder } from '@keel/text';
+import { loadWordVectorEmbedder } from '@keel/text/embedded';
+import type { VectorIndex } from '@keel/vector-store';
+import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
+
+export interface LocalPlatformPorts {
+  gateway: number;
+  ingestion: number;
+  humanReview: number;
+  evaluation: number;
+  retrievalGrpc: number;
+  retrievalHttp: number;
+  policyGrpc: number;
+  policyHttp: number;
+}
+
+/** The documented defaults; 0 everywhere picks free ports (tests). */
+export const defaultPorts: LocalPlatformPorts = {
+  gateway: 8080,
+  ingestion: 8081,
+  humanReview: 8082,
+  evaluation: 8083,
+  retrievalGrpc: 50051,
+  retrievalHttp: 8084,
+  policyGrpc: 50052,
+  policyHttp: 8085,
+};
+
+export interface LocalPlatformOptions {
+  dataDir: string;
+  ports: LocalPlatformPorts;
+  /** Variables every service sees (API keys, thresholds...). Infrastructure URLs are ignored. */
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Loopback by default: the one-process platform is for one machine. */
+  host?: string;
+}
+
+export interface LocalPlatform {
+  urls: Record<string, string>;
+  /** The shared in-process bus, for tests that watch the topics. */
+  bus: EventBus;
+  stop(): Promise<void>;
+}
+
+/** Infrastructure variables the services must not see: `npm start` is embedded by definition. */
+const infrastructureVariables = ['KAFKA_BROKERS', 'MONGODB_URL', 'QDRANT_URL', 'EMBEDDINGS_BASE_URL'];
+
+function serviceEnv(options: LocalPlatformOptions, own: Record<string, string | number>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...options.env, KEEL_DATA_DIR: options.dataDir, HOST: options.host ?? '127.0.0.1' };
+  for (const name of infrastructureVariables) delete env[name];
+  for (const [name, value] of Object.entries(own)) env[name] = String(value);
+  return env;
+}
+
+function addressOf(url: string): string {
+  return url.replace(/^[a-z]+:\/\//, '');
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const { logger, ports } = options;
+  const shutdown = new ShutdownSequence({ logger });
+  const bus = createEmbeddedEventBus({ logger });
+  shutdown.add('event bus', () => bus.close());
+  let vectors: VectorIndex;
+  let embedder: Embedder;
+  try {
+    vectors = await createEmbeddedVectorIndex({ directory: join(options.dataDir, 'vectors') });
+    shutdown.add('vector index', () => vectors.close());
+    embedder = await loadWordVectorEmbedder();
+  } catch (error) {
+    await shutdown.run();
+    throw error;
+  }
+
+  const started = async <D extends { close(): Promise<void> }>(
+    name: string,
+    composed: D,
+    start: (deps: D) => Promise<RunningService>,
+  ): Promise<RunningService> => {
+    // Registered before starting so a failed start still releases what compose opened.
+    shutdown.add(`${name} adapters`, () => composed.close());
+    const service = await start(composed);
+    shutdown.add(name, () => service.stop());
+    return service;
+  };
+
+  try {
+    const policyConfig = loadPolicyConfig(
+      serviceEnv(options, { GRPC_PORT: ports.policyGrpc, HTTP_PORT: ports.policyHttp }),
+    );
+    const policy = await started('policy', await composePolicy(policyConfig, logger, { bus }), (deps) =>
+      startPolicyService(deps, policyConfig),
+    );
+
+    const retrievalConfig = loadRetrievalConfig(
+      serviceEnv(options, { GRPC_PORT: ports.retrievalGrpc, HTTP_PORT: ports.retrievalHttp }),
+    );
+    const retrieval = await started(
+      'retrieval',
+      await composeRetrieval(retrievalConfig, logger, { vectors, embedder }),
+      (deps) => startRetrievalService(deps, retrievalConfig),
+    );
+
+    const policyAddress = addressOf(requiredUrl(policy, 'grpc'));
+    const retrievalAddress = addressOf(requiredUrl(retrieval, 'grpc'));
+
+    const ingestionConfig = loadIngestionConfig(
+      serviceEnv(options, { HTTP_PORT: ports.ingestion, POLICY_ADDRESS: policyAddress }),
+    );
+    const ingestion = await started(
+      'ingestion',
+      await composeIngestion(ingestionConfig, logger, { bus, vectors, embedder }),
+      (deps) => startIngestionService(deps, ingestionConfig),
+    );
+
+    const gatewayConfig = loadGatewayConfig(
+      serviceEnv(options, {
+        HTTP_PORT: ports.gateway,
+        POLICY_ADDRESS: policyAddress,
+        RETRIEVAL_ADDRESS: retrievalAddress,
+      }),
+    );
+    const gateway = await started('inference-gateway', await composeGateway(gatewayConfig, logger, { bus }), (deps) =>
+      startGatewayService(deps, gatewayConfig),
+    );
+
+    const evaluationConfig = loadEvaluationConfig(serviceEnv(options, { HTTP_PORT: ports.evaluation }));
+    const evaluation = await started('evaluation', await composeEvaluation(evaluationConfig, logger, { bus }), (deps) =>
+      startEvaluationService(deps, evaluationConfig),
+    );
+
+    const reviewConfig = loadHumanReviewConfig(serviceEnv(options, { HTTP_PORT: ports.humanReview }));
+    const humanReview = await started('human-review', await composeHumanReview(reviewConfig, logger, { bus }), (deps) =>
+      startHumanReviewService(deps, reviewConfig),
+    );
+
+    return {
+      urls: {
+        gateway: requiredUrl(gateway, 'http'),
+        ingestion: requiredUrl(ingestion, 'http'),
+        humanReview: requiredUrl(humanReview, 'http'),
+        evaluation: requiredUrl(evaluation, 'http'),
+        retrievalGrpc: retrievalAddress,
+        policyGrpc: policyAddress,
+      },
+      bus,
+      stop: () => shutdown.run(),
+    };
+  } catch (error) {
+    await shutdown.run();
+    throw error;
+  }
+}
+
+function requiredUrl(service: RunningService, name: string): string {
+  const url = service.urls[name];
+  if (!url) throw new Error(`a service did not report its ${name} URL (has: ${Object.keys(service.urls).join(', ')})`);
+  return url;
+}

@@ -1,0 +1,61 @@
+/**
+ * `npm start`: the whole platform on one machine with no servers to install, the demo corpus
+ * loaded, and the URLs printed. For real infrastructure run each app's main.ts with
+ * KAFKA_BROKERS, MONGODB_URL and QDRANT_URL set (see README.md).
+ */
+import { createLogger, runService, startTelemetry } from '@keel/platform';
+import { loadDemoCorpus } from './demo-corpus.js';
+import { loadLauncherConfig } from './launcher-config.js';
+import { startLocalPlatform } from './local-platform.js';
+
+const telemetry = startTelemetry({ serviceName: 'keel-local', serviceVersion: '0.1.0' });
+const config = loadLauncherConfig();
+const logger = createLogger('keel-local', { level: config.logLevel });
+
+await runService({
+  name: 'keel-local',
+  logger,
+  telemetry,
+  start: async () => {
+    if (config.ignoredInfrastructure.length > 0) {
+      process.stdout.write(
+        `note: npm start runs on embedded defaults and ignores ${config.ignoredInfrastructure.join(', ')}\n`,
+      );
+    }
+    const platform = await startLocalPlatform({
+      dataDir: config.dataDir,
+      ports: config.ports,
+      env: config.serviceEnv,
+      logger,
+      host: config.host,
+    });
+    try {
+      const { indexed } = await loadDemoCorpus(platform.urls.ingestion ?? '', config.demoApiKey);
+      process.stdout.write(banner(platform.urls, config.demoApiKey, indexed, config.dataDir));
+    } catch (error) {
+      await platform.stop();
+      throw error;
+    }
+    return { urls: platform.urls, stop: () => platform.stop() };
+  },
+});
+
+function banner(urls: Record<string, string>, apiKey: string, documents: number, dataDir: string): string {
+  return `
+Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo documents indexed.
+
+  inference-gateway  ${urls.gateway}   POST /v1/answers, /v1/chat/completions, GET /v1/models
+  ingestion          ${urls.ingestion}   POST /v1/documents, GET /v1/jobs/:id
+  human-review       ${urls.humanReview}   GET /v1/reviews
+  evaluation         ${urls.evaluation}   GET /v1/evaluations
+  retrieval (gRPC)   ${urls.retrievalGrpc}
+  policy (gRPC)      ${urls.policyGrpc}
+
+  demo API key: ${apiKey}
+
+  curl -s ${urls.gateway}/v1/answers -H 'authorization: Bearer ${apiKey}' \\
+    -H 'content-type: application/json' -d '{"question":"How long is the battery warranty?"}'
+
+Press Ctrl-C to stop.
+`;
+}
