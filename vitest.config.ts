@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{apps,libs,tools}/**/*.test.ts'],
+    include: ['{apps,libs,tools,charts}/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     environment: 'node',
     reporters: ['default', './tools/test/summary-reporter.ts'],

@@ -87,6 +87,10 @@ install_kafka() {
     log "kafka $KAFKA_VERSION: already installed ($KAFKA_HOME)"
     return
   fi
+  # Replacing libs/ under a running broker would break its lazy class loading.
+  if running_pid kafka >/dev/null; then
+    die "kafka is running from $KAFKA_HOME and its jars need updating; run '$0 stop' first"
+  fi
   need mvn
   need javac
   check_java
@@ -166,7 +170,8 @@ install_helm() {
   rm -rf "$tmp"
   mkdir -p "$tmp"
   # Upstream's Makefile stamps the version via -ldflags; without it `helm version`
-  # would print a placeholder and chart `kubeVersion`/version checks get confused.
+  # prints only the source default ("v3.22"), and the cache check above needs the
+  # exact version.
   (cd "$tmp" && go_env GOBIN="$tmp" go install -trimpath \
     -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
     "$HELM_MODULE/cmd/helm@$HELM_VERSION") || { rm -rf "$tmp"; die "building helm failed"; }

@@ -2,7 +2,9 @@ import type { Reporter, TestModule } from 'vitest/node';
 
 /**
  * Ends every run with the plain line `N passed, N failed, N skipped`, which CI reads.
- * Skipped suites (missing infrastructure outside CI) are counted, never hidden.
+ * Skipped suites (missing infrastructure outside CI) are counted, never hidden, and an error
+ * outside any test (a failing beforeAll, a file that cannot load) counts as a failure: vitest
+ * marks the tests of such a suite skipped, which must not read as green.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
@@ -16,8 +18,8 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      // A file that fails to load has no test cases but must still fail the run.
-      if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0) failed++;
+      failed += testModule.errors().length;
+      for (const suite of testModule.children.allSuites()) failed += suite.errors().length;
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);

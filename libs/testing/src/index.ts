@@ -1,9 +1,11 @@
 export { describeWithInfra } from './describe-with-infra.js';
 export {
   type Availability,
+  findHelm,
   findKafka,
   findMongo,
   findQdrant,
+  type HelmEndpoint,
   hasContainerEngine,
   type InfraSource,
   infraIsRequired,

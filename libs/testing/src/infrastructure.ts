@@ -190,3 +190,18 @@ export async function findQdrant(): Promise<Availability<QdrantEndpoint>> {
     reason: 'no Qdrant: set QDRANT_URL or provide a container engine (Qdrant has no local-process install here)',
   };
 }
+
+export interface HelmEndpoint {
+  binary: string;
+}
+
+/** Helm from `HELM_BIN`, the `tools/infra` cache (`infra.sh install-helm`), or the PATH. */
+export async function findHelm(): Promise<Availability<HelmEndpoint>> {
+  const cache = process.env.KEEL_INFRA_HOME ?? join(homedir(), '.cache', 'keel-infra');
+  const candidates = [process.env.HELM_BIN, join(cache, 'bin', 'helm')].filter((path): path is string => !!path);
+  for (const binary of candidates) if (existsSync(binary)) return { available: true, endpoint: { binary } };
+  const { spawnSync } = await import('node:child_process');
+  const onPath = spawnSync('helm', ['version', '--short'], { encoding: 'utf8' });
+  if (onPath.status === 0) return { available: true, endpoint: { binary: 'helm' } };
+  return { available: false, reason: 'no helm: run `bash tools/infra/infra.sh install-helm` or set HELM_BIN' };
+}

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { topicNames } from '@keel/contracts';
 import {
   type Availability,
   describeWithInfra,
@@ -18,7 +19,7 @@ import {
   waitFor,
 } from '@keel/testing';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   freePort,
   type ServiceProcess,
@@ -82,6 +83,13 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       brokers: endpoints.kafka.brokers,
       logLevel: logLevel.NOTHING,
     });
+    // As the chart's hook Job does before a rollout: every topic exists before anyone subscribes.
+    const admin = kafkaClient.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: topicNames.flatMap((topic) => [topic, `${topic}.dlq`]).map((topic) => ({ topic, numPartitions: 3 })),
+    });
+    await admin.disconnect();
     producer = kafkaClient.producer({ allowAutoTopicCreation: true });
     await producer.connect();
     consumer = kafkaClient.consumer({ groupId: `e2e-observer-${runId}` });
@@ -125,6 +133,14 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       review: `http://127.0.0.1:${review}`,
     });
   }, 240_000);
+
+  // A failing test shows what each service said: the processes are otherwise invisible.
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    for (const service of services) {
+      process.stderr.write(`\n--- ${service.name} (last lines) ---\n${service.output.slice(-25).join('\n')}\n`);
+    }
+  });
 
   afterAll(async () => {
     await consumer?.disconnect().catch(() => {});

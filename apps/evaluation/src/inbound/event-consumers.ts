@@ -1,6 +1,8 @@
 /**
- * The topic consumers (group `keel-evaluation`): thin, they hand decoded events to the use
- * cases. Undecodable events never reach them (the event bus dead-letters those); a use case's
+ * The topic consumers: thin, they hand decoded events to the use cases. Each consumer has a group
+ * of its own: Kafka assigns a group's partitions across members as if every member subscribed to
+ * every topic of the group, so two subscriptions with different topics in one group starve each
+ * other after a rebalance. Undecodable events never reach them (the event bus dead-letters those); a use case's
  * non-retryable error (a validation error) is dead-lettered at once, others are retried.
  */
 import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event-bus';
@@ -8,6 +10,7 @@ import { type RecordDecisionDeps, recordReviewDecision } from '../datasets/recor
 import { type EvaluateDeps, evaluateCompletedInference } from '../evaluations/evaluate-completed-inference.js';
 
 export const EVALUATION_CONSUMER_GROUP = 'keel-evaluation';
+export const GOLDEN_DATASET_CONSUMER_GROUP = 'keel-evaluation-golden-datasets';
 
 export function startInferenceConsumer(bus: EventBus, deps: EvaluateDeps): Promise<Subscription> {
   return subscribeToEvents(bus, {
@@ -21,7 +24,7 @@ export function startInferenceConsumer(bus: EventBus, deps: EvaluateDeps): Promi
 
 export function startReviewDecisionConsumer(bus: EventBus, deps: RecordDecisionDeps): Promise<Subscription> {
   return subscribeToEvents(bus, {
-    groupId: EVALUATION_CONSUMER_GROUP,
+    groupId: GOLDEN_DATASET_CONSUMER_GROUP,
     topic: 'keel.review.decided.v1',
     handle: async (event) => {
       await recordReviewDecision(deps, event.payload);
