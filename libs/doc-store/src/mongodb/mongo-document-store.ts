@@ -82,7 +82,7 @@ async function hasAtomicFindAndModify(client: MongoClient, where: string): Promi
   try {
     const info = await client.db('admin').command({ buildInfo: 1 });
     const ferretdb = typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;
-    return true;
+    return ferretdb === undefined || !/^v?1\./.test(ferretdb);
   } catch (error) {
     throw translateMongoError(error, where);
   }

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logging/create-logger.js';
-import { extractTraceContext, getTracer } from '../telemetry/spans.js';
+import { extractTraceContext, getMeter, getTracer } from '../telemetry/spans.js';
 
 export const requestIdHeader = 'x-request-id';
 
@@ -17,6 +17,21 @@ const acceptableRequestId = /^[\w.:-]{1,128}$/;
 
 /** Probes hit these every few seconds: their request lines go to debug. */
 const probePaths = new Set(['/healthz', '/readyz']);
+
+type Histogram = ReturnType<ReturnType<typeof getMeter>['createHistogram']>;
+let requestDuration: Histogram | undefined;
+
+/**
+ * RED metrics per route: the semantic-convention histogram, whose count gives the rate and whose
+ * status attribute gives the errors. Created on first use, after telemetry has installed its meter.
+ */
+function recordRequestDuration(seconds: number, attributes: Record<string, string | number>): void {
+  requestDuration ??= getMeter().createHistogram('http.server.request.duration', {
+    description: 'Duration of HTTP server requests',
+    unit: 's',
+  });
+  requestDuration.record(seconds, attributes);
+}
 
 export function requestIdOf(res: Response): string | undefined {
   const value = res.locals.requestId;
@@ -89,6 +104,12 @@ export function requestContext(serviceName: string, logger: Logger): RequestHand
         request_id: requestId,
         tenant_id: tenantOf(res),
       };
+      recordRequestDuration(fields.duration_ms / 1000, {
+        [ATTR_HTTP_REQUEST_METHOD]: req.method,
+        [ATTR_HTTP_ROUTE]: route ?? 'unmatched',
+        [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+        'keel.service': serviceName,
+      });
       context.with(active, () => {
         if (aborted) logger.warn(fields, 'request aborted by the client');
         else if (probePaths.has(req.path)) logger.debug(fields, 'request completed');
