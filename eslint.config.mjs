@@ -17,6 +17,67 @@ const adapters = [
   '@keel/models/embedded',
 ];
 
+const boundaries = {
+  enforceBuildableLibDependency: false,
+  allow: [],
+  depConstraints: [
+    { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts'] },
+    // Text processing (tokenizing, chunking, embedders) is shared by ports (sparse vectors) and apps.
+    { sourceTag: 'type:text', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
+    {
+      sourceTag: 'type:port',
+      onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:text', 'type:testing'],
+    },
+    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
+    // Adapter choice by configuration: only apps' compose.ts and launchers use it (see below).
+    {
+      sourceTag: 'type:composition',
+      onlyDependOnLibsWithTags: ['type:port', 'type:text', 'type:platform', 'type:contracts'],
+    },
+    {
+      sourceTag: 'type:app',
+      onlyDependOnLibsWithTags: [
+        'type:composition',
+        'type:contracts',
+        'type:platform',
+        'type:port',
+        'type:text',
+        'type:testing',
+      ],
+    },
+    {
+      sourceTag: 'type:launcher',
+      onlyDependOnLibsWithTags: [
+        'type:app',
+        'type:composition',
+        'type:contracts',
+        'type:platform',
+        'type:port',
+        'type:text',
+        'type:testing',
+      ],
+    },
+    { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+    { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ingestion'] },
+    { sourceTag: 'scope:retrieval', onlyDependOnLibsWithTags: ['scope:shared', 'scope:retrieval'] },
+    {
+      sourceTag: 'scope:inference-gateway',
+      onlyDependOnLibsWithTags: ['scope:shared', 'scope:inference-gateway'],
+    },
+    { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: ['scope:shared', 'scope:policy'] },
+    { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:shared', 'scope:evaluation'] },
+    { sourceTag: 'scope:human-review', onlyDependOnLibsWithTags: ['scope:shared', 'scope:human-review'] },
+  ],
+};
+
+// The one-process launcher composes the six apps: it alone may import their service and compose
+// entry points (Nx forbids importing applications everywhere else).
+const appEntryPoints = ['ingestion', 'retrieval', 'inference-gateway', 'policy', 'evaluation', 'human-review'].flatMap(
+  (app) => [`@keel/${app}`, `@keel/${app}/compose`],
+);
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/src/generated/**', 'charts/**', 'deploy/**'] },
   {
@@ -24,63 +85,13 @@ export default tseslint.config(
     languageOptions: { parser: tseslint.parser },
     plugins: { '@nx': nx },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts'] },
-            // Text processing (tokenizing, chunking, embedders) is shared by ports (sparse vectors) and apps.
-            { sourceTag: 'type:text', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
-            {
-              sourceTag: 'type:port',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:text', 'type:testing'],
-            },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
-            // Adapter choice by configuration: only apps' compose.ts and launchers use it (see below).
-            {
-              sourceTag: 'type:composition',
-              onlyDependOnLibsWithTags: ['type:port', 'type:text', 'type:platform', 'type:contracts'],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:composition',
-                'type:contracts',
-                'type:platform',
-                'type:port',
-                'type:text',
-                'type:testing',
-              ],
-            },
-            {
-              sourceTag: 'type:launcher',
-              onlyDependOnLibsWithTags: [
-                'type:app',
-                'type:composition',
-                'type:contracts',
-                'type:platform',
-                'type:port',
-                'type:text',
-                'type:testing',
-              ],
-            },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ingestion'] },
-            { sourceTag: 'scope:retrieval', onlyDependOnLibsWithTags: ['scope:shared', 'scope:retrieval'] },
-            {
-              sourceTag: 'scope:inference-gateway',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:inference-gateway'],
-            },
-            { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: ['scope:shared', 'scope:policy'] },
-            { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:shared', 'scope:evaluation'] },
-            { sourceTag: 'scope:human-review', onlyDependOnLibsWithTags: ['scope:shared', 'scope:human-review'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries],
+    },
+  },
+  {
+    files: ['tools/local-platform/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: appEntryPoints }],
     },
   },
   {

@@ -1,4 +1,5 @@
 import { ContentType, type EventMeta, topicNames, topics } from '@keel/contracts';
+import { waitFor } from '@keel/testing';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -38,16 +39,6 @@ const request = {
   requestedAt: new Date('2026-01-02T03:04:05.000Z'),
 };
 
-async function until<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('typed events', () => {
   it('round-trips a payload and continues the producer trace in the consumer', async () => {
     const bus = createEmbeddedEventBus();
@@ -66,7 +57,7 @@ describe('typed events', () => {
       span.end();
       return span.spanContext().traceId;
     });
-    const received = await until(() => seen);
+    const received = await waitFor('the event', () => seen);
 
     expect(received.payload).toEqual(request);
     expect(received.meta).toMatchObject({
@@ -78,7 +69,7 @@ describe('typed events', () => {
     expect(received.traceId).toBe(requestTraceId);
     expect(received.message.headers.traceparent).toMatch(new RegExp(`^00-${requestTraceId}-[0-9a-f]{16}-01$`));
 
-    const spans = await until(() => {
+    const spans = await waitFor('three finished spans', () => {
       const finished = exporter.getFinishedSpans();
       return finished.length === 3 ? finished : undefined;
     });
@@ -109,7 +100,7 @@ describe('typed events', () => {
       },
     });
     await new EventPublisher(bus).publish('keel.ingest.requested.v1', request);
-    await until(() => traceIds[0]);
+    await waitFor('the event', () => traceIds[0]);
     expect(traceIds[0]).toMatch(/^[0-9a-f]{32}$/);
     await bus.close();
   });
@@ -140,7 +131,7 @@ describe('typed events', () => {
         headers: { 'content-type': 'application/json' },
       },
     ]);
-    const letter = await until(() => letters[0]);
+    const letter = await waitFor('the dead letter', () => letters[0]);
     expect(letter.headers).toMatchObject({
       [DeadLetterHeader.errorCode]: 'EVENT.UNDECODABLE',
       [DeadLetterHeader.attempts]: '1',
@@ -166,7 +157,7 @@ describe('typed events', () => {
       },
     });
     await new EventPublisher(bus).publish('keel.ingest.requested.v1', request, { contentType: ContentType.json });
-    await until(() => payload);
+    await waitFor('the event', () => payload);
     expect(payload).toEqual(request);
     expect(contentType).toBe(ContentType.json);
     await bus.close();

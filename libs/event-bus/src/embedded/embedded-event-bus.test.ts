@@ -1,3 +1,4 @@
+import { waitFor } from '@keel/testing';
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '../event-bus.js';
 import { describeEventBusContract } from '../testing/event-bus-contract.js';
@@ -33,11 +34,11 @@ describe('embedded event bus specifics', () => {
       },
     });
     await bus.publish('t', [{ key: 'k', value }]);
-    await waitUntil(() => seenByFirst.length === 1);
+    await waitFor('the first delivery', () => seenByFirst.length === 1);
     const stopping = first.stop();
     releaseFirst();
     await stopping;
-    await waitUntil(() => seenBySecond.length === 1);
+    await waitFor('the redelivery to the second member', () => seenBySecond.length === 1);
     expect(seenBySecond).toEqual(['0']);
     await second.stop();
     await bus.close();
@@ -58,7 +59,7 @@ describe('embedded event bus specifics', () => {
       'wide',
       Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value })),
     );
-    await waitUntil(() => partitions.size === 7);
+    await waitFor('messages on all 7 partitions', () => partitions.size === 7);
     await bus.close();
   });
 
@@ -79,11 +80,3 @@ describe('embedded event bus specifics', () => {
     await bus.close();
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -5,6 +5,7 @@
  * among their members. Everything is in memory: it lives and dies with the process (no
  * retention, nothing survives a restart), which is what a single-process default needs.
  */
+import { deadLetterTopicOf } from '@keel/contracts';
 import { resolveRetryPolicy } from '../delivery/retry-policy.js';
 import type {
   EventBus,
@@ -41,7 +42,6 @@ class EmbeddedEventBus implements EventBus {
   readonly #topics: TopicStore;
   readonly #groups = new Map<string, ConsumerGroup>();
   readonly #subscriptions = new Set<EmbeddedSubscription>();
-  #nextMemberId = 1;
   #closed = false;
 
   constructor(
@@ -60,6 +60,7 @@ class EmbeddedEventBus implements EventBus {
     this.#assertOpen();
     if (!options.groupId) throw new TypeError('subscribe needs a groupId');
     if (options.topics.length === 0) throw new TypeError('subscribe needs at least one topic');
+    // Subscribing creates missing topics, as Kafka does with auto-create on.
     for (const topic of options.topics) this.#topics.partitionsOf(topic);
     const policy = resolveRetryPolicy(options.retry);
     const group = this.#group(options.groupId);
@@ -76,12 +77,12 @@ class EmbeddedEventBus implements EventBus {
       },
     };
     const member: GroupMember = {
-      id: this.#nextMemberId++,
       topics: subscription.topics,
       handler: options.handler,
       policy,
       fromBeginning: options.fromBeginning ?? true,
       fail: (error) => {
+        if (subscription.failure !== undefined) return;
         subscription.failure = error;
         this.logger.error(
           { err: error, group: options.groupId, topics: subscription.topics },
@@ -98,13 +99,15 @@ class EmbeddedEventBus implements EventBus {
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
     this.#assertOpen();
+    // All names first, so one bad name creates nothing.
     for (const spec of topics) {
       assertValidTopicName(spec.name);
-      assertValidTopicName(`${spec.name}.dlq`);
+      assertValidTopicName(deadLetterTopicOf(spec.name));
     }
     for (const spec of topics) {
-      this.#topics.partitionsOf(spec.name, spec.partitions ?? this.#topics.defaultPartitions);
-      this.#topics.partitionsOf(`${spec.name}.dlq`, spec.partitions ?? this.#topics.defaultPartitions);
+      const partitions = spec.partitions ?? this.#topics.defaultPartitions;
+      this.#topics.partitionsOf(spec.name, partitions);
+      this.#topics.partitionsOf(deadLetterTopicOf(spec.name), partitions);
     }
   }
 

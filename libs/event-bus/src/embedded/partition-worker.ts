@@ -11,7 +11,6 @@ import type { EventBusLogger } from '../logger.js';
 import type { PartitionLog, StoredMessage } from './partition-log.js';
 
 export interface GroupMember {
-  readonly id: number;
   readonly topics: readonly string[];
   readonly handler: MessageHandler;
   readonly policy: RetryPolicy;

@@ -158,6 +158,9 @@ class KafkaEventBus implements EventBus {
         waitForLeaders: true,
         topics: [...wanted].map(([topic, numPartitions]) => ({ topic, numPartitions })),
       });
+      // kafkajs skips its leader wait when some of the topics existed already, which would let
+      // a publish or subscribe race the new ones' leader election.
+      await waitForLeaders(admin, [...wanted.keys()]);
     } catch (error) {
       throw toKafkaError(this.#brokers, error);
     }
@@ -229,6 +232,26 @@ class KafkaEventBus implements EventBus {
 
   #assertOpen(): void {
     if (this.#closed) throw new Error('the Kafka event bus is closed');
+  }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let ready = false;
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      ready = metadata.topics.every(
+        (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
+      );
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (type !== 'LEADER_NOT_AVAILABLE' && type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+    }
+    if (ready) return;
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(',')} have no partition leaders after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

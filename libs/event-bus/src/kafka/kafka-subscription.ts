@@ -12,7 +12,7 @@
  *   With `fromBeginning: false` the start position is pinned (committed) before subscribe resolves.
  */
 import type { Admin, Consumer, EachMessagePayload, Kafka } from 'kafkajs';
-import { DeadLetterPublishError, deliverMessage } from '../delivery/deliver-message.js';
+import { DeadLetterPublishError, type DeliveryOutcome, deliverMessage } from '../delivery/deliver-message.js';
 import type { MessageHandler, OutgoingMessage, RetryPolicy, SubscribeOptions, Subscription } from '../event-bus.js';
 import type { EventBusLogger } from '../logger.js';
 import { toKafkaError } from './kafka-errors.js';
@@ -129,7 +129,7 @@ export class KafkaSubscription implements Subscription {
   async #eachMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
     // Stopping: leave the rest of the fetched batch uncommitted for the next owner.
     if (this.#controller.signal.aborted) return;
-    let outcome: Awaited<ReturnType<typeof deliverMessage>>;
+    let outcome: DeliveryOutcome;
     try {
       outcome = await deliverMessage({
         message: toIncomingMessage(topic, partition, message),

@@ -41,6 +41,10 @@ describe('describeStartFailure', () => {
       line: 'evaluation: cannot start: cannot reach Kafka at 127.0.0.1:1',
       expected: true,
     });
+    const storeDown = Object.assign(new Error('cannot reach MongoDB at mongodb://127.0.0.1:1'), {
+      code: 'STORE.UNAVAILABLE',
+    });
+    expect(describeStartFailure('evaluation', storeDown).expected).toBe(true);
     expect(
       describeStartFailure('evaluation', Object.assign(new Error('boom'), { code: 'ERR_ASSERTION' })).expected,
     ).toBe(false);

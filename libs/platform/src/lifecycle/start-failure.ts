@@ -24,7 +24,8 @@ function isExpected(error: unknown): boolean {
   if (error instanceof KeelError && error.dependency !== undefined) return true;
   // Adapters (Kafka, MongoDB...) may not depend on this kit; their errors follow the code convention.
   const code = codeOf(error);
-  return code !== undefined && expectedCodePrefixes.some((prefix) => code.startsWith(prefix));
+  if (code === undefined) return false;
+  return expectedCodePrefixes.some((prefix) => code.startsWith(prefix)) || /[._]UNAVAILABLE$/.test(code);
 }
 
 /** How runService reports a failed start; a pure function so that it can be tested. */

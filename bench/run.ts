@@ -1,0 +1,41 @@
+/**
+ * Runs benchmarks by name (all of them without arguments), one after another, printing each
+ * table and writing bench/results/<name>.json.
+ *
+ *   npx tsx bench/run.ts [vector-search] [event-bus] [doc-store]
+ */
+import { docStoreBenchmark } from './doc-store.js';
+import { eventBusBenchmark } from './event-bus.js';
+import { type Benchmark, machineFacts, printTable, writeResult } from './harness.js';
+import { vectorSearchBenchmark } from './vector-search.js';
+
+const benchmarks: readonly Benchmark[] = [vectorSearchBenchmark, eventBusBenchmark, docStoreBenchmark];
+
+async function main(names: string[]): Promise<void> {
+  const unknown = names.filter((name) => !benchmarks.some((benchmark) => benchmark.name === name));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}`);
+    console.error(`available: ${benchmarks.map((benchmark) => benchmark.name).join(', ')}`);
+    process.exit(2);
+  }
+  const selected = names.length === 0 ? benchmarks : benchmarks.filter((benchmark) => names.includes(benchmark.name));
+  for (const benchmark of selected) {
+    const machine = machineFacts();
+    console.log(`\n=== ${benchmark.name}: ${benchmark.description}`);
+    console.log(
+      `    ${Object.entries(machine)
+        .map(([key, value]) => `${key} ${value}`)
+        .join(', ')}`,
+    );
+    const startedAt = new Date();
+    const started = performance.now();
+    const report = await benchmark.run();
+    const durationMs = performance.now() - started;
+    for (const table of report.tables) printTable(table);
+    for (const note of report.notes) console.log(`note: ${note}`);
+    const path = writeResult(benchmark.name, { startedAt, durationMs, machine }, report);
+    console.log(`\n${benchmark.name} took ${(durationMs / 1000).toFixed(1)} s; wrote ${path}`);
+  }
+}
+
+await main(process.argv.slice(2));
