@@ -16,7 +16,7 @@ export function describeWithInfra<T>(
     describe(name, () => body(availability.endpoint));
     return;
   }
-  const required = options.required ?? infraIsRequired();
+  const required = options.required ?? availability.required ?? infraIsRequired();
   if (required) {
     describe(name, () => {
       it('has its infrastructure (KEEL_REQUIRE_INFRA=1)', () => {

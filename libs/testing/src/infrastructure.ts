@@ -26,7 +26,14 @@ export interface QdrantEndpoint {
   source: InfraSource;
 }
 
-export type Availability<T> = { available: true; endpoint: T } | { available: false; reason: string };
+/**
+ * `required` overrides `KEEL_REQUIRE_INFRA` for one dependency: Qdrant cannot run on the CI
+ * machines (no container engine, no local build), so its absence there is a visible skip unless
+ * `KEEL_REQUIRE_QDRANT=1` asks for it.
+ */
+export type Availability<T> =
+  | { available: true; endpoint: T }
+  | { available: false; reason: string; required?: boolean };
 
 interface LocalInfraState {
   kafka?: { brokers: string };
@@ -188,6 +195,7 @@ export async function findQdrant(): Promise<Availability<QdrantEndpoint>> {
   return {
     available: false,
     reason: 'no Qdrant: set QDRANT_URL or provide a container engine (Qdrant has no local-process install here)',
+    required: process.env.KEEL_REQUIRE_QDRANT === '1',
   };
 }
 
