@@ -5,11 +5,11 @@
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
+  apiKeyEntriesFrom,
   createHttpApp,
   createStaticApiKeyResolver,
   finishHttpApp,
   type Logger,
-  parseApiKeysSpec,
   Readiness,
   type RunningService,
   ShutdownSequence,
@@ -64,10 +64,7 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
     const decisions = await startReviewDecisionConsumer(bus, { examples, logger, now });
     shutdown.add('review decision consumer', () => decisions.stop());
 
-    const apiKeys = createStaticApiKeyResolver([
-      ...parseApiKeysSpec(config.apiKeys.spec),
-      ...(config.apiKeys.demoKey ? [{ key: config.apiKeys.demoKey, tenantId: 'demo', subject: 'demo' }] : []),
-    ]);
+    const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
     const app = createHttpApp({ serviceName: config.service, logger, readiness });
     app.use(evaluationRoutes({ evaluations, examples, policy: config.policy, apiKeys }));
     finishHttpApp(app);

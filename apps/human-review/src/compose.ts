@@ -4,7 +4,7 @@
  * running several services in one process passes the infrastructure they share in `shared`, which
  * this app then neither creates nor closes.
  */
-import { chooseDocumentStore, chooseEventBus } from '@keel/adapters';
+import { chooseBusAndStore } from '@keel/adapters';
 import type { Logger } from '@keel/platform';
 import type { HumanReviewConfig } from './config.js';
 import type { HumanReviewDeps } from './service.js';
@@ -21,14 +21,6 @@ export async function composeHumanReview(
   logger: Logger,
   shared: SharedInfrastructure = {},
 ): Promise<ComposedHumanReview> {
-  const bus = shared.bus ?? chooseEventBus({ kafka: config.kafka, service: config.service, logger });
-  const store = await chooseDocumentStore({ mongo: config.mongo, dataDir: config.dataDir, service: config.service });
-  return {
-    bus,
-    store,
-    logger,
-    async close() {
-      await Promise.allSettled([shared.bus ? undefined : bus.close(), store.close()]);
-    },
-  };
+  const infrastructure = await chooseBusAndStore({ ...config, logger, sharedBus: shared.bus });
+  return { ...infrastructure, logger };
 }

@@ -6,11 +6,11 @@
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
+  apiKeyEntriesFrom,
   createHttpApp,
   createStaticApiKeyResolver,
   finishHttpApp,
   type Logger,
-  parseApiKeysSpec,
   Readiness,
   type RunningService,
   ShutdownSequence,
@@ -50,10 +50,7 @@ export async function startHumanReviewService(
     const requests = await startReviewRequestedConsumer(bus, { reviews, now, logger });
     shutdown.add('review request consumer', () => requests.stop());
 
-    const apiKeys = createStaticApiKeyResolver([
-      ...parseApiKeysSpec(config.apiKeys.spec),
-      ...(config.apiKeys.demoKey ? [{ key: config.apiKeys.demoKey, tenantId: 'demo', subject: 'demo' }] : []),
-    ]);
+    const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
     const app = createHttpApp({ serviceName: config.service, logger, readiness });
     app.use(
       reviewRoutes({

@@ -1,5 +1,5 @@
 /** The gateway's configuration: the only reader of the environment, validated once at start. */
-import { csvList, durationMs, loadConfig, parseApiKeysSpec, portSchema, z } from '@keel/platform';
+import { apiKeyEntriesFrom, csvList, durationMs, loadConfig, portSchema, z } from '@keel/platform';
 
 const SERVICE = 'inference-gateway';
 
@@ -30,10 +30,7 @@ const schema = z
     kafka: env.KAFKA_BROKERS.length > 0 ? { brokers: env.KAFKA_BROKERS } : undefined,
     policy: { address: env.POLICY_ADDRESS, deadlineMs: env.POLICY_DEADLINE_MS },
     retrieval: { address: env.RETRIEVAL_ADDRESS, deadlineMs: env.RETRIEVAL_DEADLINE_MS },
-    apiKeys: [
-      ...parseApiKeysSpec(env.KEEL_API_KEYS),
-      ...(env.KEEL_DEMO_API_KEY ? [{ key: env.KEEL_DEMO_API_KEY, tenantId: 'demo', subject: 'demo' }] : []),
-    ],
+    apiKeys: apiKeyEntriesFrom(env.KEEL_API_KEYS, env.KEEL_DEMO_API_KEY),
   }));
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -6,12 +6,13 @@
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
+  apiKeyEntriesFrom,
+  callDependency,
   createHttpApp,
   createStaticApiKeyResolver,
   finishHttpApp,
   grpcHealthCheck,
   type Logger,
-  parseApiKeysSpec,
   Readiness,
   type RunningService,
   ShutdownSequence,
@@ -20,7 +21,6 @@ import {
 import type { Embedder } from '@keel/text';
 import type { VectorIndex } from '@keel/vector-store';
 import type { IngestionConfig } from './config.js';
-import { callDependency } from './dependency-failure.js';
 import { ingestionRoutes } from './inbound/http-routes.js';
 import { startIngestConsumer } from './inbound/ingest-consumer.js';
 import { chunkCollectionName } from './indexing/chunk-payload.js';
@@ -82,10 +82,7 @@ export async function startIngestionService(deps: IngestionDeps, config: Ingesti
     const consumer = await startIngestConsumer(bus, ingestion, { retry: config.retry });
     shutdown.add('ingest consumer', () => consumer.stop());
 
-    const apiKeys = createStaticApiKeyResolver([
-      ...parseApiKeysSpec(config.apiKeys.spec),
-      ...(config.apiKeys.demoKey ? [{ key: config.apiKeys.demoKey, tenantId: 'demo', subject: 'demo' }] : []),
-    ]);
+    const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
     const app = createHttpApp({ serviceName: config.service, logger, readiness, bodyLimit: config.http.bodyLimit });
     app.use(ingestionRoutes(ingestion, apiKeys));
     finishHttpApp(app);

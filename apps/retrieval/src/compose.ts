@@ -6,8 +6,8 @@
  */
 import { chooseEmbedder, chooseVectorIndex } from '@keel/adapters';
 import type { Logger } from '@keel/platform';
+import { callDependency } from '@keel/platform';
 import type { RetrievalConfig } from './config.js';
-import { callDependency } from './dependency-failure.js';
 import type { RetrievalDeps } from './service.js';
 
 export interface ComposedRetrieval extends RetrievalDeps {

@@ -4,6 +4,7 @@
  */
 import { protoRoot, serviceProtoFiles } from '@keel/contracts';
 import {
+  callDependency,
   createHttpApp,
   finishHttpApp,
   type Logger,
@@ -16,7 +17,6 @@ import {
 import type { Embedder } from '@keel/text';
 import type { VectorIndex } from '@keel/vector-store';
 import type { RetrievalConfig } from './config.js';
-import { callDependency } from './dependency-failure.js';
 import { retrievalGrpcService } from './inbound/retrieval-grpc.js';
 import { chunkCollectionName } from './search/chunk-payload.js';
 import { createChunkSearch } from './search/chunk-search.js';

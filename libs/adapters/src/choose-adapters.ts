@@ -65,3 +65,25 @@ export interface EmbedderChoice {
 export async function chooseEmbedder({ embeddings }: EmbedderChoice): Promise<Embedder> {
   return embeddings ? createOpenAiCompatibleEmbedder(embeddings) : loadWordVectorEmbedder();
 }
+
+export interface BusAndStore {
+  bus: EventBus;
+  store: DocumentStore;
+  /** Closes what was created here; a shared bus belongs to whoever shared it. */
+  close(): Promise<void>;
+}
+
+/** The infrastructure of a service that consumes and publishes events and keeps documents. */
+export async function chooseBusAndStore(
+  choice: Omit<EventBusChoice, 'service'> & DocumentStoreChoice & { sharedBus?: EventBus | undefined },
+): Promise<BusAndStore> {
+  const bus = choice.sharedBus ?? chooseEventBus(choice);
+  const store = await chooseDocumentStore(choice);
+  return {
+    bus,
+    store,
+    async close() {
+      await Promise.allSettled([choice.sharedBus ? undefined : bus.close(), store.close()]);
+    },
+  };
+}

@@ -1,4 +1,6 @@
 export {
+  type BusAndStore,
+  chooseBusAndStore,
   chooseDocumentStore,
   chooseEmbedder,
   chooseEventBus,

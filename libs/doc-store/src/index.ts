@@ -14,3 +14,4 @@ export {
   type StoredDocument,
   StoreUnavailableError,
 } from './document-store.js';
+export { findPage } from './paging/find-page.js';

@@ -5,7 +5,7 @@ export { z } from 'zod';
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
 export { loadConfig } from './config/load-config.js';
 export { booleanFlag, csvList, durationMs, optionalUrl, portSchema } from './config/schemas.js';
-
+export { asDependencyFailure, callDependency } from './errors/dependency-failure.js';
 // Errors
 export { ErrorTrailer, fromGrpcError, type GrpcErrorStatus, toGrpcStatus } from './errors/grpc-status.js';
 export {
@@ -61,8 +61,10 @@ export {
 export {
   type ApiKeyEntry,
   type ApiKeyResolver,
+  apiKeyEntriesFrom,
   apiKeyFingerprint,
   createStaticApiKeyResolver,
+  demoTenantId,
   type Principal,
   parseApiKeysSpec,
   principalOf,

@@ -1,6 +1,6 @@
 /** Tenant-scoped reads of golden datasets. */
 import type { Collection, Page } from '@keel/doc-store';
-import { findPage } from '../paging/find-page.js';
+import { findPage } from '@keel/doc-store';
 import type { GoldenExample } from './golden-example.js';
 
 /** Newest first. An unknown dataset is simply empty: datasets exist by having examples. */

@@ -1,7 +1,7 @@
 /** Tenant-scoped reads of stored evaluations. */
 import type { Collection, Filter, Page } from '@keel/doc-store';
+import { findPage } from '@keel/doc-store';
 import { notFound } from '@keel/platform';
-import { findPage } from '../paging/find-page.js';
 import type { EvaluationRecord } from './evaluation-record.js';
 
 export async function getEvaluation(

@@ -1,6 +1,6 @@
 /** Tenant-scoped listing of the queue. */
 import type { Filter, Page } from '@keel/doc-store';
-import { findPage } from '../paging/find-page.js';
+import { findPage } from '@keel/doc-store';
 import type { ReviewItem, ReviewStatus } from './review-item.js';
 import type { ReviewStore } from './review-store.js';
 

@@ -6,9 +6,9 @@
  */
 import type { RetrievedChunk, SearchResponse } from '@keel/contracts/retrieval/v1';
 import type { Logger } from '@keel/platform';
+import { callDependency } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import type { PayloadCondition, VectorFilter, VectorHit, VectorIndex, VectorQuery } from '@keel/vector-store';
-import { callDependency } from '../dependency-failure.js';
 import { integerField, metadataKey, OPEN_TO_TENANT, stringField, stringListField } from './chunk-payload.js';
 import type { SearchQuery } from './search-query.js';
 

@@ -147,3 +147,15 @@ export function principalOf(res: Response): Principal {
   }
   return principal as Principal;
 }
+
+/** The tenant of `npm start`'s demo corpus and of the key in `KEEL_DEMO_API_KEY`. */
+export const demoTenantId = 'demo';
+
+/**
+ * Every service's key list: `KEEL_API_KEYS` plus, when set (empty disables it), the demo key
+ * of `KEEL_DEMO_API_KEY` for the demo tenant.
+ */
+export function apiKeyEntriesFrom(spec: string, demoKey?: string): ApiKeyEntry[] {
+  const demo: ApiKeyEntry[] = demoKey ? [{ key: demoKey, tenantId: demoTenantId, subject: demoTenantId }] : [];
+  return [...parseApiKeysSpec(spec), ...demo];
+}

@@ -1,6 +1,16 @@
-/** One page of a tenant-scoped listing, with a bad cursor reported as the caller's mistake. */
-import { type Collection, type FindOptions, InvalidQueryError, type Page, type StoredDocument } from '@keel/doc-store';
+/**
+ * One page of a listing served to an API caller. The only query input a caller controls is the
+ * opaque cursor; a foreign or forged one is the caller's mistake (400 naming `cursor`), not a
+ * server error.
+ */
 import { validationError } from '@keel/platform';
+import {
+  type Collection,
+  type FindOptions,
+  InvalidQueryError,
+  type Page,
+  type StoredDocument,
+} from '../document-store.js';
 
 export async function findPage<T extends StoredDocument>(
   collection: Collection<T>,
@@ -9,7 +19,6 @@ export async function findPage<T extends StoredDocument>(
   try {
     return await collection.find(options);
   } catch (error) {
-    // The only query input a client controls is the opaque cursor (a foreign or forged one).
     if (error instanceof InvalidQueryError && options.cursor !== undefined) {
       throw validationError([{ field: 'cursor', message: error.message }], undefined, 'PAGING.INVALID_CURSOR');
     }

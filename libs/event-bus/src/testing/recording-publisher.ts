@@ -1,6 +1,6 @@
 /** A publisher for unit tests: records what would have been published, and can fail on demand. */
 import type { TopicName, TopicPayload } from '@keel/contracts';
-import type { EventPublisher, PublishEventOptions } from '@keel/event-bus';
+import type { EventPublisher, PublishEventOptions } from '../typed-events.js';
 
 export interface PublishedEvent {
   topic: TopicName;
