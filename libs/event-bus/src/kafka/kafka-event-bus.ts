@@ -153,11 +153,17 @@ class KafkaEventBus implements EventBus {
     for (const name of wanted.keys()) assertValidTopicName(name);
     const admin = await this.#admin.get();
     try {
-      // Resolves false when every topic already exists; throws only for other failures.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [...wanted].map(([topic, numPartitions]) => ({ topic, numPartitions })),
-      });
+      // Only the missing ones: asking to create existing topics makes kafkajs log an ERROR line
+      // at every service start. A topic created by someone else in between is still fine:
+      // createTopics ignores "already exists".
+      const existing = new Set(await admin.listTopics());
+      const missing = [...wanted].filter(([topic]) => !existing.has(topic));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions })),
+        });
+      }
       // kafkajs skips its leader wait when some of the topics existed already, which would let
       // a publish or subscribe race the new ones' leader election.
       await waitForLeaders(admin, [...wanted.keys()]);
