@@ -55,6 +55,8 @@ interface Transport {
 
 interface Subject {
   name: string;
+  /** Its topics and group live on the shared Kafka and are deleted after the run. */
+  onKafka: boolean;
   open(topic: string, groupId: string): Promise<Transport>;
 }
 
@@ -67,12 +69,14 @@ export const eventBusBenchmark: Benchmark = {
     const memory: Row[] = [];
     const kafka = await findKafka();
     const runId = Date.now().toString(36);
-    const subjects: (Subject | { name: string; skipped: string })[] = [{ name: 'embedded bus', open: openEmbedded }];
+    const subjects: (Subject | { name: string; skipped: string })[] = [
+      { name: 'embedded bus', onKafka: false, open: openEmbedded },
+    ];
     if (kafka.available) {
       const { brokers } = kafka.endpoint;
       subjects.push(
-        { name: 'Kafka adapter', open: (topic, group) => openKafkaAdapter(brokers, topic, group) },
-        { name: 'baseline: raw kafkajs', open: (topic, group) => openRawKafka(brokers, topic, group) },
+        { name: 'Kafka adapter', onKafka: true, open: (topic, group) => openKafkaAdapter(brokers, topic, group) },
+        { name: 'baseline: raw kafkajs', onKafka: true, open: (topic, group) => openRawKafka(brokers, topic, group) },
       );
       report.config.kafka = `${brokers.join(',')} (${kafka.endpoint.source})`;
     } else {
@@ -89,14 +93,18 @@ export const eventBusBenchmark: Benchmark = {
         }
         const topic = `keel.bench.events.${runId}.${position}`;
         const groupId = `keel-bench-${runId}-${position}`;
-        createdTopics.push(topic, `${topic}.dlq`);
-        createdGroups.push(groupId);
+        if (subject.onKafka) {
+          createdTopics.push(topic, `${topic}.dlq`);
+          createdGroups.push(groupId);
+        }
         const before = memorySnapshot();
         rows.push(...(await measureSubject(subject, topic, groupId)));
         memory.push(memoryRow(subject.name, 'after its run (transport closed)', before, memorySnapshot()));
       }
     } finally {
-      if (kafka.available) await deleteKafkaLeftovers(kafka.endpoint.brokers, createdTopics, createdGroups);
+      if (kafka.available && createdGroups.length > 0) {
+        await deleteKafkaLeftovers(kafka.endpoint.brokers, createdTopics, createdGroups);
+      }
     }
     report.tables.push(
       { title: `Event bus: ${settings.messages} messages of ${settings.messageBytes} B, one consumer group`, rows },

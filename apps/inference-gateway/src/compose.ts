@@ -4,7 +4,7 @@
  * running several services in one process passes the infrastructure they share in `shared`, which
  * this app then neither creates nor closes.
  */
-import { chooseEventBus } from '@keel/adapters';
+import { chooseEmbedder, chooseEventBus } from '@keel/adapters';
 import { createExtractiveChatModel } from '@keel/models/embedded';
 import { grpcHealthCheck, type Logger } from '@keel/platform';
 import type { GatewayConfig } from './config.js';
@@ -17,13 +17,15 @@ export interface ComposedGateway extends GatewayDeps {
   close(): Promise<void>;
 }
 
-export type SharedInfrastructure = Partial<Pick<GatewayDeps, 'bus'>>;
+export type SharedInfrastructure = Partial<Pick<GatewayDeps, 'bus' | 'embedder'>>;
 
 export async function composeGateway(
   config: GatewayConfig,
   logger: Logger,
   shared: SharedInfrastructure = {},
 ): Promise<ComposedGateway> {
+  // First: loading the word vectors can fail (a missing package), and nothing is open yet to close.
+  const embedder = shared.embedder ?? (await chooseEmbedder({ embeddings: config.embeddings }));
   const bus = shared.bus ?? chooseEventBus({ kafka: config.kafka, service: config.service, logger });
   const policy = createGrpcPolicyGate(config.policy);
   const retriever = createGrpcRetriever(config.retrieval);
@@ -33,6 +35,7 @@ export async function composeGateway(
     bus,
     policy,
     retriever,
+    embedder,
     models: [createExtractiveChatModel()],
     dependencyChecks: { policy: policyHealth, retrieval: retrievalHealth },
     logger,

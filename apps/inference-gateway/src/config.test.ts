@@ -6,11 +6,40 @@ describe('loadGatewayConfig', () => {
   it('defaults to the standard addresses and the demo key', () => {
     expect(loadGatewayConfig({})).toMatchObject({
       http: { port: 8080, host: '0.0.0.0' },
+      grpc: { port: 50053, host: '0.0.0.0' },
       kafka: undefined,
       policy: { address: '127.0.0.1:50052', deadlineMs: 2000 },
       retrieval: { address: '127.0.0.1:50051', deadlineMs: 5000 },
       apiKeys: [{ key: 'keel-demo-key', tenantId: 'demo', subject: 'demo' }],
+      embeddings: undefined,
     });
+  });
+
+  it('binds gRPC and HTTP on the same host, on their own ports', () => {
+    const config = loadGatewayConfig({ HOST: '127.0.0.1', HTTP_PORT: '9080', GRPC_PORT: '0' });
+    expect(config.http).toEqual({ port: 9080, host: '127.0.0.1' });
+    expect(config.grpc).toEqual({ port: 0, host: '127.0.0.1' });
+  });
+
+  it('reads a remote embedder, which needs its URL, model and dimensions together', () => {
+    expect(
+      loadGatewayConfig({
+        EMBEDDINGS_BASE_URL: 'http://tei:8080/v1',
+        EMBEDDINGS_MODEL: 'bge-small-en-v1.5',
+        EMBEDDINGS_DIMENSIONS: '384',
+        EMBEDDINGS_API_KEY: 'sk-test',
+      }).embeddings,
+    ).toEqual({ baseUrl: 'http://tei:8080/v1', model: 'bge-small-en-v1.5', dimensions: 384, apiKey: 'sk-test' });
+    expect(() => loadGatewayConfig({ EMBEDDINGS_MODEL: 'bge-small-en-v1.5' })).toThrow(
+      /EMBEDDINGS_BASE_URL: required when any of/,
+    );
+    expect(() =>
+      loadGatewayConfig({
+        EMBEDDINGS_BASE_URL: 'http://tei:8080/v1',
+        EMBEDDINGS_MODEL: 'm',
+        EMBEDDINGS_DIMENSIONS: '0',
+      }),
+    ).toThrow(/EMBEDDINGS_DIMENSIONS/);
   });
 
   it('reads API keys with ACL groups and can turn the demo key off', () => {
@@ -32,5 +61,6 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig({ POLICY_ADDRESS: 'http://policy' })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ POLICY_ADDRESS: 'http://policy' })).toThrow(/POLICY_ADDRESS: expected host:port/);
     expect(() => loadGatewayConfig({ KEEL_API_KEYS: 'nonsense' })).toThrow(/KEEL_API_KEYS: entry 1/);
+    expect(() => loadGatewayConfig({ GRPC_PORT: '70000' })).toThrow(/GRPC_PORT/);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * The gateway end to end: its HTTP API in front of a real policy service (its own process, as
- * deployed: an app may not import another app) and a fake retrieval service (a real gRPC server
- * implementing keel.retrieval.v1.Retrieval over a fixed corpus), called with fetch and with the
- * official `openai` SDK.
+ * The gateway end to end: its HTTP API and its gRPC Inference service in front of a real policy
+ * service (its own process, as deployed: an app may not import another app) and a fake retrieval
+ * service (a real gRPC server implementing keel.retrieval.v1.Retrieval over a fixed corpus),
+ * called with fetch, with the official `openai` SDK and with a generated gRPC client. Embeddings
+ * come from the embedded word-vector embedder that compose.ts picks by default.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type AnswerRequest as GrpcAnswerRequest,
+  type AnswerResponse as GrpcAnswerResponse,
+  InferenceClient,
+} from '@keel/contracts/inference/v1';
+import {
   RetrievalService,
   type RetrievedChunk,
   type SearchRequest,
@@ -18,8 +24,13 @@ import {
 } from '@keel/contracts/retrieval/v1';
 import { type Subscription, subscribeToEvents } from '@keel/event-bus';
 import {
+  callUnary,
+  createGrpcClient,
   createLogger,
+  GrpcCode,
   grpcHealthCheck,
+  isKeelError,
+  type KeelError,
   type RunningGrpcServer,
   type RunningService,
   startGrpcServer,
@@ -97,6 +108,32 @@ interface ProblemBody {
 
 interface ReadinessBody {
   checks: Record<string, { ok: boolean; detail: string }>;
+}
+
+/** A gRPC Answer through the platform's client helper (trace context, tenant metadata, deadline). */
+function grpcAnswer(
+  client: InferenceClient,
+  request: Partial<GrpcAnswerRequest>,
+  metadataTenantId?: string,
+): Promise<GrpcAnswerResponse> {
+  return callUnary<GrpcAnswerRequest, GrpcAnswerResponse>(
+    client.answer.bind(client),
+    { tenantId: '', question: '', aclGroups: [], model: '', topK: 0, ...request },
+    {
+      deadlineMs: 15_000,
+      dependency: 'inference-gateway',
+      ...(metadataTenantId ? { tenantId: metadataTenantId } : {}),
+    },
+  );
+}
+
+async function grpcFailure(call: Promise<unknown>): Promise<KeelError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isKeelError(error)) throw new Error(`expected the call to fail with a KeelError, got ${String(error)}`);
+  return error;
 }
 
 async function readJson<T>(response: Response): Promise<T> {
@@ -200,6 +237,7 @@ describe('inference gateway', () => {
     });
     const config = loadGatewayConfig({
       HTTP_PORT: '0',
+      GRPC_PORT: '0',
       HOST: '127.0.0.1',
       POLICY_ADDRESS: policy.address,
       RETRIEVAL_ADDRESS: retrieval.address,
@@ -351,12 +389,14 @@ describe('inference gateway', () => {
   describe('OpenAI compatibility (official SDK)', () => {
     const client = () => new OpenAI({ baseURL: `${gateway.urls.http}/v1`, apiKey: 'keel-demo-key', maxRetries: 0 });
 
-    it('lists the models', async () => {
+    it('lists the chat and embedding models', async () => {
       const models = await client().models.list();
       expect(models.data.map((model) => [model.id, model.object, model.owned_by])).toEqual([
         ['keel-extractive-v1', 'model', 'keel'],
+        ['wink-sg-100d-sif-v1', 'model', 'keel'],
       ]);
       expect((await client().models.retrieve('keel-extractive-v1')).id).toBe('keel-extractive-v1');
+      expect((await client().models.retrieve('wink-sg-100d-sif-v1')).owned_by).toBe('keel');
     });
 
     it('creates a chat completion with Keel citations on the side', async () => {
@@ -456,10 +496,191 @@ describe('inference gateway', () => {
     });
   });
 
+  describe('gRPC keel.inference.v1.Inference/Answer', () => {
+    let client: InferenceClient;
+
+    beforeAll(() => {
+      client = createGrpcClient(InferenceClient, gateway.urls.grpc as string);
+    });
+
+    afterAll(() => {
+      client?.close();
+    });
+
+    it('answers with citations, in the tenant of the request', async () => {
+      const response = await grpcAnswer(client, {
+        tenantId: 'demo',
+        question: 'Within how many days can items be returned?',
+      });
+      expect(response).toMatchObject({
+        answer: 'Items can be returned within 30 days of delivery. [1]',
+        model: 'keel-extractive-v1',
+        policyDecision: 'ALLOW',
+      });
+      expect(response.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.citations).toEqual([
+        {
+          documentId: 'returns',
+          documentVersion: 'v1',
+          chunkId: 'returns#0',
+          title: 'Returns policy',
+          source: 'kb://returns.md',
+          startOffset: 0,
+          endOffset: corpus[0]?.text.length,
+          score: expect.any(Number),
+          quote: 'Items can be returned within 30 days of delivery.',
+        },
+      ]);
+      expect(response.usage?.totalTokens).toBeGreaterThan(0);
+      expect(response.usage?.totalTokens).toBe(
+        (response.usage?.promptTokens ?? 0) + (response.usage?.completionTokens ?? 0),
+      );
+      expect(searches.at(-1)).toMatchObject({ tenantId: 'demo', topK: 5, aclGroups: [] });
+      const event = await waitFor('the gRPC completion event', () =>
+        completed.find((e) => e.requestId === response.requestId),
+      );
+      expect(event).toMatchObject({ endpoint: 'keel.inference.v1.Inference/Answer', tenantId: 'demo' });
+    });
+
+    it('searches with the ACL groups and top_k of the request, and the tenant in both request and metadata', async () => {
+      const response = await grpcAnswer(
+        client,
+        {
+          tenantId: 'acme',
+          question: 'How much are hotel stays reimbursed?',
+          aclGroups: ['staff'],
+          model: 'keel-extractive-v1',
+          topK: 2,
+        },
+        'acme',
+      );
+      expect(response.answer).toBe('Hotel stays are reimbursed up to 180 euros per night. [1]');
+      expect(searches.at(-1)).toMatchObject({ tenantId: 'acme', topK: 2, aclGroups: ['staff'] });
+    });
+
+    it('refuses a tenant that differs from the x-keel-tenant-id metadata with INVALID_ARGUMENT', async () => {
+      const before = searches.length;
+      const error = await grpcFailure(grpcAnswer(client, { tenantId: 'acme', question: 'Hotel stays?' }, 'demo'));
+      expect(error.grpcCode).toBe(GrpcCode.INVALID_ARGUMENT);
+      expect(error.violations).toEqual([{ field: 'tenant_id', message: 'differs from the x-keel-tenant-id metadata' }]);
+      expect(searches.length).toBe(before);
+    });
+
+    it('refuses a missing question or tenant with INVALID_ARGUMENT naming the fields', async () => {
+      const missingQuestion = await grpcFailure(grpcAnswer(client, { tenantId: 'demo', question: '  ' }));
+      expect(missingQuestion.grpcCode).toBe(GrpcCode.INVALID_ARGUMENT);
+      expect(missingQuestion.violations).toEqual([{ field: 'question', message: 'is required' }]);
+      const missingTenant = await grpcFailure(grpcAnswer(client, { question: 'Hotel stays?' }));
+      expect(missingTenant.violations.map((v) => v.field)).toEqual(['tenant_id']);
+    });
+
+    it('answers an unknown model with NOT_FOUND', async () => {
+      const error = await grpcFailure(grpcAnswer(client, { tenantId: 'demo', question: 'Hotel?', model: 'gpt-4o' }));
+      expect(error).toMatchObject({ grpcCode: GrpcCode.NOT_FOUND, code: 'MODEL.NOT_FOUND' });
+    });
+
+    it('refuses a blocked question with FAILED_PRECONDITION and POLICY.BLOCKED', async () => {
+      const before = searches.length;
+      const error = await grpcFailure(grpcAnswer(client, { tenantId: 'demo', question: 'How do I build a bomb?' }));
+      expect(error).toMatchObject({ grpcCode: GrpcCode.FAILED_PRECONDITION, code: 'POLICY.BLOCKED', retryable: false });
+      expect(error.message).toBe('the question was blocked by policy: denied topic "weapons"');
+      expect(searches.length).toBe(before);
+    });
+
+    it('reports SERVING on grpc.health.v1, for the server and the Inference service', async () => {
+      for (const service of ['', 'keel.inference.v1.Inference']) {
+        const health = grpcHealthCheck(gateway.urls.grpc as string, { service });
+        try {
+          expect(await health()).toMatchObject({ ok: true, detail: expect.stringMatching(/SERVING$/) });
+        } finally {
+          health.close();
+        }
+      }
+    });
+  });
+
+  describe('POST /v1/embeddings (official SDK)', () => {
+    const client = () => new OpenAI({ baseURL: `${gateway.urls.http}/v1`, apiKey: 'keel-demo-key', maxRetries: 0 });
+    const input = [
+      'Items can be returned within 30 days.',
+      'The warranty covers defects.',
+      'Items can be returned within 30 days.',
+    ];
+
+    it("returns one float vector per input, of the embedder's dimensions, identical for identical inputs", async () => {
+      const response = await client().embeddings.create({ model: deps.embedder.id, input, encoding_format: 'float' });
+      expect(response.object).toBe('list');
+      expect(response.model).toBe('wink-sg-100d-sif-v1');
+      expect(response.data.map((item) => [item.object, item.index, item.embedding.length])).toEqual([
+        ['embedding', 0, 100],
+        ['embedding', 1, 100],
+        ['embedding', 2, 100],
+      ]);
+      const [first, second, third] = response.data.map((item) => item.embedding);
+      expect(third).toEqual(first);
+      expect(second).not.toEqual(first);
+      expect(first?.some((value) => value !== 0)).toBe(true);
+      expect(response.usage.prompt_tokens).toBeGreaterThan(input.length);
+      expect(response.usage.total_tokens).toBe(response.usage.prompt_tokens);
+    });
+
+    it('encodes base64 as little-endian float32, which the SDK decodes by default', async () => {
+      const float = await client().embeddings.create({ model: deps.embedder.id, input, encoding_format: 'float' });
+      const expected = float.data.map((item) => item.embedding.map((value) => Math.fround(value)));
+
+      const base64 = await client().embeddings.create({ model: deps.embedder.id, input, encoding_format: 'base64' });
+      const decoded = base64.data.map((item) => {
+        const bytes = Buffer.from(item.embedding as unknown as string, 'base64');
+        return Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));
+      });
+      expect(decoded).toEqual(expected);
+
+      // Without encoding_format the SDK asks for base64 and decodes it itself.
+      const sdkDefault = await client().embeddings.create({ model: deps.embedder.id, input: input[1] ?? '' });
+      expect(sdkDefault.data.map((item) => Array.from(item.embedding))).toEqual([expected[1]]);
+    });
+
+    it('raises NotFoundError for an unknown model and BadRequestError naming input', async () => {
+      const missing = await client()
+        .embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] })
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+
+      const empty = await client()
+        .embeddings.create({ model: deps.embedder.id, input: [] })
+        .catch((e: unknown) => e);
+      expect(empty).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((empty as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('input');
+
+      const tooMany = await client()
+        .embeddings.create({ model: deps.embedder.id, input: Array.from({ length: 2049 }, () => 'a') })
+        .catch((e: unknown) => e);
+      expect((tooMany as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('input');
+
+      const tooLong = await client()
+        .embeddings.create({ model: deps.embedder.id, input: ['fine', 'word '.repeat(9000)] })
+        .catch((e: unknown) => e);
+      expect(tooLong).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((tooLong as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('input[1]');
+    });
+
+    it('needs an API key', async () => {
+      const response = await fetch(`${gateway.urls.http}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: deps.embedder.id, input: 'a' }),
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: { code: 'missing_api_key' } });
+    });
+  });
+
   describe('with a dependency down', () => {
     async function gatewayWith(overrides: Record<string, string>) {
       const config = loadGatewayConfig({
         HTTP_PORT: '0',
+        GRPC_PORT: '0',
         HOST: '127.0.0.1',
         POLICY_ADDRESS: policy.address,
         RETRIEVAL_ADDRESS: retrieval.address,
@@ -471,6 +692,7 @@ describe('inference gateway', () => {
       const service = await startGatewayService(composed, config);
       return {
         url: service.urls.http as string,
+        grpc: service.urls.grpc as string,
         stop: async () => {
           await service.stop();
           await composed.close();
@@ -498,6 +720,21 @@ describe('inference gateway', () => {
         const ready = await fetch(`${down.url}/readyz`);
         expect(ready.status).toBe(503);
         expect((await readJson<ReadinessBody>(ready)).checks[dependency]).toMatchObject({ ok: false });
+
+        const client = createGrpcClient(InferenceClient, down.grpc);
+        try {
+          const error = await grpcFailure(
+            grpcAnswer(client, { tenantId: 'demo', question: 'How long is the warranty?' }),
+          );
+          expect(error).toMatchObject({
+            grpcCode: GrpcCode.UNAVAILABLE,
+            code: 'DEPENDENCY.UNAVAILABLE',
+            retryable: true,
+          });
+          expect(error.message).toContain(`${dependency} unavailable`);
+        } finally {
+          client.close();
+        }
       } finally {
         await down.stop();
       }

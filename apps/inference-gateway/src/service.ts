@@ -1,9 +1,11 @@
 /**
  * Wires the gateway from the ports it is given: the answer-question use case behind the
- * Keel-native and OpenAI-compatible HTTP routes, API-key auth, and readiness that follows the
- * policy and retrieval services and the event bus. Exported so that tests and the one-process
- * launcher start it with their adapters.
+ * Keel-native and OpenAI-compatible HTTP routes (API-key auth) and the gRPC Inference service
+ * for internal callers (with health and reflection), the embed-texts use case behind
+ * `/v1/embeddings`, and readiness that follows the policy and retrieval services and the event
+ * bus. Exported so that tests and the one-process launcher start it with their adapters.
  */
+import { protoRoot, serviceProtoFiles } from '@keel/contracts';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import type { ChatModel } from '@keel/models';
 import {
@@ -15,15 +17,21 @@ import {
   Readiness,
   type RunningService,
   ShutdownSequence,
+  startGrpcServer,
   startHttpServer,
 } from '@keel/platform';
+import type { Embedder } from '@keel/text';
 import { createAnswerQuestion } from './answering/answer-question.js';
 import { createModelCaller } from './answering/model-call.js';
 import type { PolicyGate } from './answering/policy-gate.js';
 import type { Retriever } from './answering/retriever.js';
 import type { GatewayConfig } from './config.js';
+import { createEmbedTexts } from './embeddings/embed-texts.js';
 import { answersRouter } from './inbound/answers-routes.js';
-import { openAiRouter } from './inbound/openai/chat-completions-routes.js';
+import { inferenceGrpcService } from './inbound/inference-grpc.js';
+import { chatCompletionsRouter } from './inbound/openai/chat-completions-routes.js';
+import { embeddingsRouter } from './inbound/openai/embeddings-routes.js';
+import { modelsRouter } from './inbound/openai/models-routes.js';
 import { openAiErrorHandler } from './inbound/openai/openai-errors.js';
 import { createModelCatalog } from './models/model-catalog.js';
 
@@ -33,6 +41,8 @@ export interface GatewayDeps {
   retriever: Retriever;
   /** The first is the default model of `/v1/answers`. */
   models: ChatModel[];
+  /** Serves `/v1/embeddings`; its `id` is the embedding model's name there and in `/v1/models`. */
+  embedder: Embedder;
   /** Readiness of what the gateway calls, by name (`policy`, `retrieval`): usually grpc.health.v1 checks. */
   dependencyChecks: Record<string, () => Promise<CheckResult>>;
   logger: Logger;
@@ -53,7 +63,7 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
     for (const [name, check] of Object.entries(deps.dependencyChecks)) readiness.register(name, check);
 
     await ensureKeelTopics(bus);
-    const catalog = createModelCatalog(deps.models);
+    const catalog = createModelCatalog(deps.models, [{ id: deps.embedder.id, ownedBy: 'keel' }]);
     const answerQuestion = createAnswerQuestion({
       policy: deps.policy,
       retriever: deps.retriever,
@@ -61,18 +71,30 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
       events: new EventPublisher(bus),
       logger,
     });
-    const apiKeys = createStaticApiKeyResolver(config.apiKeys);
 
+    const grpcServer = await startGrpcServer({
+      port: config.grpc.port,
+      host: config.grpc.host,
+      services: [inferenceGrpcService({ answerQuestion, catalog, logger })],
+      logger,
+      readiness,
+      reflection: { protoRoot, files: serviceProtoFiles },
+    });
+    shutdown.add('grpc server', () => grpcServer.close());
+
+    const apiKeys = createStaticApiKeyResolver(config.apiKeys);
     const app = createHttpApp({ serviceName: config.service, logger, readiness });
     app.use(answersRouter({ answerQuestion, catalog, apiKeys }));
-    app.use(openAiRouter({ answerQuestion, catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }));
+    app.use(chatCompletionsRouter({ answerQuestion, catalog, apiKeys }));
+    app.use(embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder), apiKeys }));
+    app.use(modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }));
     // Before the platform's problem+json handler: OpenAI clients expect OpenAI's error shape.
-    app.use(['/v1/chat', '/v1/models'], openAiErrorHandler(logger));
+    app.use(['/v1/chat', '/v1/embeddings', '/v1/models'], openAiErrorHandler(logger));
     finishHttpApp(app);
     const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
     shutdown.add('http server', () => http.close());
 
-    return { urls: { http: http.url }, stop: () => shutdown.run() };
+    return { urls: { http: http.url, grpc: grpcServer.address }, stop: () => shutdown.run() };
   } catch (error) {
     await shutdown.run();
     throw error;

@@ -144,8 +144,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         RETRIEVAL_ADDRESS: retrievalAddress,
       }),
     );
-    const gateway = await started('inference-gateway', await composeGateway(gatewayConfig, logger, { bus }), (deps) =>
-      startGatewayService(deps, gatewayConfig),
+    const gateway = await started(
+      'inference-gateway',
+      await composeGateway(gatewayConfig, logger, { bus, embedder }),
+      (deps) => startGatewayService(deps, gatewayConfig),
     );
 
     const evaluationConfig = loadEvaluationConfig(serviceEnv(options, { HTTP_PORT: ports.evaluation }));

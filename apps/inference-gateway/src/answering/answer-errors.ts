@@ -1,7 +1,10 @@
 import { GrpcCode, KeelError } from '@keel/platform';
 import type { PolicyVerdict } from './policy-gate.js';
 
-/** The question itself is refused by the tenant's policy: 422, not retryable. */
+/**
+ * The question itself is refused by the tenant's policy: 422 / FAILED_PRECONDITION (the request is
+ * well formed, the tenant's policy is the state that forbids it), not retryable.
+ */
 export function questionBlocked(verdict: PolicyVerdict): KeelError {
   const reason = verdict.reason || 'the tenant policy does not allow it';
   return new KeelError(`the question was blocked by policy: ${reason}`, {

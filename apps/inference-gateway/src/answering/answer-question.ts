@@ -1,6 +1,7 @@
 /**
- * The answer-question use case, shared by `/v1/answers` and `/v1/chat/completions`:
- *  1. policy checks the question (BLOCK → 422 POLICY.BLOCKED; REDACT → the redacted question
+ * The answer-question use case, shared by `/v1/answers`, `/v1/chat/completions` and gRPC
+ * `keel.inference.v1.Inference/Answer`:
+ *  1. policy checks the question (BLOCK → POLICY.BLOCKED: 422, gRPC FAILED_PRECONDITION; REDACT → the redacted question
  *     goes on; ESCALATE → goes on, flagged);
  *  2. retrieval searches the tenant's chunks the caller may read;
  *  3. the model answers from them, citing [1..n];

@@ -2,7 +2,8 @@
 import type { ChatMessage, ChatModel } from '@keel/models';
 import type { PolicyDecision } from './policy-gate.js';
 
-export type AnswerEndpoint = '/v1/answers' | '/v1/chat/completions';
+/** Where the question came in: the HTTP route, or the gRPC method for internal callers. */
+export type AnswerEndpoint = '/v1/answers' | '/v1/chat/completions' | 'keel.inference.v1.Inference/Answer';
 
 export interface AnswerRequest {
   /** Unique per request: the response id, and the request id of every event and policy check. */

@@ -3,14 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey, z } from '@keel/platform';
 import { Router } from 'express';
 import type { Answer } from '../answering/answer.js';
+import { defaultTopK, maxQuestionLength, maxTopK } from '../answering/answer-limits.js';
 import type { AnswerQuestion } from '../answering/answer-question.js';
 import type { ModelCatalog } from '../models/model-catalog.js';
 
-export const defaultTopK = 5;
-
 const answerRequestSchema = z.object({
-  question: z.string().trim().min(1, 'must not be empty').max(4096),
-  topK: z.number().int().min(1).max(50).optional(),
+  question: z.string().trim().min(1, 'must not be empty').max(maxQuestionLength),
+  topK: z.number().int().min(1).max(maxTopK).optional(),
   filters: z.record(z.string(), z.string()).optional(),
 });
 

@@ -1,23 +1,57 @@
-/** The models this gateway serves, by id; the first is the default of `/v1/answers`. */
-import type { ChatModel, ModelDescriptor } from '@keel/models';
+/**
+ * The models this gateway serves, by id: the chat models (the first is the default of
+ * `/v1/answers` and of gRPC `Answer` without a model) and the embedding models, which are only
+ * listed here (`/v1/embeddings` serves them through the Embedder port).
+ */
+import type { ChatModel } from '@keel/models';
+import { GrpcCode, KeelError } from '@keel/platform';
+
+/** What `/v1/models` shows of a model. */
+export interface ListedModel {
+  id: string;
+  ownedBy: string;
+}
 
 export interface ModelCatalog {
   readonly defaultModel: ChatModel;
+  /** A chat model. */
   find(id: string): ChatModel | undefined;
-  list(): ModelDescriptor[];
+  /** Any served model: chat models first, then embedding models. */
+  list(): ListedModel[];
+  describe(id: string): ListedModel | undefined;
 }
 
-export function createModelCatalog(models: readonly ChatModel[]): ModelCatalog {
+export function createModelCatalog(
+  models: readonly ChatModel[],
+  embeddingModels: readonly ListedModel[] = [],
+): ModelCatalog {
   const [defaultModel] = models;
   if (!defaultModel) throw new Error('the gateway needs at least one chat model');
   const byId = new Map<string, ChatModel>();
+  const listed = new Map<string, ListedModel>();
+  const add = (model: ListedModel) => {
+    if (listed.has(model.id)) throw new Error(`two models share the id ${model.id}`);
+    listed.set(model.id, { id: model.id, ownedBy: model.ownedBy });
+  };
   for (const model of models) {
-    if (byId.has(model.descriptor.id)) throw new Error(`two chat models share the id ${model.descriptor.id}`);
+    add(model.descriptor);
     byId.set(model.descriptor.id, model);
   }
+  for (const model of embeddingModels) add(model);
   return {
     defaultModel,
     find: (id) => byId.get(id),
-    list: () => models.map((model) => model.descriptor),
+    list: () => [...listed.values()],
+    describe: (id) => listed.get(id),
   };
+}
+
+/** 404 / NOT_FOUND, worded as OpenAI words it, for clients that show the message. */
+export function modelNotFound(id: string): KeelError {
+  return new KeelError(`The model '${id}' does not exist or you do not have access to it.`, {
+    code: 'MODEL.NOT_FOUND',
+    httpStatus: 404,
+    grpcCode: GrpcCode.NOT_FOUND,
+    retryable: false,
+  });
 }

@@ -21,7 +21,11 @@ export function toMongoQuery(predicate: Predicate): Document {
     case 'or':
       return { $or: predicate.predicates.map(toMongoQuery) };
     case 'eq':
-      return { [mongoField(predicate.field)]: { $eq: predicate.value } };
+      // The implicit form for scalars: FerretDB v1 answers it about 7x faster than `$eq` (bench/
+      // doc-store). Objects and arrays keep `$eq`, which can never be read as operators.
+      return {
+        [mongoField(predicate.field)]: isScalar(predicate.value) ? predicate.value : { $eq: predicate.value },
+      };
     case 'ne':
       return { [mongoField(predicate.field)]: { $ne: predicate.value } };
     case 'in':
@@ -29,6 +33,10 @@ export function toMongoQuery(predicate: Predicate): Document {
     case 'range':
       return { [mongoField(predicate.field)]: { [`$${predicate.operator}`]: predicate.value } };
   }
+}
+
+function isScalar(value: unknown): value is string | number | boolean | null {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
 /** The order of a page: the requested field, then `_id` in the same direction as the tiebreaker. */

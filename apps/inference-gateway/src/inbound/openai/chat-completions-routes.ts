@@ -1,63 +1,26 @@
 /**
- * The OpenAI-compatible surface: `POST /v1/chat/completions` (plain and `stream: true` as
- * server-sent events ending with `data: [DONE]`), `GET /v1/models` and `GET /v1/models/{id}`.
- * The last user message is answered with the same use case as `/v1/answers`. A stream starts
- * only once the answer has passed the output policy check, so nothing unchecked is ever sent.
+ * The OpenAI-compatible chat surface: `POST /v1/chat/completions` (plain and `stream: true` as
+ * server-sent events ending with `data: [DONE]`). The last user message is answered with the same
+ * use case as `/v1/answers`. A stream starts only once the answer has passed the output policy
+ * check, so nothing unchecked is ever sent.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type ApiKeyResolver,
-  asyncRoute,
-  GrpcCode,
-  KeelError,
-  parseBody,
-  principalOf,
-  requireApiKey,
-} from '@keel/platform';
+import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey } from '@keel/platform';
 import { type Response, Router } from 'express';
 import type { Answer } from '../../answering/answer.js';
+import { defaultTopK } from '../../answering/answer-limits.js';
 import type { AnswerQuestion } from '../../answering/answer-question.js';
-import type { ModelCatalog } from '../../models/model-catalog.js';
-import { defaultTopK } from '../answers-routes.js';
+import { type ModelCatalog, modelNotFound } from '../../models/model-catalog.js';
 import { chatCompletionRequestSchema, conversationOf } from './chat-completion-request.js';
 import { chatCompletionChunks, chatCompletionOf } from './chat-completion-response.js';
 
-// Worded as OpenAI words it, for clients that show the message.
-function modelNotFound(id: string): KeelError {
-  return new KeelError(`The model '${id}' does not exist or you do not have access to it.`, {
-    code: 'MODEL.NOT_FOUND',
-    httpStatus: 404,
-    grpcCode: GrpcCode.NOT_FOUND,
-    retryable: false,
-  });
-}
-
-export function openAiRouter(deps: {
+export function chatCompletionsRouter(deps: {
   answerQuestion: AnswerQuestion;
   catalog: ModelCatalog;
   apiKeys: ApiKeyResolver;
-  /** Unix seconds reported as each model's `created`: when this gateway started serving it. */
-  modelsCreated: number;
 }): Router {
   const router = Router();
-  router.use(['/v1/chat', '/v1/models'], requireApiKey(deps.apiKeys));
-
-  const modelView = (descriptor: ReturnType<ModelCatalog['list']>[number]) => ({
-    id: descriptor.id,
-    object: 'model' as const,
-    created: deps.modelsCreated,
-    owned_by: descriptor.ownedBy,
-  });
-
-  router.get('/v1/models', (_req, res) => {
-    res.json({ object: 'list', data: deps.catalog.list().map(modelView) });
-  });
-
-  router.get('/v1/models/:id', (req, res) => {
-    const model = deps.catalog.find(req.params.id);
-    if (!model) throw modelNotFound(req.params.id);
-    res.json(modelView(model.descriptor));
-  });
+  router.use('/v1/chat', requireApiKey(deps.apiKeys));
 
   router.post(
     '/v1/chat/completions',

@@ -1,0 +1,125 @@
+/**
+ * The embed-texts use case behind `POST /v1/embeddings`: validates the inputs against OpenAI's
+ * limits, embeds them with the Embedder port, and counts their tokens for the usage. The served
+ * model is the embedder itself: its `id` is the model name callers use.
+ */
+
+import { ErrorCode, GrpcCode, isKeelError, KeelError, type Violation, validationError } from '@keel/platform';
+import { countTokens, type Embedder } from '@keel/text';
+import { modelNotFound } from '../models/model-catalog.js';
+
+/** OpenAI's limits per request: inputs per call, and tokens per input (cl100k_base, as it counts). */
+export const maxEmbeddingInputs = 2048;
+export const maxEmbeddingInputTokens = 8192;
+
+export interface EmbedTextsRequest {
+  model: string;
+  /** One string is embedded like an array of one; violations then name `input` itself. */
+  input: string | readonly string[];
+  /** The vector length the caller asks for: only the embedder's own is served. */
+  dimensions?: number;
+}
+
+export interface Embeddings {
+  model: string;
+  /** In input order. */
+  vectors: number[][];
+  promptTokens: number;
+}
+
+export type EmbedTexts = (request: EmbedTextsRequest) => Promise<Embeddings>;
+
+export function createEmbedTexts(embedder: Embedder): EmbedTexts {
+  return async (request) => {
+    if (request.model !== embedder.id) throw modelNotFound(request.model);
+    const inputs = typeof request.input === 'string' ? [request.input] : [...request.input];
+    const tokens = validate(request, inputs, embedder);
+    const vectors = await embed(embedder, inputs);
+    return { model: embedder.id, vectors, promptTokens: tokens.reduce((sum, count) => sum + count, 0) };
+  };
+}
+
+/** The token count of each input, once every input has been checked. */
+function validate(request: EmbedTextsRequest, inputs: string[], embedder: Embedder): number[] {
+  const violations: Violation[] = [];
+  const fieldOf = (index: number) => (typeof request.input === 'string' ? 'input' : `input.${index}`);
+  if (inputs.length === 0) violations.push({ field: 'input', message: 'must not be empty' });
+  if (inputs.length > maxEmbeddingInputs) {
+    violations.push({
+      field: 'input',
+      message: `must have at most ${maxEmbeddingInputs} items (has ${inputs.length})`,
+    });
+  }
+  if (request.dimensions !== undefined && request.dimensions !== embedder.dimensions) {
+    violations.push({
+      field: 'dimensions',
+      message: `${embedder.id} produces ${embedder.dimensions}-dimensional vectors and cannot shorten them`,
+    });
+  }
+  // Counting tokens of thousands of inputs costs time: only for a request that is otherwise valid.
+  if (violations.length > 0) throw validationError(violations);
+  const tokens = inputs.map((input, index) => {
+    if (input === '') {
+      violations.push({ field: fieldOf(index), message: 'must not be empty' });
+      return 0;
+    }
+    const count = countTokens(input);
+    if (count > maxEmbeddingInputTokens) {
+      violations.push({
+        field: fieldOf(index),
+        message: `must be at most ${maxEmbeddingInputTokens} tokens (has ${count})`,
+      });
+    }
+    return count;
+  });
+  if (violations.length > 0) throw validationError(violations);
+  return tokens;
+}
+
+/**
+ * A remote embedder that cannot answer now is a 503 the caller may retry; one that refuses or
+ * answers out of contract is a 502 (our dependency broke, not the caller's request). The caller
+ * sees the embedder's error code; the message, which may name internal addresses, is only logged.
+ */
+async function embed(embedder: Embedder, inputs: string[]): Promise<number[][]> {
+  let vectors: number[][];
+  try {
+    vectors = await embedder.embed(inputs);
+  } catch (error) {
+    throw embedderFailure(error);
+  }
+  if (vectors.length !== inputs.length || vectors.some((vector) => vector.length !== embedder.dimensions)) {
+    throw embedderFailure(
+      new Error(
+        `${embedder.id} returned ${vectors.length} vectors for ${inputs.length} inputs, or vectors not ${embedder.dimensions} long`,
+      ),
+    );
+  }
+  return vectors;
+}
+
+export function embedderFailure(error: unknown): KeelError {
+  if (isKeelError(error)) return error;
+  const { code, retryable } = (error ?? {}) as { code?: unknown; retryable?: unknown };
+  const reason = typeof code === 'string' ? ` (${code})` : '';
+  const message = error instanceof Error ? error.message : String(error);
+  return retryable === true
+    ? new KeelError(`embedder unavailable: ${message}`, {
+        code: ErrorCode.unavailable,
+        httpStatus: 503,
+        grpcCode: GrpcCode.UNAVAILABLE,
+        retryable: true,
+        detail: `embedder unavailable${reason}`,
+        dependency: 'embedder',
+        cause: error,
+      })
+    : new KeelError(`embedder failed: ${message}`, {
+        code: ErrorCode.dependencyFailed,
+        httpStatus: 502,
+        grpcCode: GrpcCode.INTERNAL,
+        retryable: false,
+        detail: `embedder failed${reason}`,
+        dependency: 'embedder',
+        cause: error,
+      });
+}

@@ -1,0 +1,104 @@
+/**
+ * `keel.inference.v1.Inference/Answer`: the answer-question use case for internal callers.
+ * Translates the proto request, validates it, delegates, and maps the answer back. Callers are
+ * trusted services inside the cluster: the tenant and ACL groups come from the request (there is
+ * no API key), which is why this port must never be exposed outside the cluster.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Citation as CitationProto } from '@keel/contracts/common/v1';
+import { type AnswerRequest, type AnswerResponse, InferenceService } from '@keel/contracts/inference/v1';
+import {
+  type GrpcCallContext,
+  type GrpcServiceRegistration,
+  type Logger,
+  unaryHandler,
+  type Violation,
+  validationError,
+} from '@keel/platform';
+import type { Answer, AnswerRequest as AnswerInput } from '../answering/answer.js';
+import { defaultTopK, maxQuestionLength, maxTopK } from '../answering/answer-limits.js';
+import type { AnswerQuestion } from '../answering/answer-question.js';
+import { type ModelCatalog, modelNotFound } from '../models/model-catalog.js';
+
+export const answerMethod = 'keel.inference.v1.Inference/Answer';
+
+/**
+ * The use case's request from the proto one. The tenant comes from `tenant_id` or, failing that,
+ * the `x-keel-tenant-id` metadata, as every Keel gRPC service takes it; both given must agree.
+ * Violations name the fields as the proto spells them.
+ */
+export function answerInputOf(
+  request: AnswerRequest,
+  call: Pick<GrpcCallContext, 'tenantId'>,
+  catalog: ModelCatalog,
+): AnswerInput {
+  const violations: Violation[] = [];
+  const tenantId = request.tenantId || call.tenantId || '';
+  if (!tenantId) {
+    violations.push({ field: 'tenant_id', message: 'is required (in the request or the x-keel-tenant-id metadata)' });
+  } else if (request.tenantId && call.tenantId && request.tenantId !== call.tenantId) {
+    violations.push({ field: 'tenant_id', message: 'differs from the x-keel-tenant-id metadata' });
+  }
+  const question = request.question.trim();
+  if (!question) violations.push({ field: 'question', message: 'is required' });
+  else if (question.length > maxQuestionLength) {
+    violations.push({ field: 'question', message: `must be at most ${maxQuestionLength} characters` });
+  }
+  if (request.topK < 0 || request.topK > maxTopK) {
+    violations.push({ field: 'top_k', message: `must be between 1 and ${maxTopK} (0 means ${defaultTopK})` });
+  }
+  if (violations.length > 0) throw validationError(violations);
+
+  const model = request.model ? catalog.find(request.model) : catalog.defaultModel;
+  if (!model) throw modelNotFound(request.model);
+  return {
+    requestId: randomUUID(),
+    endpoint: answerMethod,
+    tenantId,
+    aclGroups: [...new Set(request.aclGroups.filter((group) => group !== ''))],
+    question,
+    topK: request.topK || defaultTopK,
+    filters: {},
+    model,
+  };
+}
+
+export function answerResponseOf(answer: Answer): AnswerResponse {
+  return {
+    answer: answer.answer,
+    citations: answer.citations.map(
+      (citation): CitationProto => ({
+        documentId: citation.documentId,
+        documentVersion: citation.documentVersion,
+        chunkId: citation.chunkId,
+        title: citation.title,
+        source: citation.source,
+        startOffset: citation.startOffset,
+        endOffset: citation.endOffset,
+        score: citation.score,
+        quote: citation.quote,
+      }),
+    ),
+    model: answer.model,
+    // The embedded model costs nothing; provider adapters will price their calls.
+    usage: { ...answer.usage, costUsd: 0 },
+    requestId: answer.id,
+    policyDecision: answer.policy.output.decision,
+  };
+}
+
+export function inferenceGrpcService(deps: {
+  answerQuestion: AnswerQuestion;
+  catalog: ModelCatalog;
+  logger: Logger;
+}): GrpcServiceRegistration {
+  return {
+    definition: InferenceService,
+    implementation: {
+      answer: unaryHandler<AnswerRequest, AnswerResponse>(deps.logger, async (request, call) => {
+        const answer = await deps.answerQuestion(answerInputOf(request, call, deps.catalog));
+        return answerResponseOf(answer);
+      }),
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `POST /v1/embeddings`, OpenAI-compatible: `{ input, model, encoding_format?, dimensions? }` →
+ * `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }`. With
+ * `encoding_format: 'base64'` each embedding is its float32 values, little-endian, in base64, as
+ * OpenAI sends them (the official SDKs ask for that by default and decode it).
+ */
+import { type ApiKeyResolver, asyncRoute, parseBody, requireApiKey, z } from '@keel/platform';
+import { Router } from 'express';
+import type { EmbedTexts } from '../../embeddings/embed-texts.js';
+
+// Unknown fields (`user`, new ones) are tolerated, as OpenAI's SDKs add them before servers know them.
+export const embeddingsRequestSchema = z.looseObject({
+  input: z.union([z.string(), z.array(z.string())], {
+    error: 'must be a string or an array of strings (token arrays are not supported)',
+  }),
+  model: z.string().min(1),
+  encoding_format: z.enum(['float', 'base64']).nullish(),
+  dimensions: z.number().int().min(1).nullish(),
+  user: z.string().optional(),
+});
+
+/** Float32, little-endian, whatever the machine's byte order: what OpenAI's clients decode. */
+export function base64Float32(vector: readonly number[]): string {
+  const bytes = Buffer.allocUnsafe(vector.length * 4);
+  vector.forEach((value, index) => {
+    bytes.writeFloatLE(value, index * 4);
+  });
+  return bytes.toString('base64');
+}
+
+export function embeddingsRouter(deps: { embedTexts: EmbedTexts; apiKeys: ApiKeyResolver }): Router {
+  const router = Router();
+  router.post(
+    '/v1/embeddings',
+    requireApiKey(deps.apiKeys),
+    asyncRoute(async (req, res) => {
+      const body = parseBody(embeddingsRequestSchema, req.body);
+      const result = await deps.embedTexts({
+        model: body.model,
+        input: body.input,
+        ...(body.dimensions != null ? { dimensions: body.dimensions } : {}),
+      });
+      const encode = body.encoding_format === 'base64' ? base64Float32 : (vector: number[]) => vector;
+      res.json({
+        object: 'list',
+        data: result.vectors.map((vector, index) => ({ object: 'embedding', index, embedding: encode(vector) })),
+        model: result.model,
+        usage: { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens },
+      });
+    }),
+  );
+  return router;
+}
