@@ -646,6 +646,12 @@ describe('inference gateway', () => {
         .catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
       expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+      // A failed request is traced and measured under its own route, like a served one.
+      const span = await telemetry.waitForSpan(
+        (s) => s.attributes['url.path'] === '/v1/embeddings' && s.attributes['http.response.status_code'] === 404,
+      );
+      expect(span.name).toBe('POST /v1/embeddings');
+      expect(span.attributes['http.route']).toBe('/v1/embeddings');
 
       const empty = await client()
         .embeddings.create({ model: deps.embedder.id, input: [] })

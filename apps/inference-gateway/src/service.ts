@@ -89,7 +89,7 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
     app.use(embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder), apiKeys }));
     app.use(modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }));
     // Before the platform's problem+json handler: OpenAI clients expect OpenAI's error shape.
-    app.use(['/v1/chat', '/v1/embeddings', '/v1/models'], openAiErrorHandler(logger));
+    app.use(openAiErrorHandler(logger, ['/v1/chat', '/v1/embeddings', '/v1/models']));
     finishHttpApp(app);
     const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
     shutdown.add('http server', () => http.close());

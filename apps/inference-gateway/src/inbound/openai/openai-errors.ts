@@ -100,8 +100,19 @@ export function toOpenAiError(error: unknown): { status: number; body: OpenAiErr
   );
 }
 
-export function openAiErrorHandler(logger: Logger): ErrorRequestHandler {
+/**
+ * The error handler of the OpenAI routes, mounted at the root and matching the paths itself:
+ * mounted with `app.use(paths, ...)`, Express would rewrite `req.baseUrl` for the rest of the
+ * request, and every failed request would be logged and measured under a doubled route
+ * (`/v1/embeddings/v1/embeddings`). Errors of other paths go on to the problem+json handler.
+ */
+export function openAiErrorHandler(logger: Logger, pathPrefixes: readonly string[]): ErrorRequestHandler {
+  const applies = (path: string) => pathPrefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
   return (error, req, res, next) => {
+    if (!applies(req.path)) {
+      next(error);
+      return;
+    }
     const { status, body } = toOpenAiError(error);
     if (status >= 500) logger.error({ err: error, path: req.path }, 'request failed');
     else logger.info({ code: body.error.code, path: req.path, detail: body.error.message }, 'request rejected');
