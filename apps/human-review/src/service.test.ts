@@ -48,6 +48,7 @@ function requested(reviewId: string, overrides: Partial<ReviewRequested> = {}): 
         endOffset: 60,
         score: 0.9,
         quote: '',
+        marker: 1,
       },
     ],
     contexts: [

@@ -529,6 +529,7 @@ describe('inference gateway', () => {
           endOffset: corpus[0]?.text.length,
           score: expect.any(Number),
           quote: 'Items can be returned within 30 days of delivery.',
+          marker: 1,
         },
       ]);
       expect(response.usage?.totalTokens).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ const schema = z.object({
   // Six services log into one terminal: quieter than a single service by default.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   GATEWAY_PORT: portSchema(defaultPorts.gateway),
+  GATEWAY_GRPC_PORT: portSchema(defaultPorts.gatewayGrpc),
   INGESTION_PORT: portSchema(defaultPorts.ingestion),
   HUMAN_REVIEW_PORT: portSchema(defaultPorts.humanReview),
   EVALUATION_PORT: portSchema(defaultPorts.evaluation),
@@ -38,6 +39,7 @@ export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env): Launch
     logLevel: parsed.LOG_LEVEL,
     ports: {
       gateway: parsed.GATEWAY_PORT,
+      gatewayGrpc: parsed.GATEWAY_GRPC_PORT,
       ingestion: parsed.INGESTION_PORT,
       humanReview: parsed.HUMAN_REVIEW_PORT,
       evaluation: parsed.EVALUATION_PORT,

@@ -15,6 +15,7 @@ import { type LocalPlatform, startLocalPlatform } from './local-platform.js';
 const apiKey = 'local-test-key-0123456789';
 const allFreePorts = {
   gateway: 0,
+  gatewayGrpc: 0,
   ingestion: 0,
   humanReview: 0,
   evaluation: 0,

@@ -28,6 +28,7 @@ import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
 
 export interface LocalPlatformPorts {
   gateway: number;
+  gatewayGrpc: number;
   ingestion: number;
   humanReview: number;
   evaluation: number;
@@ -40,6 +41,7 @@ export interface LocalPlatformPorts {
 /** The documented defaults; 0 everywhere picks free ports (tests). */
 export const defaultPorts: LocalPlatformPorts = {
   gateway: 8080,
+  gatewayGrpc: 50053,
   ingestion: 8081,
   humanReview: 8082,
   evaluation: 8083,
@@ -140,6 +142,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const gatewayConfig = loadGatewayConfig(
       serviceEnv(options, {
         HTTP_PORT: ports.gateway,
+        GRPC_PORT: ports.gatewayGrpc,
         POLICY_ADDRESS: policyAddress,
         RETRIEVAL_ADDRESS: retrievalAddress,
       }),
@@ -163,6 +166,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     return {
       urls: {
         gateway: requiredUrl(gateway, 'http'),
+        gatewayGrpc: addressOf(requiredUrl(gateway, 'grpc')),
         ingestion: requiredUrl(ingestion, 'http'),
         humanReview: requiredUrl(humanReview, 'http'),
         evaluation: requiredUrl(evaluation, 'http'),

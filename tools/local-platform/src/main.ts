@@ -44,10 +44,11 @@ function banner(urls: Record<string, string>, apiKey: string, documents: number,
   return `
 Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo documents indexed.
 
-  inference-gateway  ${urls.gateway}   POST /v1/answers, /v1/chat/completions, GET /v1/models
+  inference-gateway  ${urls.gateway}   POST /v1/answers, /v1/chat/completions, /v1/embeddings, GET /v1/models
   ingestion          ${urls.ingestion}   POST /v1/documents, GET /v1/jobs/:id
   human-review       ${urls.humanReview}   GET /v1/reviews
   evaluation         ${urls.evaluation}   GET /v1/evaluations
+  inference (gRPC)   ${urls.gatewayGrpc}   keel.inference.v1.Inference/Answer (internal callers)
   retrieval (gRPC)   ${urls.retrievalGrpc}
   policy (gRPC)      ${urls.policyGrpc}
 

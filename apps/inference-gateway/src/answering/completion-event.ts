@@ -34,7 +34,7 @@ export function completionEventOf(input: {
       text: passage.text,
       score: passage.score,
     })),
-    citations: answer.citations.map(({ marker: _marker, ...citation }) => citation),
+    citations: answer.citations,
     policy: (['input', 'output'] as const).map((stage) => ({
       stage,
       decision: answer.policy[stage].decision,

@@ -78,7 +78,7 @@ describe('answerInputOf', () => {
 });
 
 describe('answerResponseOf', () => {
-  it('maps the answer, its citations without markers, usage and the output decision', () => {
+  it('maps the answer, its citations with their markers, usage and the output decision', () => {
     const outcome = { decisionId: 'd', reason: '', policyVersion: 'v1', findingTypes: [] };
     const answer: Answer = {
       id: 'req-1',
@@ -118,6 +118,7 @@ describe('answerResponseOf', () => {
           endOffset: 90,
           score: 0.5,
           quote: 'Two years.',
+          marker: 2,
         },
       ],
       model: 'first',

@@ -77,6 +77,7 @@ export function answerResponseOf(answer: Answer): AnswerResponse {
         endOffset: citation.endOffset,
         score: citation.score,
         quote: citation.quote,
+        marker: citation.marker,
       }),
     ),
     model: answer.model,

@@ -24,6 +24,8 @@ export interface Citation {
   score: number;
   /** The quoted text, when the producer includes it. */
   quote: string;
+  /** The [n] marker of the answer text this citation backs; 0 when the answer has no markers. */
+  marker: number;
 }
 
 /** Token accounting of one model call. */
@@ -69,6 +71,7 @@ function createBaseCitation(): Citation {
     endOffset: 0,
     score: 0,
     quote: "",
+    marker: 0,
   };
 }
 
@@ -100,6 +103,9 @@ export const Citation: MessageFns<Citation> = {
     }
     if (message.quote !== "") {
       writer.uint32(74).string(message.quote);
+    }
+    if (message.marker !== 0) {
+      writer.uint32(80).int32(message.marker);
     }
     return writer;
   },
@@ -189,6 +195,14 @@ export const Citation: MessageFns<Citation> = {
             message.quote = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.marker = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -232,6 +246,7 @@ export const Citation: MessageFns<Citation> = {
         : 0,
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
       quote: isSet(object.quote) ? globalThis.String(object.quote) : "",
+      marker: isSet(object.marker) ? globalThis.Number(object.marker) : 0,
     };
   },
 
@@ -264,6 +279,9 @@ export const Citation: MessageFns<Citation> = {
     if (message.quote !== "") {
       obj.quote = message.quote;
     }
+    if (message.marker !== 0) {
+      obj.marker = Math.round(message.marker);
+    }
     return obj;
   },
 
@@ -281,6 +299,7 @@ export const Citation: MessageFns<Citation> = {
     message.endOffset = object.endOffset ?? 0;
     message.score = object.score ?? 0;
     message.quote = object.quote ?? "";
+    message.marker = object.marker ?? 0;
     return message;
   },
 };
