@@ -9,8 +9,10 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY libs/ libs/
 COPY apps/ apps/
+# Every workspace's manifest, or npm ci refuses the lockfile.
 COPY tools/local-platform/package.json tools/local-platform/package.json
-RUN npm ci --omit=dev --ignore-scripts=false
+COPY tools/e2e/package.json tools/e2e/package.json
+RUN npm ci --omit=dev
 
 FROM ${NODE_IMAGE}
 ARG SERVICE
