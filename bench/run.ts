@@ -2,14 +2,20 @@
  * Runs benchmarks by name (all of them without arguments), one after another, printing each
  * table and writing bench/results/<name>.json.
  *
- *   npx tsx bench/run.ts [vector-search] [event-bus] [doc-store]
+ *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store]
  */
 import { docStoreBenchmark } from './doc-store.js';
 import { eventBusBenchmark } from './event-bus.js';
+import { fusionWeightsBenchmark } from './fusion-weights.js';
 import { type Benchmark, machineFacts, printTable, writeResult } from './harness.js';
 import { vectorSearchBenchmark } from './vector-search.js';
 
-const benchmarks: readonly Benchmark[] = [vectorSearchBenchmark, eventBusBenchmark, docStoreBenchmark];
+const benchmarks: readonly Benchmark[] = [
+  vectorSearchBenchmark,
+  fusionWeightsBenchmark,
+  eventBusBenchmark,
+  docStoreBenchmark,
+];
 
 async function main(names: string[]): Promise<void> {
   const unknown = names.filter((name) => !benchmarks.some((benchmark) => benchmark.name === name));

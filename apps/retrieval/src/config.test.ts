@@ -1,6 +1,6 @@
 import { ConfigError } from '@keel/platform';
 import { describe, expect, it } from 'vitest';
-import { loadRetrievalConfig } from './config.js';
+import { loadRetrievalConfig, REMOTE_EMBEDDER_FUSION, WORD_VECTOR_FUSION } from './config.js';
 
 describe('retrieval configuration', () => {
   it('defaults to gRPC 50051, HTTP 8084 and the embedded index and embedder', () => {
@@ -10,7 +10,9 @@ describe('retrieval configuration', () => {
       qdrant: undefined,
       embeddings: undefined,
       dataDir: '.keel/data',
+      search: { fusion: { denseWeight: 0.05, keywordWeight: 1 } },
     });
+    expect(loadRetrievalConfig({}).search.fusion).toEqual(WORD_VECTOR_FUSION);
   });
 
   it('uses Qdrant and a remote embedder when configured', () => {
@@ -23,6 +25,21 @@ describe('retrieval configuration', () => {
     });
     expect(config.qdrant).toEqual({ url: 'http://qdrant:6333', apiKey: 'secret' });
     expect(config.embeddings).toMatchObject({ baseUrl: 'http://tei:8080/v1', model: 'bge-small', dimensions: 384 });
+    // The word-vector weights were measured for the embedded embedder only: a model gets classic RRF.
+    expect(config.search.fusion).toEqual({ denseWeight: 1, keywordWeight: 1 });
+    expect(config.search.fusion).toEqual(REMOTE_EMBEDDER_FUSION);
+  });
+
+  it('takes the fusion weights from the environment, each defaulting on its own', () => {
+    const fusion = (env: Record<string, string>) => loadRetrievalConfig(env).search.fusion;
+    expect(fusion({ RETRIEVAL_DENSE_WEIGHT: '0.3', RETRIEVAL_KEYWORD_WEIGHT: '2' })).toEqual({
+      denseWeight: 0.3,
+      keywordWeight: 2,
+    });
+    expect(fusion({ RETRIEVAL_DENSE_WEIGHT: '0' })).toEqual({ denseWeight: 0, keywordWeight: 1 });
+    expect(fusion({ RETRIEVAL_KEYWORD_WEIGHT: ' .5 ' })).toEqual({ denseWeight: 0.05, keywordWeight: 0.5 });
+    // Helm renders unset values as "": the default applies.
+    expect(fusion({ RETRIEVAL_DENSE_WEIGHT: '', RETRIEVAL_KEYWORD_WEIGHT: ' ' })).toEqual(WORD_VECTOR_FUSION);
   });
 
   function badVariables(env: Record<string, string>): string[] {
@@ -37,6 +54,17 @@ describe('retrieval configuration', () => {
 
   it('names a bad port', () => {
     expect(badVariables({ GRPC_PORT: '70000' })).toEqual(['GRPC_PORT']);
+  });
+
+  it('names bad fusion weights', () => {
+    for (const bad of ['-1', 'abc', '1e3', 'Infinity', 'NaN', '0x1', '1.', '1,5']) {
+      expect(badVariables({ RETRIEVAL_DENSE_WEIGHT: bad }), bad).toEqual(['RETRIEVAL_DENSE_WEIGHT']);
+    }
+    expect(badVariables({ RETRIEVAL_KEYWORD_WEIGHT: '-0.5' })).toEqual(['RETRIEVAL_KEYWORD_WEIGHT']);
+    expect(badVariables({ RETRIEVAL_DENSE_WEIGHT: '0', RETRIEVAL_KEYWORD_WEIGHT: '0.0' })).toEqual([
+      'RETRIEVAL_DENSE_WEIGHT',
+      'RETRIEVAL_KEYWORD_WEIGHT',
+    ]);
   });
 
   it('requires the embedder settings together', () => {

@@ -57,7 +57,7 @@ export async function startRetrievalService(deps: RetrievalDeps, config: Retriev
     await callDependency('vector index', () =>
       vectors.ensureCollection({ name: collection, dimensions: embedder.dimensions }),
     );
-    const search = createChunkSearch({ vectors, collection, embedder, logger });
+    const search = createChunkSearch({ vectors, collection, embedder, logger, fusion: config.search.fusion });
 
     const grpcServer = await startGrpcServer({
       port: config.grpc.port,

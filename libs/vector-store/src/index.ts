@@ -1,8 +1,14 @@
-export { fuseHybrid, hybridCandidateCount } from './hybrid-fusion.js';
-export { defaultRrfK, type FusedRank, reciprocalRankFusion } from './reciprocal-rank-fusion.js';
+export { equalWeightFusion, fuseHybrid, hybridCandidateCount } from './hybrid-fusion.js';
+export {
+  defaultRrfK,
+  type FusedRank,
+  type RankFusionOptions,
+  reciprocalRankFusion,
+} from './reciprocal-rank-fusion.js';
 export { maxSearchLimit } from './request-validation.js';
 export type {
   CollectionSpec,
+  HybridFusion,
   IndexedChunk,
   PayloadCondition,
   PayloadValue,

@@ -1,4 +1,4 @@
-import type { IndexedChunk, PayloadCondition, VectorFilter, VectorQuery } from './vector-index.js';
+import type { HybridFusion, IndexedChunk, PayloadCondition, VectorFilter, VectorQuery } from './vector-index.js';
 import { invalidRequest, VectorStoreError, VectorStoreErrorCode } from './vector-store-error.js';
 
 /** The most hits one search returns; larger pages belong to a scroll, not a search. */
@@ -113,4 +113,22 @@ export function validateQuery(query: VectorQuery, dimensions: number): void {
     throw invalidRequest(`${query.mode} search needs a query text`);
   }
   validateFilter(query.filter);
+  // Checked in every mode, so that a bad setting fails on the first search, not the first hybrid one.
+  if (query.fusion !== undefined) validateFusion(query.fusion);
+}
+
+export function validateFusion(fusion: HybridFusion): void {
+  const nonNegative = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  if (typeof fusion !== 'object' || fusion === null) throw invalidRequest('fusion must be an object');
+  for (const key of ['denseWeight', 'keywordWeight'] as const) {
+    if (!nonNegative(fusion[key])) {
+      throw invalidRequest(`fusion.${key} must be a non-negative finite number, got ${String(fusion[key])}`);
+    }
+  }
+  if (fusion.denseWeight === 0 && fusion.keywordWeight === 0) {
+    throw invalidRequest('fusion needs a positive denseWeight or keywordWeight');
+  }
+  if (fusion.k !== undefined && !nonNegative(fusion.k)) {
+    throw invalidRequest(`fusion.k must be a non-negative finite number, got ${String(fusion.k)}`);
+  }
 }

@@ -31,6 +31,20 @@ export interface VectorFilter {
 
 export type SearchMode = 'dense' | 'keyword' | 'hybrid';
 
+/**
+ * How a hybrid search fuses its two lists: weighted reciprocal-rank fusion, each chunk scoring
+ * denseWeight / (k + dense rank) + keywordWeight / (k + keyword rank). Only the ratio of the
+ * weights matters (for a given k). A weight of 0 switches that list off: it adds no score and no
+ * candidates, but its ranks are still reported.
+ */
+export interface HybridFusion {
+  /** Non-negative and finite; at least one of the two weights must be positive. */
+  denseWeight: number;
+  keywordWeight: number;
+  /** The RRF constant, non-negative; default 60. */
+  k?: number;
+}
+
 export interface VectorQuery {
   /** Required for dense and hybrid search. */
   vector?: number[];
@@ -39,11 +53,13 @@ export interface VectorQuery {
   mode: SearchMode;
   filter: VectorFilter;
   limit: number;
+  /** Read by hybrid search only. Default: equal weights and k 60, classic RRF. */
+  fusion?: HybridFusion;
 }
 
 export interface VectorHit {
   id: string;
-  /** Higher is better. Dense: cosine similarity; keyword: BM25; hybrid: reciprocal-rank fusion. */
+  /** Higher is better. Dense: cosine similarity; keyword: BM25; hybrid: the fused score (`HybridFusion`). */
   score: number;
   text: string;
   payload: Record<string, PayloadValue>;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createLogger, KeelError } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import {
+  type HybridFusion,
   type IndexedChunk,
   type VectorHit,
   type VectorIndex,
@@ -36,6 +37,7 @@ const embedder: Embedder = {
 };
 
 const collection = chunkCollectionName(embedder.dimensions);
+const fusion: HybridFusion = { denseWeight: 0.5, keywordWeight: 1 };
 const logger = createLogger('chunk-search-test', { level: 'silent' });
 
 async function chunk(
@@ -97,7 +99,8 @@ afterAll(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-const search = () => createChunkSearch({ vectors, collection, embedder, logger });
+const search = (weights: HybridFusion = fusion) =>
+  createChunkSearch({ vectors, collection, embedder, logger, fusion: weights });
 
 describe('chunk search', () => {
   it('never returns another tenant’s chunks, whatever the mode', async () => {
@@ -155,6 +158,44 @@ describe('chunk search', () => {
     );
   });
 
+  it('fuses hybrid search with the configured weights', async () => {
+    // The two lists disagree on this query: dense ranks the hotel chunk first, BM25 the flight one.
+    const ask = query({ query: 'booked flights night', aclGroups: ['board'], topK: 50 });
+    const order = (response: { chunks: { chunkId: string }[] }) => response.chunks.map((found) => found.chunkId);
+    const keyword = order(await search().search({ ...ask, mode: 'keyword' }));
+    const dense = order(await search().search({ ...ask, mode: 'dense' }));
+    expect(keyword[0]).not.toBe(dense[0]);
+
+    expect(order(await search({ denseWeight: 0, keywordWeight: 1 }).search(ask))).toEqual(keyword);
+    expect(order(await search({ denseWeight: 1, keywordWeight: 0 }).search(ask))).toEqual(dense);
+    expect(order(await search({ denseWeight: 1, keywordWeight: 4 }).search(ask))[0]).toBe(keyword[0]);
+    expect(order(await search({ denseWeight: 4, keywordWeight: 1 }).search(ask))[0]).toBe(dense[0]);
+    const [best] = (await search({ denseWeight: 0.25, keywordWeight: 1 }).search(ask)).chunks;
+    expect(best?.score).toBeCloseTo(0.25 / (60 + (best?.denseRank ?? 0)) + 1 / (60 + (best?.keywordRank ?? 0)), 12);
+  });
+
+  it('passes the fusion to the index in hybrid mode only', async () => {
+    const seen: VectorQuery[] = [];
+    const recording: VectorIndex = {
+      ensureCollection: async () => {},
+      upsert: async () => {},
+      deleteWhere: async () => {},
+      health: async () => ({ ok: true, detail: 'recording' }),
+      close: async () => {},
+      async search(_collection, request) {
+        seen.push(request);
+        return [];
+      },
+    };
+    const recorded = createChunkSearch({ vectors: recording, collection, embedder, logger, fusion });
+    for (const mode of ['hybrid', 'dense', 'keyword'] as const) await recorded.search(query({ mode }));
+    expect(seen.map((request) => [request.mode, request.fusion])).toEqual([
+      ['hybrid', fusion],
+      ['dense', undefined],
+      ['keyword', undefined],
+    ]);
+  });
+
   it('drops hits outside the scope even if the index returns them', async () => {
     const foreign: VectorHit = {
       id: 'x',
@@ -186,7 +227,9 @@ describe('chunk search', () => {
         return [foreign, restricted, own];
       },
     };
-    const { chunks } = await createChunkSearch({ vectors: leaky, collection, embedder, logger }).search(query({}));
+    const { chunks } = await createChunkSearch({ vectors: leaky, collection, embedder, logger, fusion }).search(
+      query({}),
+    );
     expect(chunks.map((found) => found.documentId)).toEqual(['doc-z']);
     expect(seen[0]?.filter).toEqual(scopeFilter(query({})));
   });
@@ -202,7 +245,7 @@ describe('chunk search', () => {
         throw new VectorStoreError(VectorStoreErrorCode.Unavailable, 'connection refused');
       },
     };
-    const failure = await createChunkSearch({ vectors: down, collection, embedder, logger })
+    const failure = await createChunkSearch({ vectors: down, collection, embedder, logger, fusion })
       .search(query({}))
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KeelError);

@@ -8,7 +8,14 @@ import type { RetrievedChunk, SearchResponse } from '@keel/contracts/retrieval/v
 import type { Logger } from '@keel/platform';
 import { callDependency } from '@keel/platform';
 import type { Embedder } from '@keel/text';
-import type { PayloadCondition, VectorFilter, VectorHit, VectorIndex, VectorQuery } from '@keel/vector-store';
+import type {
+  HybridFusion,
+  PayloadCondition,
+  VectorFilter,
+  VectorHit,
+  VectorIndex,
+  VectorQuery,
+} from '@keel/vector-store';
 import { integerField, metadataKey, OPEN_TO_TENANT, stringField, stringListField } from './chunk-payload.js';
 import type { SearchQuery } from './search-query.js';
 
@@ -17,6 +24,8 @@ export interface ChunkSearchDeps {
   collection: string;
   embedder: Embedder;
   logger: Logger;
+  /** How hybrid search weighs the dense and keyword lists (configuration, see config.ts). */
+  fusion: HybridFusion;
 }
 
 export interface ChunkSearch {
@@ -58,10 +67,11 @@ function toRetrievedChunk(hit: VectorHit, position: number, query: SearchQuery):
 }
 
 export function createChunkSearch(deps: ChunkSearchDeps): ChunkSearch {
-  const { vectors, collection, embedder, logger } = deps;
+  const { vectors, collection, embedder, logger, fusion } = deps;
   return {
     async search(query) {
       const request: VectorQuery = { mode: query.mode, filter: scopeFilter(query), limit: query.topK };
+      if (query.mode === 'hybrid') request.fusion = fusion;
       if (query.mode !== 'dense') request.text = query.query;
       if (query.mode !== 'keyword') {
         const [vector] = await callDependency('embedder', () => embedder.embed([query.query]));

@@ -10,8 +10,9 @@ import {
 } from '../document-store.js';
 import { normalizeCollectionOptions } from '../query/collection-options.js';
 import { DEFAULT_PURGE_INTERVAL_MS, type PurgeLoop, startPurgeLoop } from '../query/ttl.js';
-import { type Prepare, quoteIdentifier, SqliteCollection, sqliteIndexName } from './sqlite-collection.js';
-import { fieldExpression } from './sqlite-query.js';
+import { SqliteCollection } from './sqlite-collection.js';
+import type { Prepare } from './sqlite-query.js';
+import { createCollectionSchema } from './sqlite-schema.js';
 
 export interface EmbeddedDocumentStoreOptions {
   /** A SQLite file (parent directories are created) or ':memory:'. */
@@ -70,31 +71,7 @@ class EmbeddedDocumentStore implements DocumentStore {
   async collection<T extends StoredDocument>(name: string, options?: CollectionOptions): Promise<Collection<T>> {
     if (!this.db.open) throw new InvalidQueryError('the document store is closed');
     const normalized = normalizeCollectionOptions(name, options);
-    const table = quoteIdentifier(name);
-    this.db.transaction(() => {
-      this.db.exec(
-        `CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL, expires_at INTEGER)`,
-      );
-      this.db.exec(
-        `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${name}__expires_at`)} ON ${table} (expires_at) ` +
-          'WHERE expires_at IS NOT NULL',
-      );
-      for (const index of normalized.indexes) {
-        const unique = index.unique ? 'UNIQUE ' : '';
-        const columns = index.fields.map(fieldExpression).join(', ');
-        this.db.exec(
-          `CREATE ${unique}INDEX IF NOT EXISTS ${quoteIdentifier(sqliteIndexName(name, index))} ON ${table} (${columns})`,
-        );
-      }
-      if (normalized.ttlField !== undefined) {
-        // Rows written before the collection had a TTL field get their expiry column now.
-        const value = fieldExpression(normalized.ttlField);
-        this.db.exec(
-          `UPDATE ${table} SET expires_at = ${value} WHERE expires_at IS NULL ` +
-            `AND json_type(doc, '$.${normalized.ttlField}') IN ('integer', 'real')`,
-        );
-      }
-    })();
+    createCollectionSchema(this.db, name, normalized);
     const collection = new SqliteCollection<T>(this.db, this.prepare, name, normalized);
     if (normalized.ttlField !== undefined) {
       this.ttlCollections.set(name, collection as unknown as SqliteCollection<StoredDocument>);

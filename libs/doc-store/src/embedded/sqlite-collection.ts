@@ -8,31 +8,30 @@ import {
   type Page,
   type StoredDocument,
 } from '../document-store.js';
-import { describeDuplicateKey, indexName, type NormalizedCollectionOptions } from '../query/collection-options.js';
+import { describeDuplicateKey, type NormalizedCollectionOptions } from '../query/collection-options.js';
 import { decodeCursor } from '../query/cursor.js';
 import { assertStorableDocument, expiryOf, prepareChanges, splitId } from '../query/documents.js';
 import { ID_FIELD } from '../query/field-names.js';
-import { parseFilter } from '../query/filter.js';
+import { type Predicate, parseFilter } from '../query/filter.js';
 import { clampLimit } from '../query/limit.js';
 import { toPage } from '../query/page.js';
 import { normalizeSort } from '../query/sort.js';
-import { keysetSegments, type SqlFragment, toSqlCondition, toSqlOrder } from './sqlite-query.js';
+import { readScalarFields } from './array-fields.js';
+import {
+  keysetSegments,
+  NO_SCALAR_FIELDS,
+  type Prepare,
+  quoteIdentifier,
+  type ScalarFields,
+  type SqlFragment,
+  selectPage,
+  toSqlCondition,
+} from './sqlite-query.js';
+import { sqliteIndexName } from './sqlite-schema.js';
 
 interface Row {
   id: string;
   doc: string;
-}
-
-/** Prepares (and caches) statements; shared by every collection of one database. */
-export type Prepare = (sql: string) => Database.Statement;
-
-export function quoteIdentifier(name: string): string {
-  return `"${name}"`;
-}
-
-/** The SQLite index name of a declared index: index names are per database, so the table prefixes it. */
-export function sqliteIndexName(collection: string, index: { fields: string[]; unique?: boolean }): string {
-  return `${collection}__${indexName(index)}`;
 }
 
 const TRUE: SqlFragment = { sql: '1', params: [] };
@@ -52,7 +51,8 @@ function isUniqueViolation(error: unknown): error is Error & { code: string } {
  * `expires_at INTEGER` (the TTL field's epoch ms, so expiry is an indexed column test).
  * better-sqlite3 is synchronous: every method runs to completion before another starts, and the
  * read-modify-write of `updateIf` runs in an IMMEDIATE transaction, so it is atomic against other
- * processes writing the same file too.
+ * processes writing the same file too. Every filtered statement runs in the same transaction as
+ * the read of the collection's array-field flags it was compiled from (`array-fields.ts`).
  */
 export class SqliteCollection<T extends StoredDocument> implements Collection<T> {
   private readonly table: string;
@@ -91,19 +91,16 @@ export class SqliteCollection<T extends StoredDocument> implements Collection<T>
   async find(options: FindOptions = {}): Promise<Page<T>> {
     const sort = normalizeSort(options.orderBy);
     const limit = clampLimit(options.limit);
-    const filter = toSqlCondition(parseFilter(options.where));
-    const visible = this.visible();
+    const predicate = parseFilter(options.where);
     const segments = options.cursor === undefined ? [TRUE] : keysetSegments(sort, decodeCursor(options.cursor, sort));
     const read = this.db.transaction((): Row[] => {
+      const filter = this.condition(predicate, this.scalarFields());
       const rows: Row[] = [];
       for (const segment of segments) {
         const wanted = limit + 1 - rows.length;
         if (wanted <= 0) break;
-        const parts = [filter, visible, segment];
-        const sql =
-          `SELECT id, doc FROM ${this.table} WHERE ${parts.map((part) => part.sql).join(' AND ')} ` +
-          `ORDER BY ${toSqlOrder(sort)} LIMIT ?`;
-        rows.push(...(this.prepare(sql).all(...parts.flatMap((part) => part.params), wanted) as Row[]));
+        const page = selectPage(this.table, [filter, segment], sort, wanted);
+        rows.push(...(this.prepare(page.sql).all(...page.params) as Row[]));
       }
       return rows;
     });
@@ -115,15 +112,20 @@ export class SqliteCollection<T extends StoredDocument> implements Collection<T>
   }
 
   async count(where?: Filter): Promise<number> {
-    const condition = this.condition(where);
-    const sql = `SELECT count(*) AS n FROM ${this.table} WHERE ${condition.sql}`;
-    return (this.prepare(sql).get(...condition.params) as { n: number }).n;
+    const predicate = parseFilter(where);
+    const read = this.db.transaction((): number => {
+      const condition = this.condition(predicate, this.scalarFields());
+      const sql = `SELECT count(*) AS n FROM ${this.table} WHERE ${condition.sql}`;
+      return (this.prepare(sql).get(...condition.params) as { n: number }).n;
+    });
+    return read();
   }
 
   async updateIf(id: string, condition: Filter, changes: Partial<T>): Promise<T | null> {
     assertId(id, this.name);
     const fields = prepareChanges(changes, this.name);
-    const match = this.condition(condition);
+    // One row by primary key: the array branches cost nothing there, so no flags are read.
+    const match = this.condition(parseFilter(condition), NO_SCALAR_FIELDS);
     const select = `SELECT id, doc FROM ${this.table} WHERE id = ? AND ${match.sql}`;
     const update = `UPDATE ${this.table} SET doc = ?, expires_at = ? WHERE id = ?`;
     const claim = this.db.transaction((): T | null => {
@@ -146,8 +148,13 @@ export class SqliteCollection<T extends StoredDocument> implements Collection<T>
   }
 
   async deleteMany(where: Filter): Promise<number> {
-    const condition = this.condition(where);
-    return this.prepare(`DELETE FROM ${this.table} WHERE ${condition.sql}`).run(...condition.params).changes;
+    const predicate = parseFilter(where);
+    // IMMEDIATE: the flags are read under the write lock, so no writer commits between them and the delete.
+    const remove = this.db.transaction((): number => {
+      const condition = this.condition(predicate, this.scalarFields());
+      return this.prepare(`DELETE FROM ${this.table} WHERE ${condition.sql}`).run(...condition.params).changes;
+    });
+    return remove.immediate();
   }
 
   /** Deletes rows whose expiry has passed; returns how many. */
@@ -156,9 +163,17 @@ export class SqliteCollection<T extends StoredDocument> implements Collection<T>
     return this.prepare(`DELETE FROM ${this.table} WHERE expires_at <= ?`).run(now).changes;
   }
 
+  /**
+   * The fields no row of this collection holds an array in, from `array-fields.ts`. Read them
+   * inside the transaction that runs the statement compiled from them, so both see one snapshot.
+   */
+  private scalarFields(): ScalarFields {
+    return readScalarFields(this.prepare, this.name);
+  }
+
   /** The caller's filter, restricted to documents that have not expired. */
-  private condition(where: Filter | undefined): SqlFragment {
-    const filter = toSqlCondition(parseFilter(where));
+  private condition(predicate: Predicate, scalarFields: ScalarFields): SqlFragment {
+    const filter = toSqlCondition(predicate, scalarFields);
     const visible = this.visible();
     return { sql: `${filter.sql} AND ${visible.sql}`, params: [...filter.params, ...visible.params] };
   }

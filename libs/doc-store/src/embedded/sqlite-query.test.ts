@@ -66,6 +66,33 @@ describe('SQL compiled from filters', () => {
     expect(nulls?.sql).toMatch(/IS NULL/);
   });
 
+  it('compiles a field known to hold no array to a plain comparison, types still kept apart', () => {
+    const scalar = new Set(['tenantId', 'createdAt']);
+    const equality = toSqlCondition(parseFilter({ tenantId: 't7', createdAt: { $gte: 1000 } }), scalar);
+    expect(equality.sql).not.toMatch(/json_each| OR /);
+    expect(equality.params).toEqual(['t7', 1000]);
+    expect(plan(equality)).toMatch(/SEARCH docs USING INDEX docs_tenant \(<expr>=\?\)/);
+    expect(select(equality)).toEqual(Array.from({ length: 20 }, (_, step) => `d${1007 + 50 * step}`));
+    expect(select(toSqlCondition(parseFilter({ createdAt: '7' }), scalar))).toEqual([]);
+    // Where the comparison alone keeps JSON types apart, the row is not even read: a count stays in the index.
+    const tenant = toSqlCondition(parseFilter({ tenantId: 't7' }), scalar);
+    expect(tenant.sql).not.toMatch(/json_type/);
+    const countPlan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT count(*) FROM docs WHERE ${tenant.sql}`)
+      .all(...tenant.params);
+    expect(countPlan).toMatchObject([{ detail: 'SEARCH docs USING COVERING INDEX docs_tenant (<expr>=?)' }]);
+    // 0 and 1 may be booleans, texts starting with { or [ may be containers: those keep the type test.
+    for (const ambiguous of [{ createdAt: 1 }, { createdAt: 0 }, { tenantId: '{"a":1}' }, { tenantId: '[1]' }]) {
+      expect(toSqlCondition(parseFilter(ambiguous), scalar).sql).toMatch(/json_type/);
+    }
+    expect(select(toSqlCondition(parseFilter({ tenantId: null }), scalar))).toEqual([]);
+    expect(select(toSqlCondition(parseFilter({ tenantId: { $ne: 't7' } }), scalar))).toHaveLength(1960);
+    // A field not in the set keeps its element test: tags holds arrays.
+    const tags = toSqlCondition(parseFilter({ tags: 'g3', tenantId: 't3' }), scalar);
+    expect(tags.sql).toMatch(/json_each\(doc, '\$\.tags'\)/);
+    expect(select(tags)).toHaveLength(6);
+  });
+
   it('matches array elements', () => {
     expect(select(toSqlCondition(parseFilter({ tags: 'g3', createdAt: { $lt: 20 } })))).toEqual(['d10', 'd17', 'd3']);
   });

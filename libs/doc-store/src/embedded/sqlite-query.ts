@@ -1,4 +1,5 @@
-import type { Sort } from '../document-store.js';
+import type Database from 'better-sqlite3';
+import type { JsonValue, Sort } from '../document-store.js';
 import type { CursorPosition } from '../query/cursor.js';
 import { ID_FIELD } from '../query/field-names.js';
 import type { Predicate, RangeOperator } from '../query/filter.js';
@@ -7,6 +8,14 @@ import type { Predicate, RangeOperator } from '../query/filter.js';
 export interface SqlFragment {
   sql: string;
   params: unknown[];
+}
+
+/** Prepares (and caches) statements; shared by every collection of one database. */
+export type Prepare = (sql: string) => Database.Statement;
+
+/** A table or index name; callers pass validated collection names only, so no quote can occur. */
+export function quoteIdentifier(name: string): string {
+  return `"${name}"`;
 }
 
 const RANGE_SQL: Record<RangeOperator, string> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
@@ -42,52 +51,108 @@ function jsonTypes(value: unknown): string {
 }
 
 /**
- * MongoDB matches an array field when any element satisfies the condition. `elementCondition`
- * tests one element (`e.type`, `e.value`). The leading range on the field expression is always
- * true for arrays (their JSON text starts with "[") and lets SQLite seek the field's expression
- * index for this branch too, so an equality on an indexed field stays an index lookup.
+ * Rows whose field holds an array. The leading range on the field expression is always true for
+ * arrays (their JSON text starts with "[") and lets SQLite seek the field's expression index, so
+ * finding the arrays of an indexed field is an index range, not a scan.
  */
-function anyElement(field: string, elementCondition: string): string {
+export function holdsArray(field: string): string {
   const value = fieldExpression(field);
-  return (
-    `(${value} >= '[' AND ${value} < '\\' AND ${typeExpression(field)} = 'array' AND ` +
-    `EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(field)}) AS e WHERE ${elementCondition}))`
-  );
+  return `(${value} >= '[' AND ${value} < '\\' AND ${typeExpression(field)} = 'array')`;
+}
+
+/**
+ * Fields known to hold no array in any row a statement can see (see `array-fields.ts`). Their
+ * conditions compile without the array branch: a plain comparison SQLite can seek an index with
+ * and read it in order, where `scalar OR array` makes it merge two lookups and sort the result.
+ */
+export type ScalarFields = ReadonlySet<string>;
+
+/** Assumes nothing: every field may hold an array. */
+export const NO_SCALAR_FIELDS: ScalarFields = new Set();
+
+/**
+ * MongoDB matches an array field when any element satisfies the condition: `scalar` tests the
+ * field's own value; `element` tests one element (`e.type`, `e.value`). The array branch is left
+ * out for a field no visible row holds an array in.
+ */
+function orAnyElement(
+  field: string,
+  scalar: SqlFragment,
+  element: SqlFragment,
+  scalarFields: ScalarFields,
+): SqlFragment {
+  if (scalarFields.has(field)) return scalar;
+  const anyElement = `EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(field)}) AS e WHERE ${element.sql})`;
+  return {
+    sql: `(${scalar.sql} OR (${holdsArray(field)} AND ${anyElement}))`,
+    params: [...scalar.params, ...element.params],
+  };
+}
+
+/**
+ * Whether `json_extract(…) = value` alone already rules out every other JSON type. json_extract
+ * returns strings as TEXT, numbers as INTEGER or REAL, booleans as 1 and 0, and objects and arrays
+ * as their JSON text, which starts with "{" or "["; SQLite never finds a number equal to a text.
+ * So only 0 and 1 (booleans) and texts starting with "{" or "[" (containers) need the json_type
+ * test. Leaving it out elsewhere spares reading and parsing every candidate row: a count, or a
+ * listing that has to sort its matches, can then run on the index alone.
+ */
+function comparesOnlyWithItsType(value: string | number): boolean {
+  if (typeof value === 'number') return value !== 0 && value !== 1;
+  return !value.startsWith('{') && !value.startsWith('[');
 }
 
 /**
  * Equality with MongoDB's meaning, JSON types kept apart (1 is not "1", true is not 1): null also
  * matches a missing field; any value also matches an array containing it.
  */
-function equals(field: string, value: unknown): SqlFragment {
+function equals(field: string, value: JsonValue, scalarFields: ScalarFields): SqlFragment {
   if (field === ID_FIELD) return typeof value === 'string' ? { sql: 'id = ?', params: [value] } : FALSE;
   const expression = fieldExpression(field);
   const types = jsonTypes(value);
   if (value === null) {
-    return { sql: `(${expression} IS NULL OR ${anyElement(field, `e.type = 'null'`)})`, params: [] };
+    const missing = { sql: `(${expression} IS NULL)`, params: [] };
+    return orAnyElement(field, missing, { sql: `e.type = 'null'`, params: [] }, scalarFields);
   }
   if (typeof value === 'boolean') {
     // json_extract reads booleans as 1 and 0: compare that (indexable), then tell them from numbers.
     const bit = value ? 1 : 0;
-    const scalar = `(${expression} = ${bit} AND ${typeExpression(field)} IN ${types})`;
-    return { sql: `(${scalar} OR ${anyElement(field, `e.type IN ${types}`)})`, params: [] };
+    const scalar = { sql: `(${expression} = ${bit} AND ${typeExpression(field)} IN ${types})`, params: [] };
+    return orAnyElement(field, scalar, { sql: `e.type IN ${types}`, params: [] }, scalarFields);
   }
-  const isContainer = typeof value === 'object';
-  const bound = isContainer ? JSON.stringify(value) : value;
-  const placeholder = isContainer ? 'json(?)' : '?';
-  const scalar = `(${expression} = ${placeholder} AND ${typeExpression(field)} IN ${types})`;
-  const element = `e.type IN ${types} AND e.value = ${placeholder}`;
-  return { sql: `(${scalar} OR ${anyElement(field, element)})`, params: [bound, bound] };
+  if (typeof value === 'object') {
+    const bound = JSON.stringify(value);
+    const scalar = { sql: `(${expression} = json(?) AND ${typeExpression(field)} IN ${types})`, params: [bound] };
+    return orAnyElement(
+      field,
+      scalar,
+      { sql: `e.type IN ${types} AND e.value = json(?)`, params: [bound] },
+      scalarFields,
+    );
+  }
+  const scalar = comparesOnlyWithItsType(value)
+    ? { sql: `(${expression} = ?)`, params: [value] }
+    : { sql: `(${expression} = ? AND ${typeExpression(field)} IN ${types})`, params: [value] };
+  const element = { sql: `e.type IN ${types} AND e.value = ?`, params: [value] };
+  return orAnyElement(field, scalar, element, scalarFields);
 }
 
-function range(field: string, operator: RangeOperator, value: number | string): SqlFragment {
+function range(
+  field: string,
+  operator: RangeOperator,
+  value: number | string,
+  scalarFields: ScalarFields,
+): SqlFragment {
   const op = RANGE_SQL[operator];
   if (field === ID_FIELD) return typeof value === 'string' ? { sql: `id ${op} ?`, params: [value] } : FALSE;
   // Like MongoDB, a range only compares values of its own type: numbers with numbers, strings with strings.
   const types = jsonTypes(value);
-  const scalar = `(${fieldExpression(field)} ${op} ? AND ${typeExpression(field)} IN ${types})`;
-  const element = `e.type IN ${types} AND e.value ${op} ?`;
-  return { sql: `(${scalar} OR ${anyElement(field, element)})`, params: [value, value] };
+  const scalar = {
+    sql: `(${fieldExpression(field)} ${op} ? AND ${typeExpression(field)} IN ${types})`,
+    params: [value],
+  };
+  const element = { sql: `e.type IN ${types} AND e.value ${op} ?`, params: [value] };
+  return orAnyElement(field, scalar, element, scalarFields);
 }
 
 function join(parts: SqlFragment[], operator: 'AND' | 'OR'): SqlFragment {
@@ -97,29 +162,33 @@ function join(parts: SqlFragment[], operator: 'AND' | 'OR'): SqlFragment {
   };
 }
 
-/** Compiles a validated predicate to a WHERE condition over `(id, doc)`. */
-export function toSqlCondition(predicate: Predicate): SqlFragment {
+/**
+ * Compiles a validated predicate to a WHERE condition over `(id, doc)`. `scalarFields` must hold
+ * only fields that no row the statement can see holds an array in; by default none.
+ */
+export function toSqlCondition(predicate: Predicate, scalarFields: ScalarFields = NO_SCALAR_FIELDS): SqlFragment {
+  const compile = (part: Predicate): SqlFragment => toSqlCondition(part, scalarFields);
   switch (predicate.kind) {
     case 'and':
-      return predicate.predicates.length === 0 ? TRUE : join(predicate.predicates.map(toSqlCondition), 'AND');
+      return predicate.predicates.length === 0 ? TRUE : join(predicate.predicates.map(compile), 'AND');
     case 'or':
-      return join(predicate.predicates.map(toSqlCondition), 'OR');
+      return join(predicate.predicates.map(compile), 'OR');
     case 'eq':
-      return equals(predicate.field, predicate.value);
+      return equals(predicate.field, predicate.value, scalarFields);
     case 'ne': {
       // The equality is NULL when the field is missing; "IS NOT 1" reads that as "not equal", as MongoDB does.
-      const equality = equals(predicate.field, predicate.value);
+      const equality = equals(predicate.field, predicate.value, scalarFields);
       return { sql: `(${equality.sql}) IS NOT 1`, params: equality.params };
     }
     case 'in':
       return predicate.values.length === 0
         ? FALSE
         : join(
-            predicate.values.map((value) => equals(predicate.field, value)),
+            predicate.values.map((value) => equals(predicate.field, value, scalarFields)),
             'OR',
           );
     case 'range':
-      return range(predicate.field, predicate.operator, predicate.value);
+      return range(predicate.field, predicate.operator, predicate.value, scalarFields);
   }
 }
 
@@ -152,4 +221,16 @@ export function keysetSegments(sort: Sort, position: CursorPosition): SqlFragmen
     params: [position.value, position.value, position.id],
   };
   return asc ? [restOfValues] : [restOfValues, { sql: `${value} IS NULL`, params: [] }];
+}
+
+/**
+ * One page of rows: those matching every condition, in the sort's order, at most `limit`.
+ * `table` is an already quoted identifier.
+ */
+export function selectPage(table: string, conditions: SqlFragment[], sort: Sort, limit: number): SqlFragment {
+  const where = conditions.map((condition) => condition.sql).join(' AND ');
+  return {
+    sql: `SELECT id, doc FROM ${table} WHERE ${where} ORDER BY ${toSqlOrder(sort)} LIMIT ?`,
+    params: [...conditions.flatMap((condition) => condition.params), limit],
+  };
 }

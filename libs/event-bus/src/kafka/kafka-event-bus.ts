@@ -1,6 +1,6 @@
 /**
  * The EventBus on Apache Kafka (kafkajs 2.2.4): an idempotent producer with acks from all
- * in-sync replicas, consumers with manual commits through the shared delivery logic, and
+ * in-sync replicas, consumers with manual, batched commits through the shared delivery logic, and
  * topics created with their `.dlq` twins. Connections open lazily, so composing a service
  * costs nothing; the first use fails within seconds, clearly, when the brokers are unreachable.
  */
@@ -21,6 +21,7 @@ import { KafkaUnavailableError, toKafkaError } from './kafka-errors.js';
 import { kafkaLogCreator } from './kafka-log-creator.js';
 import { toKafkaMessage } from './kafka-messages.js';
 import { KafkaSubscription } from './kafka-subscription.js';
+import { type CommitPolicy, resolveCommitPolicy } from './offset-committer.js';
 
 export interface KafkaEventBusOptions {
   brokers: string[];
@@ -31,6 +32,13 @@ export interface KafkaEventBusOptions {
   defaultPartitions?: number;
   /** How long `subscribe` waits for the consumer to join its group; default 30 s. */
   joinTimeoutMs?: number;
+  /**
+   * Longest time a finished (handled or dead-lettered) message waits for its offset commit;
+   * default 500 ms. Commits run in the background; a crash redelivers what was not committed yet.
+   */
+  commitIntervalMs?: number;
+  /** Commit at once when this many finished messages wait, whatever the interval; default 500. */
+  commitEveryMessages?: number;
 }
 
 /** How long `health()` waits for the cluster, and how long its answer is reused. */
@@ -64,6 +72,7 @@ class KafkaEventBus implements EventBus {
   readonly #logger: EventBusLogger;
   readonly #defaultPartitions: number;
   readonly #joinTimeoutMs: number;
+  readonly #commitPolicy: CommitPolicy;
   readonly #producer: LazyConnection<Producer>;
   readonly #admin: LazyConnection<Admin>;
   readonly #subscriptions = new Set<KafkaSubscription>();
@@ -75,6 +84,10 @@ class KafkaEventBus implements EventBus {
     this.#logger = options.logger ?? silentLogger;
     this.#defaultPartitions = options.defaultPartitions ?? 3;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+    this.#commitPolicy = resolveCommitPolicy({
+      intervalMs: options.commitIntervalMs,
+      everyMessages: options.commitEveryMessages,
+    });
     this.#kafka = new Kafka({
       clientId: options.clientId,
       brokers: this.#brokers as string[],
@@ -125,6 +138,7 @@ class KafkaEventBus implements EventBus {
         publishDeadLetter: (topic, message) => this.#send(topic, [message]),
         admin: () => this.#admin.get(),
         joinTimeoutMs: this.#joinTimeoutMs,
+        commitPolicy: this.#commitPolicy,
       },
       options,
       policy,

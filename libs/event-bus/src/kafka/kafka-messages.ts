@@ -35,8 +35,3 @@ export function decodeHeaders(headers: IHeaders | undefined): Record<string, str
   }
   return decoded;
 }
-
-/** The offset to commit after handling `offset`: Kafka commits the next offset to read. */
-export function nextOffset(offset: string): string {
-  return (BigInt(offset) + 1n).toString();
-}

@@ -1,22 +1,33 @@
 /**
- * One `subscribe()` on Kafka: a kafkajs consumer with manual commits, feeding the shared
- * delivery logic one message at a time per partition.
+ * One `subscribe()` on Kafka: a kafkajs consumer with manual, batched commits, feeding the shared
+ * delivery logic one message at a time per partition. A finished message (handled or
+ * dead-lettered) is reported to the OffsetCommitter, which commits in the background; the
+ * consumer never waits for a commit between messages.
  *
- * Two kafkajs behaviours shape it:
+ * Three kafkajs behaviours shape it:
  * - `consumer.commitOffsets()` is silently skipped once the consumer is stopping, so a commit
- *   made by an in-flight handler during `disconnect()` would be lost. `stop()` therefore pauses
- *   fetching, waits for in-flight deliveries (and their commits) while the consumer still runs,
- *   and only then disconnects.
+ *   made during `disconnect()` would be lost. `stop()` therefore pauses fetching, waits for
+ *   in-flight deliveries while the consumer still runs, flushes the pending commits, and only
+ *   then disconnects.
+ * - With `autoCommit: false` kafkajs rejoins a rebalancing group without committing anything, and
+ *   afterwards resumes every partition from its last committed offset. The batch loop heartbeats
+ *   after each message and, when that reports a rebalance, flushes before kafkajs can rejoin. A
+ *   rebalance kafkajs notices between batches starts a flush from its REBALANCING event instead,
+ *   which kafkajs does not wait for; the commit still reaches the coordinator first in practice,
+ *   because the rejoin begins with a coordinator lookup round trip. Should it lose that race, the
+ *   coordinator refuses it (old generation) and the new owner delivers those messages again.
+ *   Messages of a kept partition fetched again below this member's handled mark are skipped.
  * - For a group without committed offsets kafkajs resolves "latest" lazily, at its first fetch,
  *   so a message published right after `run()` could fall before that position and be skipped.
  *   With `fromBeginning: false` the start position is pinned (committed) before subscribe resolves.
  */
-import type { Admin, Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DeadLetterPublishError, type DeliveryOutcome, deliverMessage } from '../delivery/deliver-message.js';
 import type { MessageHandler, OutgoingMessage, RetryPolicy, SubscribeOptions, Subscription } from '../event-bus.js';
 import type { EventBusLogger } from '../logger.js';
 import { toKafkaError } from './kafka-errors.js';
-import { nextOffset, toIncomingMessage } from './kafka-messages.js';
+import { toIncomingMessage } from './kafka-messages.js';
+import { type CommitPolicy, OffsetCommitter } from './offset-committer.js';
 
 export interface KafkaSubscriptionContext {
   kafka: Kafka;
@@ -25,6 +36,7 @@ export interface KafkaSubscriptionContext {
   publishDeadLetter(topic: string, message: OutgoingMessage): Promise<void>;
   admin(): Promise<Admin>;
   joinTimeoutMs: number;
+  commitPolicy: CommitPolicy;
 }
 
 /** Partitions one consumer works on at once; order within each partition is kept regardless. */
@@ -36,8 +48,10 @@ export class KafkaSubscription implements Subscription {
   /** Set when the consumer stopped for good on its own (it could not dead-letter a message). */
   failure: unknown;
   readonly #consumer: Consumer;
+  readonly #offsets: OffsetCommitter;
+  /** Aborted on stop() and on failure: backoffs end, batch loops stop taking messages. */
   readonly #controller = new AbortController();
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #batches = new Set<Promise<unknown>>();
   #stopping: Promise<void> | undefined;
 
   private constructor(
@@ -54,6 +68,12 @@ export class KafkaSubscription implements Subscription {
       // joining member waits about a second for the others rather than the 3 s + 5 s defaults.
       heartbeatInterval: 1_000,
       maxWaitTimeInMs: 500,
+    });
+    this.#offsets = new OffsetCommitter({
+      policy: context.commitPolicy,
+      commit: (offsets) => this.#consumer.commitOffsets(offsets),
+      logger: context.logger,
+      groupId,
     });
   }
 
@@ -83,13 +103,24 @@ export class KafkaSubscription implements Subscription {
         'Kafka consumer stopped; its uncommitted messages go to the next member of the group',
       );
     });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.#offsets.joined(payload.memberId, payload.memberAssignment);
+    });
+    // Emitted just before kafkajs rejoins, without waiting for listeners: this commit races the
+    // rejoin's coordinator lookup. Losing costs redeliveries, never a message: it carries the old
+    // generation, which the coordinator refuses once the rebalance has moved on.
+    consumer.on(consumer.events.REBALANCING, () => {
+      void this.#offsets.flush();
+    });
     try {
       await consumer.connect();
       await this.#subscribeToTopics(fromBeginning);
       await consumer.run({
         autoCommit: false,
+        // Offsets are resolved message by message below, and only once a message is finished.
+        eachBatchAutoResolve: false,
         partitionsConsumedConcurrently,
-        eachMessage: (payload) => this.#track(this.#eachMessage(payload)),
+        eachBatch: (payload) => this.#track(this.#eachBatch(payload)),
       });
       const assignment = await joined.promise;
       if (!fromBeginning) await this.#pinStartOffsets(assignment);
@@ -126,12 +157,37 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  async #eachMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    // Stopping: leave the rest of the fetched batch uncommitted for the next owner.
-    if (this.#controller.signal.aborted) return;
-    let outcome: DeliveryOutcome;
+  /** One fetched batch of one partition, in order; kafkajs never runs two batches of a partition at once. */
+  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const signal = this.#controller.signal;
     try {
-      outcome = await deliverMessage({
+      for (const message of batch.messages) {
+        // Stopping: leave the rest of the batch uncommitted for the next owner.
+        if (signal.aborted || !isRunning()) break;
+        if (!this.#offsets.wasHandled(topic, partition, message.offset)) {
+          const outcome = await this.#deliver(topic, partition, message);
+          if (outcome.kind === 'abandoned') break;
+          this.#offsets.markHandled(topic, partition, message.offset);
+        }
+        // kafkajs fetches from the resolved offset next; the commit follows in the background.
+        resolveOffset(message.offset);
+        // Sends one only when due; a rebalance reported here is committed for below, before the rejoin.
+        await heartbeat();
+      }
+    } catch (error) {
+      // A rebalance, or a message that could not be dead-lettered: commit what was finished while
+      // this member still owns its partitions, then let kafkajs rejoin (or stop the consumer).
+      await this.#offsets.flush();
+      throw error;
+    }
+    // A failure elsewhere may crash the consumer as soon as the batches end: commit first.
+    if (signal.aborted) await this.#offsets.flush();
+  }
+
+  async #deliver(topic: string, partition: number, message: KafkaMessage): Promise<DeliveryOutcome> {
+    try {
+      return await deliverMessage({
         message: toIncomingMessage(topic, partition, message),
         handler: this.handler,
         policy: this.policy,
@@ -143,16 +199,17 @@ export class KafkaSubscription implements Subscription {
     } catch (error) {
       if (!(error instanceof DeadLetterPublishError)) throw error;
       this.failure = error;
+      // The other partitions stop too: this consumer is about to crash, and what they finish
+      // until then is flushed on their way out.
+      this.#controller.abort();
       // `retriable: false` makes kafkajs crash the consumer without restarting it, uncommitted.
       throw Object.assign(new Error(error.message, { cause: error }), { retriable: false });
     }
-    if (outcome.kind === 'abandoned') return;
-    await this.#consumer.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
-    this.#inFlight.add(work);
-    const forget = () => this.#inFlight.delete(work);
+    this.#batches.add(work);
+    const forget = () => this.#batches.delete(work);
     work.then(forget, forget);
     return work;
   }
@@ -164,7 +221,9 @@ export class KafkaSubscription implements Subscription {
     } catch {
       // Not running (never started, or crashed): nothing to pause.
     }
-    await Promise.allSettled([...this.#inFlight]);
+    await Promise.allSettled([...this.#batches]);
+    // While the consumer still runs: kafkajs drops commits once disconnect() has begun.
+    await this.#offsets.close();
     await this.#consumer.disconnect();
   }
 

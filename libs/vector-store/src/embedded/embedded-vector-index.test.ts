@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { loadWordVectorEmbedder } from '@keel/text/embedded';
 import { loadCranfield, meanNdcgAtK } from '@keel/text/testing';
 import { connect, makeArrowTable } from '@lancedb/lancedb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { equalWeightFusion, fuseHybrid, hybridCandidateCount } from '../hybrid-fusion.js';
 import { describeVectorIndexContract } from '../testing/vector-index-contract.js';
-import type { VectorFilter, VectorIndex } from '../vector-index.js';
+import type { HybridFusion, SearchMode, VectorFilter, VectorIndex } from '../vector-index.js';
 import { chunkTableSchema, toRow } from './chunk-table-schema.js';
 import { createEmbeddedVectorIndex } from './embedded-vector-index.js';
 
@@ -183,7 +185,8 @@ describe('embedded vector index (LanceDB)', () => {
 
   // Quality, not speed: real BM25 over Cranfield, written the way ingestion writes (batches).
   const cranfield = loadCranfield();
-  if (!cranfield.available) process.stderr.write(`[keel] skipping the Cranfield keyword test: ${cranfield.reason}\n`);
+  if (!cranfield.available)
+    process.stderr.write(`[keel] skipping the Cranfield keyword and hybrid tests: ${cranfield.reason}\n`);
   it.skipIf(!cranfield.available)(
     `keyword search reaches BM25 quality on Cranfield${cranfield.available ? '' : ` [skipped: ${cranfield.reason}]`}`,
     async () => {
@@ -221,6 +224,72 @@ describe('embedded vector index (LanceDB)', () => {
       console.info(`[measure] Cranfield embedded keyword nDCG@10: ${ndcg.toFixed(4)}, ${perQuery.toFixed(1)} ms/query`);
       // Textbook BM25 with the same tokenizer scores 0.333 on these judgements.
       expect(ndcg).toBeGreaterThan(0.3);
+      await index.close();
+    },
+    120_000,
+  );
+
+  // Quality, not speed: hybrid search with the word-vector embedder on the queries the fusion
+  // weights were not chosen on. bench/fusion-weights.ts chose dense 0.05 : keyword 1 on the odd
+  // query ids (apps/retrieval's default for this embedder) and measured, on the even ids, nDCG@10
+  // 0.333 weighted, 0.334 BM25's exact top 10, 0.273 equal-weight RRF, 0.186 dense.
+  it.skipIf(!cranfield.available)(
+    `weighted hybrid search keeps BM25 quality on Cranfield's held-out queries${cranfield.available ? '' : ` [skipped: ${cranfield.reason}]`}`,
+    async () => {
+      if (!cranfield.available) return;
+      const { documents, queries, judgements } = cranfield.collection;
+      const embedder = await loadWordVectorEmbedder();
+      const vectors = await embedder.embed(documents.map((document) => document.text));
+      const index = await createEmbeddedVectorIndex({ directory: await temporaryDirectory() });
+      await index.ensureCollection({ name: 'cranfield', dimensions: embedder.dimensions });
+      for (let start = 0; start < documents.length; start += 100) {
+        await index.upsert(
+          'cranfield',
+          documents.slice(start, start + 100).map((document, i) => ({
+            id: document.id,
+            vector: vectors[start + i] as number[],
+            text: document.text,
+            payload: {},
+          })),
+        );
+      }
+      const heldOut = queries.filter((query) => Number(query.id) % 2 === 0);
+      const queryVectors = await embedder.embed(heldOut.map((query) => query.text));
+      const weighted: HybridFusion = { denseWeight: 0.05, keywordWeight: 1 };
+      const search = (i: number, mode: SearchMode, limit: number, fusion?: HybridFusion) =>
+        index.search('cranfield', {
+          mode,
+          vector: queryVectors[i] as number[],
+          text: heldOut[i]?.text ?? '',
+          filter: noFilter,
+          limit,
+          ...(fusion ? { fusion } : {}),
+        });
+      const keywordRuns = new Map<string, string[]>();
+      const equalRuns = new Map<string, string[]>();
+      const weightedRuns = new Map<string, string[]>();
+      const ids = (hits: { id: string }[]) => hits.map((hit) => hit.id);
+      for (const [i, query] of heldOut.entries()) {
+        keywordRuns.set(query.id, ids(await search(i, 'keyword', 10)));
+        equalRuns.set(query.id, ids(await search(i, 'hybrid', 10, equalWeightFusion)));
+        const hits = await search(i, 'hybrid', 10, weighted);
+        weightedRuns.set(query.id, ids(hits));
+        // The adapter fuses exactly as fuseHybrid does with these weights.
+        const depth = hybridCandidateCount(10);
+        const expected = fuseHybrid(await search(i, 'dense', depth), await search(i, 'keyword', depth), 10, weighted);
+        expect(hits).toEqual(expected);
+      }
+      const judged = new Map([...judgements].filter(([id]) => Number(id) % 2 === 0));
+      const keyword = meanNdcgAtK(keywordRuns, judged, 10);
+      const equal = meanNdcgAtK(equalRuns, judged, 10);
+      const fused = meanNdcgAtK(weightedRuns, judged, 10);
+      console.info(
+        `[measure] Cranfield held-out nDCG@10: weighted hybrid ${fused.toFixed(4)}, ` +
+          `equal-weight hybrid ${equal.toFixed(4)}, keyword ${keyword.toFixed(4)}`,
+      );
+      expect(fused).toBeGreaterThan(0.31);
+      expect(fused).toBeGreaterThan(keyword - 0.02);
+      expect(fused).toBeGreaterThan(equal + 0.03);
       await index.close();
     },
     120_000,

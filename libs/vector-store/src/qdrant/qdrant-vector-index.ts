@@ -60,9 +60,10 @@ const indexedKeywordFields = [
  * the document side of BM25 is computed here from `tokenizeForSearch` (see
  * bm25-sparse-vector.ts), Qdrant supplies the IDF, so keyword search is BM25 on the same
  * terms the embedded adapter indexes. Hybrid search sends the dense and the sparse query in
- * one `query/batch` request and fuses them client-side with `reciprocalRankFusion`: Qdrant's
- * own `fusion: rrf` returns only fused scores, and services need each list's rank (for
- * diagnostics and evaluation) exactly as the embedded adapter reports it.
+ * one `query/batch` request and fuses them client-side with `fuseHybrid` (weighted RRF, the
+ * query's `fusion`): Qdrant's own `rrf` query, even with its `k` and `weights`, returns only
+ * fused scores, and services need each list's rank (for diagnostics and evaluation) exactly as
+ * the embedded adapter reports it.
  */
 export function createQdrantVectorIndex(options: QdrantVectorIndexOptions): VectorIndex {
   return new QdrantVectorIndex(options);
@@ -197,6 +198,7 @@ class QdrantVectorIndex implements VectorIndex {
           (denseResponse?.points ?? []).map(toHit),
           (keywordResponse?.points ?? []).map(toHit),
           query.limit,
+          query.fusion,
         );
       }
     }

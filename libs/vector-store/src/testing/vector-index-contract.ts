@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hybridCandidateCount } from '../hybrid-fusion.js';
 import { defaultRrfK } from '../reciprocal-rank-fusion.js';
-import type { IndexedChunk, PayloadValue, VectorFilter, VectorHit, VectorIndex, VectorQuery } from '../vector-index.js';
+import type {
+  HybridFusion,
+  IndexedChunk,
+  PayloadValue,
+  VectorFilter,
+  VectorHit,
+  VectorIndex,
+  VectorQuery,
+} from '../vector-index.js';
 import { cosine, fillerText, near, randomUnitVector, seededRandom } from './contract-fixtures.js';
 
 export interface VectorIndexContractOptions {
@@ -194,6 +202,43 @@ export function describeVectorIndexContract(
       expect(hits.find((hit) => hit.id === 'h0')?.denseRank).toBe(1);
       expect(hits.find((hit) => hit.id === 'h1')?.keywordRank).toBeGreaterThan(0);
       expect(hits.some((hit) => hit.keywordRank === 0)).toBe(true);
+    });
+
+    it('weights the dense and keyword lists of a hybrid search as the query asks', async () => {
+      const dimensions = 16;
+      const random = seededRandom(12);
+      const name = await collection('weighted', dimensions);
+      const queryVector = randomUnitVector(random, dimensions);
+      await index.upsert(
+        name,
+        Array.from({ length: 60 }, (_, i) => ({
+          id: `w${i}`,
+          vector: randomUnitVector(random, dimensions),
+          // Every third chunk holds the keyword, each a different number of times: no BM25 ties.
+          text: i % 3 === 0 ? `${'barometer '.repeat(1 + i / 3)}log.` : fillerText(random),
+          payload: {},
+        })),
+      );
+      const query = { vector: queryVector, text: 'barometer', limit: 10 };
+      const hybrid = (fusion: HybridFusion) => search(name, { mode: 'hybrid', ...query, fusion });
+      const dense = ids(await search(name, { mode: 'dense', vector: queryVector }));
+      const keyword = ids(await search(name, { mode: 'keyword', text: query.text }));
+      expect(dense).not.toEqual(keyword);
+      expect(ids(await hybrid({ denseWeight: 1, keywordWeight: 0 }))).toEqual(dense);
+      const keywordOnly = await hybrid({ denseWeight: 0, keywordWeight: 2 });
+      expect(ids(keywordOnly)).toEqual(keyword);
+      expect(keywordOnly.some((hit) => (hit.denseRank ?? 0) > 0)).toBe(true);
+      const hits = await hybrid({ denseWeight: 0.3, keywordWeight: 1, k: 10 });
+      expect(hits).toHaveLength(10);
+      for (const [i, hit] of hits.entries()) {
+        const expected =
+          (hit.denseRank ? 0.3 / (10 + hit.denseRank) : 0) + (hit.keywordRank ? 1 / (10 + hit.keywordRank) : 0);
+        expect(hit.score).toBeCloseTo(expected, 12);
+        if (i > 0) expect(hit.score).toBeLessThanOrEqual((hits[i - 1] as VectorHit).score);
+      }
+      await expect(hybrid({ denseWeight: 0, keywordWeight: 0 })).rejects.toMatchObject({
+        code: 'VECTOR.INVALID_REQUEST',
+      });
     });
 
     it('never returns another tenant’s chunks, in any mode, and filters before ranking', async () => {
