@@ -172,7 +172,8 @@ export class KafkaSubscription implements Subscription {
         }
         // kafkajs fetches from the resolved offset next; the commit follows in the background.
         resolveOffset(message.offset);
-        // Sends one only when due; a rebalance reported here is committed for below, before the rejoin.
+        // Sent only when one is due. If it reports a rebalance, the catch below commits before
+        // kafkajs rejoins: kafkajs waits for its batches to end first.
         await heartbeat();
       }
     } catch (error) {
@@ -202,7 +203,8 @@ export class KafkaSubscription implements Subscription {
       // The other partitions stop too: this consumer is about to crash, and what they finish
       // until then is flushed on their way out.
       this.#controller.abort();
-      // `retriable: false` makes kafkajs crash the consumer without restarting it, uncommitted.
+      // `retriable: false` makes kafkajs crash the consumer without restarting it; this message
+      // stays uncommitted for the next member of the group.
       throw Object.assign(new Error(error.message, { cause: error }), { retriable: false });
     }
   }
