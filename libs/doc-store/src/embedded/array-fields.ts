@@ -43,6 +43,7 @@ const WRITE_EVENTS = [
  * IMMEDIATE transaction that creates the collection's table, after the table and its indexes.
  */
 export function trackArrayFields(db: Database.Database, collection: string, fields: Iterable<string>): void {
+  if (!db.inTransaction) throw new Error('trackArrayFields must run inside the schema transaction');
   const table = quoteIdentifier(collection);
   db.exec(
     `CREATE TABLE IF NOT EXISTS ${ARRAY_FIELDS_TABLE} (collection TEXT NOT NULL, field TEXT NOT NULL, ` +
@@ -59,13 +60,8 @@ export function trackArrayFields(db: Database.Database, collection: string, fiel
         `AND json_type(NEW.doc, '$.' || field) = 'array'; END`,
     );
   }
-  const tracked = new Set(
-    (
-      db.prepare(`SELECT field FROM ${ARRAY_FIELDS_TABLE} WHERE collection = ?`).all(collection) as {
-        field: string;
-      }[]
-    ).map((row) => row.field),
-  );
+  const rows = db.prepare(`SELECT field FROM ${ARRAY_FIELDS_TABLE} WHERE collection = ?`).all(collection);
+  const tracked = new Set((rows as { field: string }[]).map((row) => row.field));
   const track = db.prepare(`INSERT INTO ${ARRAY_FIELDS_TABLE} (collection, field, seen_array) VALUES (?, ?, ?)`);
   for (const field of new Set(fields)) {
     // The id is a column, never inside the JSON.
