@@ -31,7 +31,7 @@ describe('loadGatewayConfig', () => {
       }).embeddings,
     ).toEqual({ baseUrl: 'http://tei:8080/v1', model: 'bge-small-en-v1.5', dimensions: 384, apiKey: 'sk-test' });
     expect(() => loadGatewayConfig({ EMBEDDINGS_MODEL: 'bge-small-en-v1.5' })).toThrow(
-      /EMBEDDINGS_BASE_URL: required when any of/,
+      /EMBEDDINGS_BASE_URL: required when EMBEDDINGS_MODEL is set/,
     );
     expect(() =>
       loadGatewayConfig({

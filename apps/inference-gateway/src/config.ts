@@ -1,5 +1,15 @@
 /** The gateway's configuration: the only reader of the environment, validated once at start. */
-import { apiKeyEntriesFrom, csvList, durationMs, loadConfig, optionalUrl, portSchema, z } from '@keel/platform';
+import {
+  apiKeyEntriesFrom,
+  csvList,
+  durationMs,
+  embeddingsEndpointOf,
+  embeddingsEnvFields,
+  loadConfig,
+  portSchema,
+  requireCompleteEmbeddingsEnv,
+  z,
+} from '@keel/platform';
 
 const SERVICE = 'inference-gateway';
 
@@ -24,26 +34,10 @@ const schema = z
     KEEL_API_KEYS: z.string().default(''),
     // Empty disables the demo key (do that in production).
     KEEL_DEMO_API_KEY: z.string().default('keel-demo-key'),
-    EMBEDDINGS_BASE_URL: optionalUrl(),
-    EMBEDDINGS_MODEL: z.string().min(1).optional(),
-    EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(1).max(65_536).optional(),
-    EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+    ...embeddingsEnvFields,
   })
   .superRefine((env, context) => {
-    // A remote embedder needs all three: the width is checked on every response.
-    const remote = [env.EMBEDDINGS_BASE_URL, env.EMBEDDINGS_MODEL, env.EMBEDDINGS_DIMENSIONS];
-    const given = remote.filter((value) => value !== undefined).length;
-    if (given > 0 && given < remote.length) {
-      for (const name of ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL', 'EMBEDDINGS_DIMENSIONS'] as const) {
-        if (env[name] === undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: 'required when any of EMBEDDINGS_BASE_URL, EMBEDDINGS_MODEL, EMBEDDINGS_DIMENSIONS is set',
-          });
-        }
-      }
-    }
+    requireCompleteEmbeddingsEnv(env, context);
   })
   .transform((env) => ({
     service: SERVICE,
@@ -54,15 +48,7 @@ const schema = z
     policy: { address: env.POLICY_ADDRESS, deadlineMs: env.POLICY_DEADLINE_MS },
     retrieval: { address: env.RETRIEVAL_ADDRESS, deadlineMs: env.RETRIEVAL_DEADLINE_MS },
     apiKeys: apiKeyEntriesFrom(env.KEEL_API_KEYS, env.KEEL_DEMO_API_KEY),
-    embeddings:
-      env.EMBEDDINGS_BASE_URL && env.EMBEDDINGS_MODEL && env.EMBEDDINGS_DIMENSIONS
-        ? {
-            baseUrl: env.EMBEDDINGS_BASE_URL,
-            model: env.EMBEDDINGS_MODEL,
-            dimensions: env.EMBEDDINGS_DIMENSIONS,
-            apiKey: env.EMBEDDINGS_API_KEY,
-          }
-        : undefined,
+    embeddings: embeddingsEndpointOf(env),
   }));
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -1,5 +1,16 @@
 /** Ingestion's configuration: the only reader of the environment, validated once at start. */
-import { booleanFlag, csvList, durationMs, loadConfig, optionalUrl, portSchema, z } from '@keel/platform';
+import {
+  booleanFlag,
+  csvList,
+  durationMs,
+  embeddingsEndpointOf,
+  embeddingsEnvFields,
+  loadConfig,
+  optionalUrl,
+  portSchema,
+  requireCompleteEmbeddingsEnv,
+  z,
+} from '@keel/platform';
 
 const SERVICE = 'ingestion';
 
@@ -15,10 +26,7 @@ const schema = z
     QDRANT_URL: optionalUrl(),
     QDRANT_API_KEY: z.string().min(1).optional(),
     KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
-    EMBEDDINGS_BASE_URL: optionalUrl(),
-    EMBEDDINGS_MODEL: z.string().min(1).optional(),
-    EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(1).max(65_536).optional(),
-    EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+    ...embeddingsEnvFields,
     POLICY_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
     POLICY_SCAN: booleanFlag(true),
     POLICY_DEADLINE_MS: durationMs(3000),
@@ -36,20 +44,7 @@ const schema = z
     CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(4096).optional(),
   })
   .superRefine((env, context) => {
-    // A remote embedder needs all three: the width names the vector collection.
-    const remote = [env.EMBEDDINGS_BASE_URL, env.EMBEDDINGS_MODEL, env.EMBEDDINGS_DIMENSIONS];
-    const given = remote.filter((value) => value !== undefined).length;
-    if (given > 0 && given < remote.length) {
-      for (const name of ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL', 'EMBEDDINGS_DIMENSIONS'] as const) {
-        if (env[name] === undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: 'required when any of EMBEDDINGS_BASE_URL, EMBEDDINGS_MODEL, EMBEDDINGS_DIMENSIONS is set',
-          });
-        }
-      }
-    }
+    requireCompleteEmbeddingsEnv(env, context);
     if (
       env.CHUNK_MAX_TOKENS !== undefined &&
       env.CHUNK_OVERLAP_TOKENS !== undefined &&
@@ -69,15 +64,7 @@ const schema = z
     mongo: env.MONGODB_URL ? { url: env.MONGODB_URL, database: env.MONGODB_DATABASE.replaceAll('-', '_') } : undefined,
     qdrant: env.QDRANT_URL ? { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY } : undefined,
     dataDir: env.KEEL_DATA_DIR,
-    embeddings:
-      env.EMBEDDINGS_BASE_URL && env.EMBEDDINGS_MODEL && env.EMBEDDINGS_DIMENSIONS
-        ? {
-            baseUrl: env.EMBEDDINGS_BASE_URL,
-            model: env.EMBEDDINGS_MODEL,
-            dimensions: env.EMBEDDINGS_DIMENSIONS,
-            apiKey: env.EMBEDDINGS_API_KEY,
-          }
-        : undefined,
+    embeddings: embeddingsEndpointOf(env),
     policy: { address: env.POLICY_ADDRESS, scan: env.POLICY_SCAN, deadlineMs: env.POLICY_DEADLINE_MS },
     apiKeys: { spec: env.KEEL_API_KEYS, demoKey: env.KEEL_DEMO_API_KEY },
     embedBatchSize: env.INGEST_EMBED_BATCH,

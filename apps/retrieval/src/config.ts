@@ -1,5 +1,13 @@
 /** Retrieval's configuration: the only reader of the environment, validated once at start. */
-import { loadConfig, optionalUrl, portSchema, z } from '@keel/platform';
+import {
+  embeddingsEndpointOf,
+  embeddingsEnvFields,
+  loadConfig,
+  optionalUrl,
+  portSchema,
+  requireCompleteEmbeddingsEnv,
+  z,
+} from '@keel/platform';
 import { equalWeightFusion, type HybridFusion } from '@keel/vector-store';
 
 const SERVICE = 'retrieval';
@@ -45,10 +53,7 @@ const schema = z
     QDRANT_URL: optionalUrl(),
     QDRANT_API_KEY: z.string().min(1).optional(),
     KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
-    EMBEDDINGS_BASE_URL: optionalUrl(),
-    EMBEDDINGS_MODEL: z.string().min(1).optional(),
-    EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(1).max(65_536).optional(),
-    EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+    ...embeddingsEnvFields,
     RETRIEVAL_DENSE_WEIGHT: fusionWeight,
     RETRIEVAL_KEYWORD_WEIGHT: fusionWeight,
   })
@@ -59,30 +64,10 @@ const schema = z
       }
     }
     // Queries must be embedded exactly as ingestion embedded the chunks: all three or none.
-    const names = ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL', 'EMBEDDINGS_DIMENSIONS'] as const;
-    const given = names.filter((name) => env[name] !== undefined);
-    if (given.length > 0 && given.length < names.length) {
-      for (const name of names) {
-        if (env[name] === undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: `required when ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set`,
-          });
-        }
-      }
-    }
+    requireCompleteEmbeddingsEnv(env, context);
   })
   .transform((env) => {
-    const embeddings =
-      env.EMBEDDINGS_BASE_URL && env.EMBEDDINGS_MODEL && env.EMBEDDINGS_DIMENSIONS
-        ? {
-            baseUrl: env.EMBEDDINGS_BASE_URL,
-            model: env.EMBEDDINGS_MODEL,
-            dimensions: env.EMBEDDINGS_DIMENSIONS,
-            apiKey: env.EMBEDDINGS_API_KEY,
-          }
-        : undefined;
+    const embeddings = embeddingsEndpointOf(env);
     // The default weights follow the embedder they were (or were not) measured with.
     const defaults = embeddings ? REMOTE_EMBEDDER_FUSION : WORD_VECTOR_FUSION;
     const fusion: HybridFusion = {

@@ -3,6 +3,13 @@
 // Configuration
 export { z } from 'zod';
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
+export {
+  type EmbeddingsEndpoint,
+  type EmbeddingsEnv,
+  embeddingsEndpointOf,
+  embeddingsEnvFields,
+  requireCompleteEmbeddingsEnv,
+} from './config/embeddings-env.js';
 export { loadConfig } from './config/load-config.js';
 export { booleanFlag, csvList, durationMs, optionalUrl, portSchema } from './config/schemas.js';
 export { asDependencyFailure, callDependency } from './errors/dependency-failure.js';
