@@ -19,11 +19,10 @@ import {
   startHttpServer,
 } from '@keel/platform';
 import type { Embedder } from '@keel/text';
-import type { VectorIndex } from '@keel/vector-store';
+import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
 import type { IngestionConfig } from './config.js';
 import { ingestionRoutes } from './inbound/http-routes.js';
 import { startIngestConsumer } from './inbound/ingest-consumer.js';
-import { chunkCollectionName } from './indexing/chunk-payload.js';
 import { createIngestion } from './indexing/ingestion.js';
 import { openIngestionRecords } from './indexing/records.js';
 import { type DocumentScanner, scanningDisabled } from './policy/document-scanner.js';

@@ -15,10 +15,9 @@ import {
   startHttpServer,
 } from '@keel/platform';
 import type { Embedder } from '@keel/text';
-import type { VectorIndex } from '@keel/vector-store';
+import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
 import type { RetrievalConfig } from './config.js';
 import { retrievalGrpcService } from './inbound/retrieval-grpc.js';
-import { chunkCollectionName } from './search/chunk-payload.js';
 import { createChunkSearch } from './search/chunk-search.js';
 
 export interface RetrievalDeps {

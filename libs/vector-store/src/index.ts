@@ -1,3 +1,4 @@
+export { chunkCollectionName, chunkMetadataKey, OPEN_TO_TENANT } from './chunk-layout.js';
 export { equalWeightFusion, fuseHybrid, hybridCandidateCount } from './hybrid-fusion.js';
 export {
   defaultRrfK,

@@ -9,10 +9,9 @@ import { type EventBus, EventPublisher, type IncomingMessage, type Subscription 
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
 import { createLogger } from '@keel/platform';
 import { waitFor } from '@keel/testing';
-import type { VectorIndex } from '@keel/vector-store';
+import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
 import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chunkCollectionName } from '../indexing/chunk-payload.js';
 import { documentIdForEvent, jobIdForEvent } from '../indexing/identifiers.js';
 import { createIngestion, type Ingestion } from '../indexing/ingestion.js';
 import { openIngestionRecords } from '../indexing/records.js';

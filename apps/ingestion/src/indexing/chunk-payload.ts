@@ -1,12 +1,8 @@
 /**
- * The shape of a chunk in the vector index, shared by convention with retrieval (which filters on
- * these keys): one collection per embedding width, a flat payload, `meta.<key>` per metadata entry.
+ * The payload ingestion writes for each chunk, in the layout `@keel/vector-store`'s chunk-layout
+ * defines for writer and reader alike.
  */
-import type { PayloadValue, VectorFilter } from '@keel/vector-store';
-
-export function chunkCollectionName(dimensions: number): string {
-  return `keel_chunks_${dimensions}`;
-}
+import { chunkMetadataKey, type PayloadValue, type VectorFilter } from '@keel/vector-store';
 
 export interface ChunkPayloadInput {
   tenantId: string;
@@ -43,7 +39,7 @@ export function chunkPayload(input: ChunkPayloadInput): Record<string, PayloadVa
     parser: input.parser,
     embedder: input.embedder,
   };
-  for (const [key, value] of Object.entries(input.metadata)) payload[`meta.${key}`] = value;
+  for (const [key, value] of Object.entries(input.metadata)) payload[chunkMetadataKey(key)] = value;
   return payload;
 }
 

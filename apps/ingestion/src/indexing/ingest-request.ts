@@ -3,6 +3,7 @@
  * pipeline runs, and the limits every request must respect. HTTP rejects violations with a 400
  * before anything is stored; an upstream event that breaks them becomes a rejected job.
  */
+import { OPEN_TO_TENANT } from '@keel/vector-store';
 import { DOCUMENT_ID_PATTERN, METADATA_KEY_PATTERN } from './identifiers.js';
 
 export const SUPPORTED_CONTENT_TYPES = ['text/plain', 'text/markdown'] as const;
@@ -10,7 +11,6 @@ export type SupportedContentType = (typeof SUPPORTED_CONTENT_TYPES)[number];
 export const DEFAULT_CONTENT_TYPE: SupportedContentType = 'text/plain';
 
 /** `*` in a chunk's ACL groups means the whole tenant may read it. */
-export const OPEN_TO_TENANT = '*';
 
 export const REQUEST_LIMITS = {
   titleLength: 512,

@@ -1,19 +1,8 @@
 /**
- * The chunk layout ingestion writes, by convention (see apps/ingestion's chunk-payload.ts): one
- * collection per embedding width, a flat payload, `meta.<key>` per metadata entry, and `*` in
- * `aclGroups` for chunks the whole tenant may read.
+ * Typed reads of the chunk payload ingestion writes (layout: `@keel/vector-store`'s chunk-layout);
+ * a missing or mistyped field reads as empty rather than failing the whole search.
  */
 import type { PayloadValue } from '@keel/vector-store';
-
-export const OPEN_TO_TENANT = '*';
-
-export function chunkCollectionName(dimensions: number): string {
-  return `keel_chunks_${dimensions}`;
-}
-
-export function metadataKey(key: string): string {
-  return `meta.${key}`;
-}
 
 export function stringField(payload: Record<string, PayloadValue>, key: string): string {
   const value = payload[key];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createLogger, KeelError } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import {
+  chunkCollectionName,
   type HybridFusion,
   type IndexedChunk,
   type VectorHit,
@@ -15,7 +16,6 @@ import {
 } from '@keel/vector-store';
 import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkCollectionName } from './chunk-payload.js';
 import { createChunkSearch, scopeFilter } from './chunk-search.js';
 import type { SearchQuery } from './search-query.js';
 

@@ -8,15 +8,17 @@ import type { RetrievedChunk, SearchResponse } from '@keel/contracts/retrieval/v
 import type { Logger } from '@keel/platform';
 import { callDependency } from '@keel/platform';
 import type { Embedder } from '@keel/text';
-import type {
-  HybridFusion,
-  PayloadCondition,
-  VectorFilter,
-  VectorHit,
-  VectorIndex,
-  VectorQuery,
+import {
+  chunkMetadataKey,
+  type HybridFusion,
+  OPEN_TO_TENANT,
+  type PayloadCondition,
+  type VectorFilter,
+  type VectorHit,
+  type VectorIndex,
+  type VectorQuery,
 } from '@keel/vector-store';
-import { integerField, metadataKey, OPEN_TO_TENANT, stringField, stringListField } from './chunk-payload.js';
+import { integerField, stringField, stringListField } from './chunk-payload.js';
 import type { SearchQuery } from './search-query.js';
 
 export interface ChunkSearchDeps {
@@ -37,7 +39,7 @@ export function scopeFilter(query: Pick<SearchQuery, 'tenantId' | 'aclGroups' | 
     { key: 'tenantId', equals: query.tenantId },
     { key: 'aclGroups', anyOf: [OPEN_TO_TENANT, ...query.aclGroups.filter((group) => group !== OPEN_TO_TENANT)] },
   ];
-  for (const [key, value] of Object.entries(query.filters)) must.push({ key: metadataKey(key), equals: value });
+  for (const [key, value] of Object.entries(query.filters)) must.push({ key: chunkMetadataKey(key), equals: value });
   return { must };
 }
 
@@ -45,7 +47,7 @@ function isInScope(hit: VectorHit, query: SearchQuery): boolean {
   if (stringField(hit.payload, 'tenantId') !== query.tenantId) return false;
   const allowed = new Set([OPEN_TO_TENANT, ...query.aclGroups]);
   if (!stringListField(hit.payload, 'aclGroups').some((group) => allowed.has(group))) return false;
-  return Object.entries(query.filters).every(([key, value]) => hit.payload[metadataKey(key)] === value);
+  return Object.entries(query.filters).every(([key, value]) => hit.payload[chunkMetadataKey(key)] === value);
 }
 
 function toRetrievedChunk(hit: VectorHit, position: number, query: SearchQuery): RetrievedChunk {
