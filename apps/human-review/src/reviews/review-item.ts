@@ -4,6 +4,8 @@
  * it twice. State moves pending → claimed (a lease held by one reviewer) → decided; a claim whose
  * lease ran out counts as pending again without anyone having to write that down.
  */
+import type { Citation } from '@keel/contracts/common/v1';
+import type { ContextChunk } from '@keel/contracts/events/v1/inference';
 import type { CollectionOptions } from '@keel/doc-store';
 
 export const REVIEWS_COLLECTION = 'reviews';
@@ -19,25 +21,9 @@ export type ReviewStatus = 'pending' | 'claimed' | 'decided';
 export type DecisionOutcome = 'approved' | 'rejected' | 'corrected';
 export type ReviewReasonName = 'LOW_SCORE' | 'POLICY_ESCALATION' | 'USER_FEEDBACK' | 'UNSPECIFIED';
 
-export type ReviewCitation = {
-  documentId: string;
-  documentVersion: string;
-  chunkId: string;
-  title: string;
-  source: string;
-  startOffset: number;
-  endOffset: number;
-  score: number;
-  quote: string;
-};
-
-export type ReviewContext = {
-  chunkId: string;
-  documentId: string;
-  documentVersion: string;
-  text: string;
-  score: number;
-};
+/** Stored as the request carried them: the wire types, so a new contract field is kept, not dropped. */
+export type ReviewCitation = Citation;
+export type ReviewContext = ContextChunk;
 
 export type ReviewDecision = {
   outcome: DecisionOutcome;
