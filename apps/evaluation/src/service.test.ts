@@ -9,8 +9,9 @@ import type { ReviewDecided, ReviewRequested } from '@keel/contracts/events/v1/r
 import { ReviewOutcome, ReviewReason } from '@keel/contracts/review/v1';
 import type { DocumentStore } from '@keel/doc-store';
 import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
-import { type EventBus, EventPublisher, subscribeToEvents } from '@keel/event-bus';
+import { type EventBus, EventPublisher } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
+import { recordEvents } from '@keel/event-bus/testing';
 import { currentTraceId, type RunningService, withSpan } from '@keel/platform';
 import { createTestLogger, startTestTelemetry, type TestLogger } from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
@@ -61,8 +62,8 @@ let service: RunningService;
 let publisher: EventPublisher;
 let log: TestLogger;
 let baseUrl: string;
-const scored: EvaluationScored[] = [];
-const reviewRequests: ReviewRequested[] = [];
+let scored: EvaluationScored[] = [];
+let reviewRequests: ReviewRequested[] = [];
 
 function api(path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> {
   const { key = ACME_KEY, ...rest } = init;
@@ -93,20 +94,8 @@ beforeAll(async () => {
   service = await startEvaluationService({ bus, store, logger: log.logger }, config);
   baseUrl = service.urls.http ?? '';
   publisher = new EventPublisher(bus);
-  await subscribeToEvents(bus, {
-    groupId: 'test-observer-scored',
-    topic: 'keel.evaluation.scored.v1',
-    handle: async ({ payload }) => {
-      scored.push(payload);
-    },
-  });
-  await subscribeToEvents(bus, {
-    groupId: 'test-observer-reviews',
-    topic: 'keel.review.requested.v1',
-    handle: async ({ payload }) => {
-      reviewRequests.push(payload);
-    },
-  });
+  scored = (await recordEvents(bus, 'keel.evaluation.scored.v1', 'test-observer-scored')).payloads;
+  reviewRequests = (await recordEvents(bus, 'keel.review.requested.v1', 'test-observer-reviews')).payloads;
 });
 
 afterAll(async () => {

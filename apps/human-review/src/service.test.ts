@@ -2,12 +2,14 @@
  * The human-review service over HTTP on embedded adapters: requests in from the bus, reviewers
  * (two API keys of one tenant, one of another) claiming, releasing and deciding, decisions out.
  */
+
 import type { ReviewDecided, ReviewRequested } from '@keel/contracts/events/v1/review';
 import { ReviewOutcome, ReviewReason } from '@keel/contracts/review/v1';
 import type { DocumentStore } from '@keel/doc-store';
 import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
-import { type EventBus, EventPublisher, subscribeToEvents } from '@keel/event-bus';
+import { type EventBus, EventPublisher } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
+import { recordEvents } from '@keel/event-bus/testing';
 import type { RunningService } from '@keel/platform';
 import { createTestLogger, type TestLogger } from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
@@ -25,7 +27,7 @@ let service: RunningService;
 let publisher: EventPublisher;
 let log: TestLogger;
 let baseUrl: string;
-const decided: ReviewDecided[] = [];
+let decided: ReviewDecided[] = [];
 
 function requested(reviewId: string, overrides: Partial<ReviewRequested> = {}): ReviewRequested {
   return {
@@ -124,13 +126,7 @@ beforeAll(async () => {
   service = await startHumanReviewService({ bus, store, logger: log.logger }, config);
   baseUrl = service.urls.http ?? '';
   publisher = new EventPublisher(bus);
-  await subscribeToEvents(bus, {
-    groupId: 'test-observer-decided',
-    topic: 'keel.review.decided.v1',
-    handle: async ({ payload }) => {
-      decided.push(payload);
-    },
-  });
+  decided = (await recordEvents(bus, 'keel.review.decided.v1', 'test-observer-decided')).payloads;
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@
  * called with fetch, with the official `openai` SDK and with a generated gRPC client. Embeddings
  * come from the embedded word-vector embedder that compose.ts picks by default.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,7 +23,8 @@ import {
   type SearchRequest,
   type SearchResponse,
 } from '@keel/contracts/retrieval/v1';
-import { type Subscription, subscribeToEvents } from '@keel/event-bus';
+import type { Subscription } from '@keel/event-bus';
+import { recordEvents } from '@keel/event-bus/testing';
 import {
   callUnary,
   createGrpcClient,
@@ -205,7 +207,7 @@ describe('inference gateway', () => {
   let gateway: RunningService;
   let telemetry: TestTelemetry;
   const searches: SearchRequest[] = [];
-  const completed: InferenceCompletedPayload[] = [];
+  let completed: InferenceCompletedPayload[] = [];
   let subscription: Subscription;
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -245,13 +247,8 @@ describe('inference gateway', () => {
     });
     deps = await composeGateway(config, logger);
     gateway = await startGatewayService(deps, config);
-    subscription = await subscribeToEvents(deps.bus, {
-      groupId: 'gateway-test',
-      topic: 'keel.inference.completed.v1',
-      handle: async (event) => {
-        completed.push(event.payload);
-      },
-    });
+    const recorded = await recordEvents(deps.bus, 'keel.inference.completed.v1', 'gateway-test');
+    ({ payloads: completed, subscription } = recorded);
   }, 120_000);
 
   afterAll(async () => {

@@ -2,6 +2,7 @@
  * The policy service end to end over gRPC: a real server (startPolicyService on free ports)
  * with the embedded event bus and document store, called through the generated client.
  */
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,9 @@ import {
 import { ReviewReason } from '@keel/contracts/review/v1';
 import type { DocumentStore } from '@keel/doc-store';
 import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
-import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event-bus';
+import type { EventBus, Subscription } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
+import { recordEvents } from '@keel/event-bus/testing';
 import {
   callUnary,
   createGrpcClient,
@@ -43,8 +45,8 @@ describe('policy service over gRPC', () => {
   let store: DocumentStore;
   let service: RunningService;
   let client: InstanceType<typeof PolicyClient>;
-  const decided: PolicyDecided[] = [];
-  const reviews: ReviewRequested[] = [];
+  let decided: PolicyDecided[] = [];
+  let reviews: ReviewRequested[] = [];
   const subscriptions: Subscription[] = [];
 
   const check = (request: Partial<CheckRequest>, tenantId?: string) =>
@@ -81,22 +83,11 @@ describe('policy service over gRPC', () => {
     store = createEmbeddedDocumentStore({ path: ':memory:' });
     service = await startPolicyService({ bus, store, logger }, config);
     client = createGrpcClient(PolicyClient, service.urls.grpc as string);
-    subscriptions.push(
-      await subscribeToEvents(bus, {
-        groupId: 'policy-test-decided',
-        topic: 'keel.policy.decided.v1',
-        handle: async (event) => {
-          decided.push(event.payload);
-        },
-      }),
-      await subscribeToEvents(bus, {
-        groupId: 'policy-test-reviews',
-        topic: 'keel.review.requested.v1',
-        handle: async (event) => {
-          reviews.push(event.payload);
-        },
-      }),
-    );
+    const decisions = await recordEvents(bus, 'keel.policy.decided.v1', 'policy-test-decided');
+    const reviewRequests = await recordEvents(bus, 'keel.review.requested.v1', 'policy-test-reviews');
+    decided = decisions.payloads;
+    reviews = reviewRequests.payloads;
+    subscriptions.push(decisions.subscription, reviewRequests.subscription);
   });
 
   afterAll(async () => {
