@@ -6,14 +6,12 @@ import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
   apiKeyEntriesFrom,
-  createHttpApp,
   createStaticApiKeyResolver,
-  finishHttpApp,
   type Logger,
   Readiness,
   type RunningService,
   ShutdownSequence,
-  startHttpServer,
+  serveHttp,
 } from '@keel/platform';
 import type { EvaluationConfig } from './config.js';
 import {
@@ -65,10 +63,13 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
     shutdown.add('review decision consumer', () => decisions.stop());
 
     const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
-    const app = createHttpApp({ serviceName: config.service, logger, readiness });
-    app.use(evaluationRoutes({ evaluations, examples, policy: config.policy, apiKeys }));
-    finishHttpApp(app);
-    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    const http = await serveHttp({
+      serviceName: config.service,
+      logger,
+      readiness,
+      ...config.http,
+      handlers: [evaluationRoutes({ evaluations, examples, policy: config.policy, apiKeys })],
+    });
     // Added last, so stopped first: no new requests while the consumers drain.
     shutdown.add('http server', () => http.close());
 

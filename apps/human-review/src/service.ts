@@ -7,14 +7,12 @@ import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
   apiKeyEntriesFrom,
-  createHttpApp,
   createStaticApiKeyResolver,
-  finishHttpApp,
   type Logger,
   Readiness,
   type RunningService,
   ShutdownSequence,
-  startHttpServer,
+  serveHttp,
 } from '@keel/platform';
 import type { HumanReviewConfig } from './config.js';
 import { reviewRoutes } from './inbound/http-routes.js';
@@ -51,19 +49,21 @@ export async function startHumanReviewService(
     shutdown.add('review request consumer', () => requests.stop());
 
     const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
-    const app = createHttpApp({ serviceName: config.service, logger, readiness });
-    app.use(
-      reviewRoutes({
-        reviews,
-        now,
-        publisher: new EventPublisher(bus),
-        logger,
-        apiKeys,
-        leaseSeconds: config.leaseSeconds,
-      }),
-    );
-    finishHttpApp(app);
-    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    const routes = reviewRoutes({
+      reviews,
+      now,
+      publisher: new EventPublisher(bus),
+      logger,
+      apiKeys,
+      leaseSeconds: config.leaseSeconds,
+    });
+    const http = await serveHttp({
+      serviceName: config.service,
+      logger,
+      readiness,
+      ...config.http,
+      handlers: [routes],
+    });
     // Added last, so stopped first: no new decisions while the consumer drains.
     shutdown.add('http server', () => http.close());
 

@@ -10,15 +10,13 @@ import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus
 import type { ChatModel } from '@keel/models';
 import {
   type CheckResult,
-  createHttpApp,
   createStaticApiKeyResolver,
-  finishHttpApp,
   type Logger,
   Readiness,
   type RunningService,
   ShutdownSequence,
+  serveHttp,
   startGrpcServer,
-  startHttpServer,
 } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import { createAnswerQuestion } from './answering/answer-question.js';
@@ -83,15 +81,20 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
     shutdown.add('grpc server', () => grpcServer.close());
 
     const apiKeys = createStaticApiKeyResolver(config.apiKeys);
-    const app = createHttpApp({ serviceName: config.service, logger, readiness });
-    app.use(answersRouter({ answerQuestion, catalog, apiKeys }));
-    app.use(chatCompletionsRouter({ answerQuestion, catalog, apiKeys }));
-    app.use(embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder), apiKeys }));
-    app.use(modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }));
-    // Before the platform's problem+json handler: OpenAI clients expect OpenAI's error shape.
-    app.use(openAiErrorHandler(logger, ['/v1/chat', '/v1/embeddings', '/v1/models']));
-    finishHttpApp(app);
-    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    const http = await serveHttp({
+      serviceName: config.service,
+      logger,
+      readiness,
+      ...config.http,
+      handlers: [
+        answersRouter({ answerQuestion, catalog, apiKeys }),
+        chatCompletionsRouter({ answerQuestion, catalog, apiKeys }),
+        embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder), apiKeys }),
+        modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }),
+        // Before the platform's problem+json handler: OpenAI clients expect OpenAI's error shape.
+        openAiErrorHandler(logger, ['/v1/chat', '/v1/embeddings', '/v1/models']),
+      ],
+    });
     shutdown.add('http server', () => http.close());
 
     return { urls: { http: http.url, grpc: grpcServer.address }, stop: () => shutdown.run() };

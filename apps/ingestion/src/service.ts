@@ -8,15 +8,13 @@ import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus
 import {
   apiKeyEntriesFrom,
   callDependency,
-  createHttpApp,
   createStaticApiKeyResolver,
-  finishHttpApp,
   grpcHealthCheck,
   type Logger,
   Readiness,
   type RunningService,
   ShutdownSequence,
-  startHttpServer,
+  serveHttp,
 } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
@@ -82,10 +80,13 @@ export async function startIngestionService(deps: IngestionDeps, config: Ingesti
     shutdown.add('ingest consumer', () => consumer.stop());
 
     const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
-    const app = createHttpApp({ serviceName: config.service, logger, readiness, bodyLimit: config.http.bodyLimit });
-    app.use(ingestionRoutes(ingestion, apiKeys));
-    finishHttpApp(app);
-    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    const http = await serveHttp({
+      serviceName: config.service,
+      logger,
+      readiness,
+      ...config.http,
+      handlers: [ingestionRoutes(ingestion, apiKeys)],
+    });
     // Added last, so stopped first: no new submissions while the consumer drains.
     shutdown.add('http server', () => http.close());
 

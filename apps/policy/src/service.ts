@@ -8,14 +8,12 @@ import { protoRoot, serviceProtoFiles } from '@keel/contracts';
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
-  createHttpApp,
-  finishHttpApp,
   type Logger,
   Readiness,
   type RunningService,
   ShutdownSequence,
+  serveHttp,
   startGrpcServer,
-  startHttpServer,
 } from '@keel/platform';
 import { createPolicyChecker } from './checking/policy-checker.js';
 import type { PolicyConfig } from './config.js';
@@ -68,9 +66,7 @@ export async function startPolicyService(deps: PolicyDeps, config: PolicyConfig)
     });
     shutdown.add('grpc server', () => grpcServer.close());
 
-    const app = createHttpApp({ serviceName: config.service, logger, readiness });
-    finishHttpApp(app);
-    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    const http = await serveHttp({ serviceName: config.service, logger, readiness, ...config.http });
     shutdown.add('http server', () => http.close());
 
     return { urls: { grpc: grpcServer.address, http: http.url }, stop: () => shutdown.run() };

@@ -5,14 +5,12 @@
 import { protoRoot, serviceProtoFiles } from '@keel/contracts';
 import {
   callDependency,
-  createHttpApp,
-  finishHttpApp,
   type Logger,
   Readiness,
   type RunningService,
   ShutdownSequence,
+  serveHttp,
   startGrpcServer,
-  startHttpServer,
 } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
@@ -68,9 +66,7 @@ export async function startRetrievalService(deps: RetrievalDeps, config: Retriev
     });
     shutdown.add('grpc server', () => grpcServer.close());
 
-    const app = createHttpApp({ serviceName: config.service, logger, readiness });
-    finishHttpApp(app);
-    const http = await startHttpServer(app, { port: config.http.port, host: config.http.host });
+    const http = await serveHttp({ serviceName: config.service, logger, readiness, ...config.http });
     shutdown.add('http server', () => http.close());
 
     return {

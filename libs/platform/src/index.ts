@@ -81,6 +81,7 @@ export { asyncRoute } from './http/async-route.js';
 export { type CreateHttpAppOptions, createHttpApp, finishHttpApp } from './http/create-http-app.js';
 export { parseBody, violationsOf } from './http/parse-body.js';
 export { requestIdHeader } from './http/request-context.js';
+export { type ServeHttpOptions, serveHttp } from './http/serve-http.js';
 export { type RunningHttpServer, type StartHttpServerOptions, startHttpServer } from './http/start-http-server.js';
 
 // Lifecycle
