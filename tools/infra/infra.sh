@@ -352,20 +352,26 @@ wait_kafka() {
   "$java" "${QUICK_JVM_OPTS[@]}" -cp "$KAFKA_HOME/libs/*:$KAFKA_HOME/probe" \
     -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" \
     KafkaReady "$KAFKA_BROKERS" "$START_TIMEOUT" >"$RUN_DIR/kafka/ready.out" 2>&1 &
-  local probe=$!
+  await_probe kafka "$pid" $!
+  log "kafka: ready ($(grep -m1 'kafka ready' "$RUN_DIR/kafka/ready.out" || true))"
+}
+
+# Waits for a readiness probe running in the background (its output in <run>/<service>/ready.out),
+# failing fast when the service itself dies first instead of waiting the timeout out.
+await_probe() {
+  local service=$1 pid=$2 probe=$3
   while kill -0 "$probe" 2>/dev/null; do
     if ! kill -0 "$pid" 2>/dev/null; then
       kill "$probe" 2>/dev/null || true
       wait "$probe" 2>/dev/null || true
-      fail_start kafka "broker process exited during startup"
+      fail_start "$service" "process exited during startup"
     fi
-    sleep 0.2
+    sleep 0.1
   done
   if ! wait "$probe"; then
-    cat "$RUN_DIR/kafka/ready.out" >&2
-    fail_start kafka "not ready after ${START_TIMEOUT}s"
+    cat "$RUN_DIR/$service/ready.out" >&2
+    fail_start "$service" "not ready after ${START_TIMEOUT}s"
   fi
-  log "kafka: ready ($(grep -m1 'kafka ready' "$RUN_DIR/kafka/ready.out" || true))"
 }
 
 # -------------------------------------------------------------- ferretdb -----
@@ -401,19 +407,7 @@ wait_ferretdb() {
   pid="$(cat "$(pid_file ferretdb)")"
   need node
   node "$INFRA_DIR/probe/mongo-ping.mjs" 127.0.0.1 "$FERRETDB_PORT" "$START_TIMEOUT" >"$RUN_DIR/ferretdb/ready.out" 2>&1 &
-  local probe=$!
-  while kill -0 "$probe" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      kill "$probe" 2>/dev/null || true
-      wait "$probe" 2>/dev/null || true
-      fail_start ferretdb "process exited during startup"
-    fi
-    sleep 0.1
-  done
-  if ! wait "$probe"; then
-    cat "$RUN_DIR/ferretdb/ready.out" >&2
-    fail_start ferretdb "not ready after ${START_TIMEOUT}s"
-  fi
+  await_probe ferretdb "$pid" $!
   log "ferretdb: ready ($(cat "$RUN_DIR/ferretdb/ready.out"))"
 }
 
