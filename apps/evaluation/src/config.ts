@@ -1,5 +1,15 @@
 /** Evaluation's configuration: the only reader of the environment, validated once at start. */
-import { csvList, loadConfig, optionalUrl, portSchema, z } from '@keel/platform';
+import {
+  apiKeyEnvFields,
+  apiKeysOf,
+  bindHostEnvFields,
+  csvList,
+  loadConfig,
+  optionalUrl,
+  portSchema,
+  requireSomeApiKey,
+  z,
+} from '@keel/platform';
 
 const SERVICE = 'evaluation';
 
@@ -8,24 +18,23 @@ const fraction = (fallback: number) => z.coerce.number().min(0).max(1).default(f
 const schema = z
   .object({
     HTTP_PORT: portSchema(8083),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    ...bindHostEnvFields,
     KAFKA_BROKERS: csvList().optional(),
     MONGODB_URL: optionalUrl(),
     MONGODB_DATABASE: z.string().min(1).default(`keel_${SERVICE}`),
     KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
-    KEEL_API_KEYS: z.string().default(''),
-    // Empty disables the demo key (do that in production).
-    KEEL_DEMO_API_KEY: z.string().default('keel-demo-key'),
+    ...apiKeyEnvFields,
     EVALUATION_REVIEW_THRESHOLD: fraction(0.7),
     EVALUATION_CLAIM_THRESHOLD: fraction(0.7),
   })
+  .superRefine((env, context) => requireSomeApiKey(env, context))
   .transform((env) => ({
     service: SERVICE,
     http: { port: env.HTTP_PORT, host: env.HOST },
     kafka: env.KAFKA_BROKERS && env.KAFKA_BROKERS.length > 0 ? { brokers: env.KAFKA_BROKERS } : undefined,
     mongo: env.MONGODB_URL ? { url: env.MONGODB_URL, database: env.MONGODB_DATABASE.replaceAll('-', '_') } : undefined,
     dataDir: env.KEEL_DATA_DIR,
-    apiKeys: { spec: env.KEEL_API_KEYS, demoKey: env.KEEL_DEMO_API_KEY },
+    apiKeys: apiKeysOf(env),
     policy: { reviewThreshold: env.EVALUATION_REVIEW_THRESHOLD, claimThreshold: env.EVALUATION_CLAIM_THRESHOLD },
   }));
 

@@ -5,7 +5,6 @@
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
-  apiKeyEntriesFrom,
   createStaticApiKeyResolver,
   type Logger,
   Readiness,
@@ -62,7 +61,7 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
     const decisions = await startReviewDecisionConsumer(bus, { examples, logger, now });
     shutdown.add('review decision consumer', () => decisions.stop());
 
-    const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
+    const apiKeys = createStaticApiKeyResolver(config.apiKeys);
     const http = await serveHttp({
       serviceName: config.service,
       logger,

@@ -6,7 +6,6 @@
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
-  apiKeyEntriesFrom,
   createStaticApiKeyResolver,
   type Logger,
   Readiness,
@@ -48,7 +47,7 @@ export async function startHumanReviewService(
     const requests = await startReviewRequestedConsumer(bus, { reviews, now, logger });
     shutdown.add('review request consumer', () => requests.stop());
 
-    const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
+    const apiKeys = createStaticApiKeyResolver(config.apiKeys);
     const routes = reviewRoutes({
       reviews,
       now,

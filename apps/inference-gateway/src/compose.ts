@@ -27,10 +27,11 @@ export async function composeGateway(
   // First: loading the word vectors can fail (a missing package), and nothing is open yet to close.
   const embedder = shared.embedder ?? (await chooseEmbedder({ embeddings: config.embeddings }));
   const bus = shared.bus ?? chooseEventBus({ kafka: config.kafka, service: config.service, logger });
-  const policy = createGrpcPolicyGate(config.policy);
-  const retriever = createGrpcRetriever(config.retrieval);
-  const policyHealth = grpcHealthCheck(config.policy.address);
-  const retrievalHealth = grpcHealthCheck(config.retrieval.address);
+  const identity = { auth: config.internalAuth, callerName: config.service };
+  const policy = createGrpcPolicyGate({ ...config.policy, identity });
+  const retriever = createGrpcRetriever({ ...config.retrieval, identity });
+  const policyHealth = grpcHealthCheck(config.policy.address, { auth: config.internalAuth });
+  const retrievalHealth = grpcHealthCheck(config.retrieval.address, { auth: config.internalAuth });
   return {
     bus,
     policy,

@@ -1,13 +1,19 @@
 /** The gateway's configuration: the only reader of the environment, validated once at start. */
 import {
-  apiKeyEntriesFrom,
+  apiKeyEnvFields,
+  apiKeysOf,
+  bindHostEnvFields,
   csvList,
   durationMs,
   embeddingsEndpointOf,
   embeddingsEnvFields,
+  internalAuthEnvFields,
+  internalAuthOf,
   loadConfig,
   portSchema,
   requireCompleteEmbeddingsEnv,
+  requireInternalAuth,
+  requireSomeApiKey,
   z,
 } from '@keel/platform';
 
@@ -25,19 +31,20 @@ const schema = z
   .object({
     HTTP_PORT: portSchema(8080),
     GRPC_PORT: portSchema(50053),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    ...bindHostEnvFields,
     KAFKA_BROKERS: csvList(),
     POLICY_ADDRESS: address('127.0.0.1:50052'),
     RETRIEVAL_ADDRESS: address('127.0.0.1:50051'),
     POLICY_DEADLINE_MS: durationMs(2_000),
     RETRIEVAL_DEADLINE_MS: durationMs(5_000),
-    KEEL_API_KEYS: z.string().default(''),
-    // Empty disables the demo key (do that in production).
-    KEEL_DEMO_API_KEY: z.string().default('keel-demo-key'),
+    ...apiKeyEnvFields,
+    ...internalAuthEnvFields,
     ...embeddingsEnvFields,
   })
   .superRefine((env, context) => {
     requireCompleteEmbeddingsEnv(env, context);
+    requireSomeApiKey(env, context);
+    requireInternalAuth(env, context);
   })
   .transform((env) => ({
     service: SERVICE,
@@ -47,7 +54,8 @@ const schema = z
     kafka: env.KAFKA_BROKERS.length > 0 ? { brokers: env.KAFKA_BROKERS } : undefined,
     policy: { address: env.POLICY_ADDRESS, deadlineMs: env.POLICY_DEADLINE_MS },
     retrieval: { address: env.RETRIEVAL_ADDRESS, deadlineMs: env.RETRIEVAL_DEADLINE_MS },
-    apiKeys: apiKeyEntriesFrom(env.KEEL_API_KEYS, env.KEEL_DEMO_API_KEY),
+    apiKeys: apiKeysOf(env),
+    internalAuth: internalAuthOf(env),
     embeddings: embeddingsEndpointOf(env),
   }));
 

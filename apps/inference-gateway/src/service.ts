@@ -74,6 +74,7 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
       port: config.grpc.port,
       host: config.grpc.host,
       services: [inferenceGrpcService({ answerQuestion, catalog, logger })],
+      auth: config.internalAuth,
       logger,
       readiness,
       reflection: { protoRoot, files: serviceProtoFiles },
@@ -91,9 +92,9 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
         chatCompletionsRouter({ answerQuestion, catalog, apiKeys }),
         embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder), apiKeys }),
         modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }),
-        // Before the platform's problem+json handler: OpenAI clients expect OpenAI's error shape.
-        openAiErrorHandler(logger, ['/v1/chat', '/v1/embeddings', '/v1/models']),
       ],
+      // Before the platform's problem+json handler (404 and 405 included): OpenAI clients expect OpenAI's error shape.
+      errorHandlers: [openAiErrorHandler(logger, ['/v1/chat', '/v1/embeddings', '/v1/models'])],
     });
     shutdown.add('http server', () => http.close());
 

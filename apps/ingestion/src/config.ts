@@ -1,14 +1,21 @@
 /** Ingestion's configuration: the only reader of the environment, validated once at start. */
 import {
+  apiKeyEnvFields,
+  apiKeysOf,
+  bindHostEnvFields,
   booleanFlag,
   csvList,
   durationMs,
   embeddingsEndpointOf,
   embeddingsEnvFields,
+  internalAuthEnvFields,
+  internalAuthOf,
   loadConfig,
   optionalUrl,
   portSchema,
   requireCompleteEmbeddingsEnv,
+  requireInternalAuth,
+  requireSomeApiKey,
   z,
 } from '@keel/platform';
 
@@ -19,7 +26,7 @@ const positiveInt = (fallback: number, max: number) => z.coerce.number().int().m
 const schema = z
   .object({
     HTTP_PORT: portSchema(8081),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    ...bindHostEnvFields,
     KAFKA_BROKERS: csvList().optional(),
     MONGODB_URL: optionalUrl(),
     MONGODB_DATABASE: z.string().min(1).default(`keel_${SERVICE}`),
@@ -30,8 +37,8 @@ const schema = z
     POLICY_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
     POLICY_SCAN: booleanFlag(true),
     POLICY_DEADLINE_MS: durationMs(3000),
-    KEEL_API_KEYS: z.string().default(''),
-    KEEL_DEMO_API_KEY: z.string().default('keel-demo-key'),
+    ...apiKeyEnvFields,
+    ...internalAuthEnvFields,
     INGEST_MAX_BODY: z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 512kb or 5mb')
@@ -45,6 +52,9 @@ const schema = z
   })
   .superRefine((env, context) => {
     requireCompleteEmbeddingsEnv(env, context);
+    requireSomeApiKey(env, context);
+    // The policy scan is ingestion's only internal call.
+    if (env.POLICY_SCAN) requireInternalAuth(env, context);
     if (
       env.CHUNK_MAX_TOKENS !== undefined &&
       env.CHUNK_OVERLAP_TOKENS !== undefined &&
@@ -65,8 +75,13 @@ const schema = z
     qdrant: env.QDRANT_URL ? { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY } : undefined,
     dataDir: env.KEEL_DATA_DIR,
     embeddings: embeddingsEndpointOf(env),
-    policy: { address: env.POLICY_ADDRESS, scan: env.POLICY_SCAN, deadlineMs: env.POLICY_DEADLINE_MS },
-    apiKeys: { spec: env.KEEL_API_KEYS, demoKey: env.KEEL_DEMO_API_KEY },
+    policy: {
+      address: env.POLICY_ADDRESS,
+      scan: env.POLICY_SCAN,
+      deadlineMs: env.POLICY_DEADLINE_MS,
+      auth: internalAuthOf(env),
+    },
+    apiKeys: apiKeysOf(env),
     embedBatchSize: env.INGEST_EMBED_BATCH,
     // Long enough to ride out a policy service restart before an event is dead-lettered.
     retry: {

@@ -6,7 +6,6 @@
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
-  apiKeyEntriesFrom,
   callDependency,
   createStaticApiKeyResolver,
   grpcHealthCheck,
@@ -50,7 +49,7 @@ export async function startIngestionService(deps: IngestionDeps, config: Ingesti
     if (config.policy.scan) {
       const policy = createGrpcPolicyScanner(config.policy);
       shutdown.add('policy client', async () => policy.close());
-      const policyHealth = grpcHealthCheck(config.policy.address);
+      const policyHealth = grpcHealthCheck(config.policy.address, { auth: config.policy.auth });
       shutdown.add('policy health check', async () => policyHealth.close());
       readiness.register('policy', policyHealth);
       scanner = policy;
@@ -79,7 +78,7 @@ export async function startIngestionService(deps: IngestionDeps, config: Ingesti
     const consumer = await startIngestConsumer(bus, ingestion, { retry: config.retry });
     shutdown.add('ingest consumer', () => consumer.stop());
 
-    const apiKeys = createStaticApiKeyResolver(apiKeyEntriesFrom(config.apiKeys.spec, config.apiKeys.demoKey));
+    const apiKeys = createStaticApiKeyResolver(config.apiKeys);
     const http = await serveHttp({
       serviceName: config.service,
       logger,

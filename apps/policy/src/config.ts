@@ -1,5 +1,15 @@
 /** Policy's configuration: the only reader of the environment, validated once at start. */
-import { csvList, loadConfig, optionalUrl, portSchema, z } from '@keel/platform';
+import {
+  bindHostEnvFields,
+  csvList,
+  internalAuthEnvFields,
+  internalAuthOf,
+  loadConfig,
+  optionalUrl,
+  portSchema,
+  requireInternalAuth,
+  z,
+} from '@keel/platform';
 import { isSupportedPhoneRegion } from './detection/phone-detector.js';
 import { deniedTopicsSeedSchema } from './policies/policy-seeds.js';
 
@@ -35,7 +45,8 @@ const schema = z
   .object({
     GRPC_PORT: portSchema(50052),
     HTTP_PORT: portSchema(8085),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    ...bindHostEnvFields,
+    ...internalAuthEnvFields,
     KAFKA_BROKERS: csvList(),
     MONGODB_URL: optionalUrl({ protocols: ['mongodb', 'mongodb+srv'] }),
     MONGODB_DATABASE: z.string().min(1).default(`keel_${SERVICE}`),
@@ -49,10 +60,12 @@ const schema = z
       },
     ),
   })
+  .superRefine((env, context) => requireInternalAuth(env, context))
   .transform((env) => ({
     service: SERVICE,
     grpc: { port: env.GRPC_PORT, host: env.HOST },
     http: { port: env.HTTP_PORT, host: env.HOST },
+    internalAuth: internalAuthOf(env),
     kafka: env.KAFKA_BROKERS.length > 0 ? { brokers: env.KAFKA_BROKERS } : undefined,
     mongo: env.MONGODB_URL ? { url: env.MONGODB_URL, database: env.MONGODB_DATABASE } : undefined,
     dataDir: env.KEEL_DATA_DIR,

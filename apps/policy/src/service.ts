@@ -60,6 +60,7 @@ export async function startPolicyService(deps: PolicyDeps, config: PolicyConfig)
       port: config.grpc.port,
       host: config.grpc.host,
       services: [policyGrpcService(logger, checker)],
+      auth: config.internalAuth,
       logger,
       readiness,
       reflection: { protoRoot, files: serviceProtoFiles },

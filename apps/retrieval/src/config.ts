@@ -1,11 +1,15 @@
 /** Retrieval's configuration: the only reader of the environment, validated once at start. */
 import {
+  bindHostEnvFields,
   embeddingsEndpointOf,
   embeddingsEnvFields,
+  internalAuthEnvFields,
+  internalAuthOf,
   loadConfig,
   optionalUrl,
   portSchema,
   requireCompleteEmbeddingsEnv,
+  requireInternalAuth,
   z,
 } from '@keel/platform';
 import { equalWeightFusion, type HybridFusion } from '@keel/vector-store';
@@ -49,7 +53,8 @@ const schema = z
   .object({
     GRPC_PORT: portSchema(50051),
     HTTP_PORT: portSchema(8084),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    ...bindHostEnvFields,
+    ...internalAuthEnvFields,
     QDRANT_URL: optionalUrl(),
     QDRANT_API_KEY: z.string().min(1).optional(),
     KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
@@ -65,6 +70,7 @@ const schema = z
     }
     // Queries must be embedded exactly as ingestion embedded the chunks: all three or none.
     requireCompleteEmbeddingsEnv(env, context);
+    requireInternalAuth(env, context);
   })
   .transform((env) => {
     const embeddings = embeddingsEndpointOf(env);
@@ -78,6 +84,7 @@ const schema = z
       service: SERVICE,
       grpc: { port: env.GRPC_PORT, host: env.HOST },
       http: { port: env.HTTP_PORT, host: env.HOST },
+      internalAuth: internalAuthOf(env),
       qdrant: env.QDRANT_URL ? { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY } : undefined,
       dataDir: env.KEEL_DATA_DIR,
       embeddings,

@@ -60,6 +60,7 @@ export async function startRetrievalService(deps: RetrievalDeps, config: Retriev
       port: config.grpc.port,
       host: config.grpc.host,
       services: [retrievalGrpcService(logger, search)],
+      auth: config.internalAuth,
       logger,
       readiness,
       reflection: { protoRoot, files: serviceProtoFiles },

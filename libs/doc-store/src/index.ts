@@ -15,3 +15,4 @@ export {
   StoreUnavailableError,
 } from './document-store.js';
 export { findPage } from './paging/find-page.js';
+export { findVisiblePage, type VisiblePageOptions } from './paging/find-visible-page.js';

@@ -2,6 +2,27 @@
 
 // Configuration
 export { z } from 'zod';
+// Access: who may reach a service and read what
+export {
+  canRead,
+  canReadGroups,
+  combineReadRequirements,
+  type GroupRequirement,
+  readRequirementsOf,
+} from './access/read-access.js';
+export {
+  type ApiKeyEnv,
+  apiKeyEnvFields,
+  apiKeysOf,
+  bindHostEnvFields,
+  type InternalAuthConfig,
+  type InternalAuthEnv,
+  internalAuthEnvFields,
+  internalAuthOf,
+  type MutualTlsFiles,
+  requireInternalAuth,
+  requireSomeApiKey,
+} from './config/access-env.js';
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
 export {
   type EmbeddingsEndpoint,
@@ -25,6 +46,7 @@ export {
   isKeelError,
   KeelError,
   type KeelErrorOptions,
+  methodNotAllowed,
   notFound,
   rateLimited,
   unauthenticated,
@@ -41,9 +63,11 @@ export {
   createGrpcClient,
   defaultGrpcClientOptions,
   type GrpcClientConstructor,
+  type InternalClientIdentity,
   type UnaryMethod,
 } from './grpc/grpc-client.js';
 export { type GrpcHealthCheck, type GrpcHealthCheckOptions, grpcHealthCheck } from './grpc/health-check.js';
+export { callerMetadataKey } from './grpc/internal-auth.js';
 export { tenantMetadataKey } from './grpc/metadata.js';
 export type { ReflectionOptions } from './grpc/reflection.js';
 export {
@@ -71,6 +95,7 @@ export {
   apiKeyEntriesFrom,
   apiKeyFingerprint,
   createStaticApiKeyResolver,
+  demoKeyName,
   demoTenantId,
   type Principal,
   parseApiKeysSpec,
@@ -79,6 +104,7 @@ export {
 } from './http/api-keys.js';
 export { asyncRoute } from './http/async-route.js';
 export { type CreateHttpAppOptions, createHttpApp, finishHttpApp } from './http/create-http-app.js';
+export { fromRequestReadingError } from './http/error-handler.js';
 export { parseBody, violationsOf } from './http/parse-body.js';
 export { requestIdHeader } from './http/request-context.js';
 export { type ServeHttpOptions, serveHttp } from './http/serve-http.js';

@@ -1,3 +1,4 @@
+export { isBlankText } from './blank-text.js';
 export { type Chunk, type ChunkOptions, chunkDocument, defaultChunkOptions } from './chunk-document.js';
 export { countTokens } from './count-tokens.js';
 export type { Embedder } from './embedder.js';

@@ -4,7 +4,7 @@
  * a decision is a broken contract: failing closed keeps unchecked text from being served.
  */
 import { type CheckRequest, type CheckResponse, Decision, PolicyClient, Stage } from '@keel/contracts/policy/v1';
-import { callUnary, createGrpcClient, internalError } from '@keel/platform';
+import { callUnary, createGrpcClient, type InternalClientIdentity, internalError } from '@keel/platform';
 import type { PolicyDecision, PolicyGate, PolicyStage, PolicyVerdict } from '../answering/policy-gate.js';
 
 export interface GrpcPolicyGate extends PolicyGate {
@@ -20,8 +20,12 @@ const decisions: ReadonlyMap<Decision, PolicyDecision> = new Map([
   [Decision.DECISION_ESCALATE, 'ESCALATE'],
 ]);
 
-export function createGrpcPolicyGate(options: { address: string; deadlineMs: number }): GrpcPolicyGate {
-  const client = createGrpcClient(PolicyClient, options.address);
+export function createGrpcPolicyGate(options: {
+  address: string;
+  deadlineMs: number;
+  identity: InternalClientIdentity;
+}): GrpcPolicyGate {
+  const client = createGrpcClient(PolicyClient, options.address, options.identity);
   return {
     async check(input) {
       const response = await callUnary<CheckRequest, CheckResponse>(

@@ -3,15 +3,19 @@
  * slow → a retryable `unavailable('retrieval', ...)` (from callUnary), served as 503.
  */
 import { RetrievalClient, SearchMode, type SearchRequest, type SearchResponse } from '@keel/contracts/retrieval/v1';
-import { callUnary, createGrpcClient } from '@keel/platform';
+import { callUnary, createGrpcClient, type InternalClientIdentity } from '@keel/platform';
 import type { RetrievedPassage, Retriever } from '../answering/retriever.js';
 
 export interface GrpcRetriever extends Retriever {
   close(): void;
 }
 
-export function createGrpcRetriever(options: { address: string; deadlineMs: number }): GrpcRetriever {
-  const client = createGrpcClient(RetrievalClient, options.address);
+export function createGrpcRetriever(options: {
+  address: string;
+  deadlineMs: number;
+  identity: InternalClientIdentity;
+}): GrpcRetriever {
+  const client = createGrpcClient(RetrievalClient, options.address, options.identity);
   return {
     async search(query) {
       const response = await callUnary<SearchRequest, SearchResponse>(

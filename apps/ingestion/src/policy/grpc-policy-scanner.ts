@@ -5,12 +5,13 @@
  * keeps an unscanned document out of the index and sends the event to the DLQ for a human.
  */
 import { Decision, PolicyClient, type ScanResponse } from '@keel/contracts/policy/v1';
-import { callUnary, createGrpcClient, internalError } from '@keel/platform';
+import { callUnary, createGrpcClient, type InternalAuthConfig, internalError } from '@keel/platform';
 import type { DocumentScanner, ScanInput, ScanResult } from './document-scanner.js';
 
 export interface GrpcPolicyScannerOptions {
   address: string;
   deadlineMs: number;
+  auth: InternalAuthConfig;
 }
 
 export interface GrpcPolicyScanner extends DocumentScanner {
@@ -18,7 +19,7 @@ export interface GrpcPolicyScanner extends DocumentScanner {
 }
 
 export function createGrpcPolicyScanner(options: GrpcPolicyScannerOptions): GrpcPolicyScanner {
-  const client = createGrpcClient(PolicyClient, options.address);
+  const client = createGrpcClient(PolicyClient, options.address, { auth: options.auth, callerName: 'ingestion' });
   return {
     async scan(input: ScanInput): Promise<ScanResult> {
       const response = await callUnary(

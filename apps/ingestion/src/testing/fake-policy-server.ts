@@ -4,6 +4,7 @@
  */
 import { Decision, PolicyService, type ScanRequest, type ScanResponse } from '@keel/contracts/policy/v1';
 import { createLogger, internalError, startGrpcServer, unaryHandler } from '@keel/platform';
+import { testInternalAuth } from '@keel/platform/testing';
 
 export interface FakePolicyServer {
   address: string;
@@ -28,6 +29,7 @@ export async function startFakePolicyServer(
     port: 0,
     host: '127.0.0.1',
     logger,
+    auth: testInternalAuth,
     services: [
       {
         definition: PolicyService,

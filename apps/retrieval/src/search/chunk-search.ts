@@ -65,6 +65,8 @@ function toRetrievedChunk(hit: VectorHit, position: number, query: SearchQuery):
     // Single-list modes rank by their own list; hybrid reports where each list placed the hit.
     denseRank: query.mode === 'dense' ? rank : query.mode === 'hybrid' ? (hit.denseRank ?? 0) : 0,
     keywordRank: query.mode === 'keyword' ? rank : query.mode === 'hybrid' ? (hit.keywordRank ?? 0) : 0,
+    // What the caller's answer, and every record derived from it, must stay restricted to.
+    aclGroups: stringListField(hit.payload, 'aclGroups').filter((group) => group !== OPEN_TO_TENANT),
   };
 }
 

@@ -136,6 +136,16 @@ export function notFound(what: string, code?: string): KeelError {
   });
 }
 
+/** 405: the path exists, under other methods (`allowed`, which the HTTP edge sends as `Allow`). */
+export function methodNotAllowed(method: string, path: string, allowed: readonly string[]): KeelError {
+  return new KeelError(`${method} is not allowed on ${path}; use ${allowed.join(', ')}`, {
+    code: 'HTTP.METHOD_NOT_ALLOWED',
+    httpStatus: 405,
+    grpcCode: GrpcCode.UNIMPLEMENTED,
+    retryable: false,
+  });
+}
+
 /**
  * 409. `kind` picks the gRPC status: `failed_precondition` (the state forbids it: a lease held,
  * a version moved on) or `already_exists` (a create that collides).

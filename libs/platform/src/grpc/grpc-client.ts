@@ -4,16 +4,17 @@ import {
   type Client,
   type ClientOptions,
   type ClientUnaryCall,
-  credentials,
   InterceptingCall,
   type Interceptor,
   type Metadata,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, createContextKey, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_RPC_METHOD, ATTR_RPC_STATUS_CODE, ATTR_RPC_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
+import type { InternalAuthConfig } from '../config/access-env.js';
 import { fromGrpcError } from '../errors/grpc-status.js';
 import { getTracer } from '../telemetry/spans.js';
+import { channelCredentialsFor, internalAuthInterceptor } from './internal-auth.js';
 import { grpcCodeName, outgoingMetadata } from './metadata.js';
 
 /**
@@ -52,17 +53,50 @@ export type GrpcClientConstructor<C extends Client> = new (
   options?: ClientOptions,
 ) => C;
 
+/** The CLIENT span of the call callUnary is making, for the client's interceptor to name. */
+const rpcSpanKey = createContextKey('keel.grpc.client-span');
+
 /**
- * A client for a generated service (`new RetrievalClient(...)` under the hood) on an insecure
- * channel, with keepalive and retries of UNAVAILABLE. The mesh or the network policy secures
- * traffic inside the cluster. Close it with `client.close()` when the service stops.
+ * A bound client method does not say which RPC it is; the call's interceptor does. It is a
+ * client interceptor, not a per-call one: grpc-js drops the client's interceptors (the internal
+ * credentials among them) for a call that brings its own.
+ */
+const nameRpcSpan: Interceptor = (interceptorOptions, nextCall) => {
+  const span = context.active().getValue(rpcSpanKey) as Span | undefined;
+  if (span) {
+    const rpc = interceptorOptions.method_definition.path.replace(/^\//, '');
+    span.updateName(rpc);
+    span.setAttribute(ATTR_RPC_METHOD, rpc);
+  }
+  return new InterceptingCall(nextCall(interceptorOptions));
+};
+
+export interface InternalClientIdentity {
+  auth: InternalAuthConfig;
+  /** This service's name, sent along for the callee's logs. */
+  callerName: string;
+}
+
+/**
+ * A client for a generated service (`new RetrievalClient(...)` under the hood) that authenticates
+ * as an internal caller (mTLS when certificates are configured, the shared token on every call),
+ * with keepalive and retries of UNAVAILABLE. Close it with `client.close()` when the service stops.
  */
 export function createGrpcClient<C extends Client>(
   ClientClass: GrpcClientConstructor<C>,
   address: string,
+  identity: InternalClientIdentity,
   options: ClientOptions = {},
 ): C {
-  return new ClientClass(address, credentials.createInsecure(), { ...defaultGrpcClientOptions, ...options });
+  return new ClientClass(address, channelCredentialsFor(identity.auth), {
+    ...defaultGrpcClientOptions,
+    ...options,
+    interceptors: [
+      nameRpcSpan,
+      internalAuthInterceptor(identity.auth, identity.callerName),
+      ...(options.interceptors ?? []),
+    ],
+  });
 }
 
 export type UnaryMethod<Req, Res> = (
@@ -106,26 +140,21 @@ export function callUnary<Req, Res>(
           span.end();
           reject(error);
         };
-        // A bound client method does not say which RPC it is; the call's interceptor does.
-        const nameSpan: Interceptor = (interceptorOptions, nextCall) => {
-          const rpc = interceptorOptions.method_definition.path.replace(/^\//, '');
-          span.updateName(rpc);
-          span.setAttribute(ATTR_RPC_METHOD, rpc);
-          return new InterceptingCall(nextCall(interceptorOptions));
-        };
         try {
           const metadata = outgoingMetadata(options.tenantId);
-          const callOptions = { deadline: Date.now() + options.deadlineMs, interceptors: [nameSpan] };
-          method(request, metadata, callOptions, (error, response) => {
-            if (error) {
-              span.setAttribute(ATTR_RPC_STATUS_CODE, grpcCodeName(error.code));
-              fail(fromGrpcError(error, { dependency: options.dependency, deadlineMs: options.deadlineMs }));
-              return;
-            }
-            span.setAttribute(ATTR_RPC_STATUS_CODE, 'OK');
-            span.end();
-            resolve(response);
-          });
+          const callOptions = { deadline: Date.now() + options.deadlineMs };
+          const invoke = () =>
+            method(request, metadata, callOptions, (error, response) => {
+              if (error) {
+                span.setAttribute(ATTR_RPC_STATUS_CODE, grpcCodeName(error.code));
+                fail(fromGrpcError(error, { dependency: options.dependency, deadlineMs: options.deadlineMs }));
+                return;
+              }
+              span.setAttribute(ATTR_RPC_STATUS_CODE, 'OK');
+              span.end();
+              resolve(response);
+            });
+          context.with(context.active().setValue(rpcSpanKey, span), invoke);
         } catch (error) {
           // The request could not even be serialised: a bug on this side, not the dependency's.
           fail(error);

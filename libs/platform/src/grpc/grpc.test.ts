@@ -17,6 +17,7 @@ import { KeelError, validationError } from '../errors/keel-error.js';
 import { Readiness } from '../health/readiness.js';
 import { currentTraceId, withSpan } from '../telemetry/spans.js';
 import { startTelemetry } from '../telemetry/start-telemetry.js';
+import { testInternalAuth } from '../testing/test-internal-auth.js';
 import { createTestLogger } from '../testing/test-logger.js';
 import { startTestTelemetry } from '../testing/test-telemetry.js';
 import { callUnary, createGrpcClient } from './grpc-client.js';
@@ -27,6 +28,7 @@ import { type GrpcCallContext, unaryHandler } from './unary-handler.js';
 const telemetry = startTelemetry({ serviceName: 'grpc-test' });
 const recorder = startTestTelemetry();
 const { logger, lines } = createTestLogger('retrieval');
+const identity = { auth: testInternalAuth, callerName: 'grpc-test' };
 
 let storeUp = true;
 const readiness = new Readiness();
@@ -60,6 +62,7 @@ async function search(request: SearchRequest, call: GrpcCallContext): Promise<Se
         score: 0.5,
         denseRank: 1,
         keywordRank: 2,
+        aclGroups: [],
       },
     ],
     embedder: 'fake',
@@ -86,8 +89,9 @@ beforeAll(async () => {
     readiness,
     reflection: { protoRoot, files: serviceProtoFiles },
     healthPollIntervalMs: 50,
+    auth: testInternalAuth,
   });
-  client = createGrpcClient(RetrievalClient, server.address);
+  client = createGrpcClient(RetrievalClient, server.address, identity);
 });
 
 afterAll(async () => {
@@ -190,7 +194,7 @@ describe('gRPC server and client helpers', () => {
   });
 
   it('reports an unreachable server as a retryable dependency failure', async () => {
-    const lonely = createGrpcClient(RetrievalClient, '127.0.0.1:1');
+    const lonely = createGrpcClient(RetrievalClient, '127.0.0.1:1', identity);
     try {
       const error = await rejectionOf(
         callUnary(lonely.search.bind(lonely), baseRequest, { deadlineMs: 1500, dependency: 'retrieval' }),
@@ -203,9 +207,12 @@ describe('gRPC server and client helpers', () => {
   });
 
   it('serves grpc.health.v1 following readiness, overall and per service', async () => {
-    const overall = grpcHealthCheck(server.address);
-    const retrieval = grpcHealthCheck(server.address, { service: 'keel.retrieval.v1.Retrieval' });
-    const unknown = grpcHealthCheck(server.address, { service: 'keel.nothing.v1.Nothing' });
+    const overall = grpcHealthCheck(server.address, { auth: testInternalAuth });
+    const retrieval = grpcHealthCheck(server.address, {
+      auth: testInternalAuth,
+      service: 'keel.retrieval.v1.Retrieval',
+    });
+    const unknown = grpcHealthCheck(server.address, { auth: testInternalAuth, service: 'keel.nothing.v1.Nothing' });
     try {
       expect(await overall()).toEqual({ ok: true, detail: `${server.address}: SERVING` });
       expect(await retrieval()).toEqual({ ok: true, detail: `${server.address}: SERVING` });
@@ -230,7 +237,7 @@ describe('gRPC server and client helpers', () => {
   });
 
   it('says why a dependency’s health cannot be checked', async () => {
-    const check = grpcHealthCheck('127.0.0.1:1', { timeoutMs: 300 });
+    const check = grpcHealthCheck('127.0.0.1:1', { auth: testInternalAuth, timeoutMs: 300 });
     try {
       const result = await check();
       expect(result.ok).toBe(false);
@@ -305,9 +312,10 @@ describe('gRPC server shutdown', () => {
       services: [{ definition: RetrievalService, implementation: { search: unaryHandler(logger, search) } }],
       logger,
       drainTimeoutMs: 100,
+      auth: testInternalAuth,
     });
-    const slowClient = createGrpcClient(RetrievalClient, slowServer.address);
-    const health = grpcHealthCheck(slowServer.address, { timeoutMs: 300 });
+    const slowClient = createGrpcClient(RetrievalClient, slowServer.address, identity);
+    const health = grpcHealthCheck(slowServer.address, { auth: testInternalAuth, timeoutMs: 300 });
     try {
       expect((await health()).ok).toBe(true);
       const inFlight = callUnary(

@@ -1,9 +1,16 @@
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  type ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { InternalAuthConfig } from '../config/access-env.js';
 import type { Readiness } from '../health/readiness.js';
 import { connectableHost } from '../http/start-http-server.js';
 import { listenFailure } from '../lifecycle/listen-failure.js';
 import type { Logger } from '../logging/create-logger.js';
 import { HealthService } from './health-service.js';
+import { guardService, serverCredentialsFor } from './internal-auth.js';
 import { addReflection, type ReflectionOptions } from './reflection.js';
 
 export interface GrpcServiceRegistration {
@@ -14,9 +21,11 @@ export interface GrpcServiceRegistration {
 export interface StartGrpcServerOptions {
   /** 0 picks any free port. */
   port: number;
-  /** Default 0.0.0.0. */
+  /** Default 127.0.0.1: every interface only when configured. */
   host?: string;
   services: GrpcServiceRegistration[];
+  /** How callers of the services authenticate (mTLS, a shared token, or both); required. */
+  auth: InternalAuthConfig;
   logger: Logger;
   /** grpc.health.v1 follows it; without it the server reports SERVING while it runs. */
   readiness?: Readiness;
@@ -47,9 +56,9 @@ function bindAddress(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function bind(server: Server, host: string, port: number): Promise<number> {
+function bind(server: Server, host: string, port: number, serverCredentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(bindAddress(host, port), ServerCredentials.createInsecure(), (error, boundPort) => {
+    server.bindAsync(bindAddress(host, port), serverCredentials, (error, boundPort) => {
       if (error) reject(listenFailure('gRPC', host, port, error));
       else resolve(boundPort);
     });
@@ -57,16 +66,26 @@ function bind(server: Server, host: string, port: number): Promise<number> {
 }
 
 /**
- * Starts an insecure gRPC server (TLS belongs to the mesh) with the given services plus
+ * Starts a gRPC server whose services accept only authenticated internal callers
+ * (internal-auth.ts: mTLS when certificates are configured, a shared token otherwise) plus
  * grpc.health.v1, whose statuses ('' and each service) follow readiness, and server reflection
  * over the protos. `close()` reports NOT_SERVING, lets in-flight calls finish within the drain
  * timeout, then forces the shutdown: without that fallback, open client channels would keep the
  * server, and the process, alive.
  */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<RunningGrpcServer> {
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? '127.0.0.1';
+  if (!options.auth.token && !options.auth.tls) {
+    throw new Error('startGrpcServer needs internal authentication: a token, mTLS files, or both');
+  }
+  const serverCredentials = serverCredentialsFor(options.auth);
   const server = new Server();
-  for (const service of options.services) server.addService(service.definition, service.implementation);
+  for (const service of options.services) {
+    server.addService(
+      service.definition,
+      guardService(service.definition, service.implementation, options.auth, options.logger),
+    );
+  }
 
   const serviceNames = options.services.map((service) => serviceNameOf(service.definition));
   const health = new HealthService({
@@ -81,7 +100,7 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
   await health.refresh();
   let port: number;
   try {
-    port = await bind(server, host, options.port);
+    port = await bind(server, host, options.port, serverCredentials);
   } catch (error) {
     health.stop();
     server.forceShutdown();

@@ -11,6 +11,15 @@ describe('parseApiKeysSpec', () => {
     expect(parseApiKeysSpec('')).toEqual([]);
   });
 
+  it('reads the name of the key owner after a second colon', () => {
+    expect(parseApiKeysSpec('k1=acme:legal|hr:Alice Smith,k2=acme::bob@example.com')).toEqual([
+      { key: 'k1', tenantId: 'acme', aclGroups: ['legal', 'hr'], name: 'Alice Smith' },
+      { key: 'k2', tenantId: 'acme', aclGroups: [], name: 'bob@example.com' },
+    ]);
+    expect(() => parseApiKeysSpec('k1=acme:legal:alice:extra')).toThrow(/entry 1: expected key=tenant:groups:name/);
+    expect(() => parseApiKeysSpec('k1=acme::<script>')).toThrow(/entry 1/);
+  });
+
   it('reports every bad entry by position without repeating any key', () => {
     let error: unknown;
     try {
@@ -32,7 +41,7 @@ describe('parseApiKeysSpec', () => {
 describe('createStaticApiKeyResolver', () => {
   const resolver = createStaticApiKeyResolver([
     { key: 'alpha-key', tenantId: 'acme', aclGroups: ['ops'] },
-    { key: 'beta-key', tenantId: 'globex', subject: 'ci-bot' },
+    { key: 'beta-key', tenantId: 'globex', name: 'ci-bot' },
   ]);
 
   it('resolves known keys to their principal', async () => {
@@ -41,7 +50,12 @@ describe('createStaticApiKeyResolver', () => {
       subject: apiKeyFingerprint('alpha-key'),
       aclGroups: ['ops'],
     });
-    expect(await resolver.resolve('beta-key')).toEqual({ tenantId: 'globex', subject: 'ci-bot', aclGroups: [] });
+    expect(await resolver.resolve('beta-key')).toEqual({
+      tenantId: 'globex',
+      subject: 'ci-bot',
+      name: 'ci-bot',
+      aclGroups: [],
+    });
   });
 
   it('rejects unknown keys, prefixes and the empty string', async () => {

@@ -7,8 +7,11 @@ import { internalError, unauthenticated } from '../errors/keel-error.js';
 /** Who is calling: the tenant whose data the request may touch, and the caller's ACL groups. */
 export interface Principal {
   tenantId: string;
+  /** Who acts: the key's configured name, or a digest of the key when it has none. */
   subject: string;
   aclGroups: string[];
+  /** The key's configured name (a person or a system); absent for unnamed keys. */
+  name?: string;
 }
 
 export interface ApiKeyResolver {
@@ -19,7 +22,8 @@ export interface ApiKeyResolver {
 export interface ApiKeyEntry {
   key: string;
   tenantId: string;
-  subject?: string;
+  /** The person or system the key belongs to; decisions and audits name it. */
+  name?: string;
   aclGroups?: string[];
 }
 
@@ -41,8 +45,9 @@ export function createStaticApiKeyResolver(entries: readonly ApiKeyEntry[]): Api
     digest: sha256(entry.key),
     principal: {
       tenantId: entry.tenantId,
-      subject: entry.subject ?? apiKeyFingerprint(entry.key),
+      subject: entry.name ?? apiKeyFingerprint(entry.key),
       aclGroups: [...(entry.aclGroups ?? [])],
+      ...(entry.name ? { name: entry.name } : {}),
     } satisfies Principal,
   }));
   return {
@@ -58,10 +63,13 @@ export function createStaticApiKeyResolver(entries: readonly ApiKeyEntry[]): Api
   };
 }
 
+const namePattern = /^[\w.@+ -]{1,64}$/;
+
 /**
  * Parses `KEEL_API_KEYS`: comma-separated `key=tenant` entries, optionally with ACL groups after
- * a colon, separated by `|`: `key1=tenantA,key2=tenantB:groupX|groupY`. Errors never repeat a
- * key; they name the entry by position.
+ * a colon, separated by `|`, and the name of the key's owner after a second colon:
+ * `key1=tenantA,key2=tenantB:groupX|groupY,key3=tenantB:groupX:alice,key4=tenantB::bob`.
+ * Errors never repeat a key; they name the entry by position.
  */
 export function parseApiKeysSpec(spec: string, variable = 'KEEL_API_KEYS'): ApiKeyEntry[] {
   const entries: ApiKeyEntry[] = [];
@@ -80,11 +88,17 @@ export function parseApiKeysSpec(spec: string, variable = 'KEEL_API_KEYS'): ApiK
       }
       const key = item.slice(0, equals).trim();
       const grant = item.slice(equals + 1);
-      const colon = grant.indexOf(':');
-      const tenantId = (colon < 0 ? grant : grant.slice(0, colon)).trim();
-      const groupsPart = colon < 0 ? '' : grant.slice(colon + 1);
+      const [tenantPart = '', groupsPart = '', namePart, ...extra] = grant.split(':');
+      const tenantId = tenantPart.trim();
+      const name = namePart?.trim();
       if (key.length === 0 || !/^[\w.-]{1,128}$/.test(tenantId)) {
         problems.push(`${position}: expected key=tenant with a tenant id of letters, digits, '.', '_' or '-'`);
+        return;
+      }
+      if (extra.length > 0 || (name !== undefined && name.length > 0 && !namePattern.test(name))) {
+        problems.push(
+          `${position}: expected key=tenant:groups:name with a name of at most 64 letters, digits, spaces or . _ @ + -`,
+        );
         return;
       }
       if (seen.has(key)) {
@@ -96,7 +110,7 @@ export function parseApiKeysSpec(spec: string, variable = 'KEEL_API_KEYS'): ApiK
         .split('|')
         .map((group) => group.trim())
         .filter((group) => group.length > 0);
-      entries.push({ key, tenantId, aclGroups });
+      entries.push({ key, tenantId, aclGroups, ...(name ? { name } : {}) });
     });
   if (problems.length > 0) {
     throw new ConfigError(problems.map((message) => ({ variable, message })));
@@ -151,11 +165,14 @@ export function principalOf(res: Response): Principal {
 /** The tenant of `npm start`'s demo corpus and of the key in `KEEL_DEMO_API_KEY`. */
 export const demoTenantId = 'demo';
 
+/** The name decisions made with the demo key carry. */
+export const demoKeyName = 'demo';
+
 /**
- * Every service's key list: `KEEL_API_KEYS` plus, when set (empty disables it), the demo key
- * of `KEEL_DEMO_API_KEY` for the demo tenant.
+ * Every service's key list: `KEEL_API_KEYS` plus, only when `KEEL_DEMO_API_KEY` is set, the demo
+ * key for the demo tenant. There is no default key: `npm start` sets one for itself.
  */
 export function apiKeyEntriesFrom(spec: string, demoKey?: string): ApiKeyEntry[] {
-  const demo: ApiKeyEntry[] = demoKey ? [{ key: demoKey, tenantId: demoTenantId, subject: demoTenantId }] : [];
+  const demo: ApiKeyEntry[] = demoKey ? [{ key: demoKey, tenantId: demoTenantId, name: demoKeyName }] : [];
   return [...parseApiKeysSpec(spec), ...demo];
 }

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Readiness } from '../health/readiness.js';
 import type { Logger } from '../logging/create-logger.js';
 import { notFoundHandler, problemErrorHandler } from './error-handler.js';
@@ -30,7 +30,14 @@ export function createHttpApp(options: CreateHttpAppOptions): Express {
   app.locals[kitKey] = { logger: options.logger } satisfies KitSettings;
 
   app.use(requestContext(options.serviceName, options.logger));
-  app.use(express.json({ limit: options.bodyLimit ?? '1mb', type: ['application/json', 'application/*+json'] }));
+  // Not strict: `null` or `"text"` are valid JSON, and parseBody answers "must be an object" for them.
+  app.use(
+    express.json({
+      limit: options.bodyLimit ?? '1mb',
+      type: ['application/json', 'application/*+json'],
+      strict: false,
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.serviceName });
@@ -43,12 +50,15 @@ export function createHttpApp(options: CreateHttpAppOptions): Express {
 }
 
 /**
- * Closes the app: unmatched routes become 404 problems, and every error (KeelError, malformed
- * JSON, a body over the limit, a bug) becomes an `application/problem+json` response.
+ * Closes the app: unmatched routes become 405 (the path exists under other methods) or 404
+ * problems, and every error (KeelError, malformed JSON or path, a body over the limit, a bug)
+ * becomes an `application/problem+json` response. `errorHandlers` (an API with its own error
+ * shape, such as OpenAI's) see every error first, those of unmatched routes included.
  */
-export function finishHttpApp(app: Express): void {
+export function finishHttpApp(app: Express, errorHandlers: readonly ErrorRequestHandler[] = []): void {
   const settings = app.locals[kitKey] as KitSettings | undefined;
   if (!settings) throw new Error('finishHttpApp expects an app made by createHttpApp');
   app.use(notFoundHandler());
+  for (const handler of errorHandlers) app.use(handler);
   app.use(problemErrorHandler(settings.logger));
 }

@@ -1,15 +1,16 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { GrpcCode, KeelError, notFound, validationError } from '../errors/keel-error.js';
+import { GrpcCode, KeelError, methodNotAllowed, notFound, validationError } from '../errors/keel-error.js';
 import { problemContentType, toProblemDetails } from '../errors/problem-details.js';
 import type { Logger } from '../logging/create-logger.js';
+import { allowedMethodsOf } from './allowed-methods.js';
 import { requestIdOf } from './request-context.js';
 
-/** The shape of the errors body-parser raises (http-errors with a `type`). */
-interface BodyParserError {
+/** The shape of the errors body-parser and the router raise (http-errors, with a `type` from body-parser). */
+interface RequestReadingError {
   type?: unknown;
   status?: unknown;
   limit?: unknown;
-  expose?: unknown;
+  code?: unknown;
 }
 
 function httpError(status: number, code: string, detail: string, cause: unknown): KeelError {
@@ -22,10 +23,22 @@ function httpError(status: number, code: string, detail: string, cause: unknown)
   });
 }
 
-/** Turns the JSON parser's failures into KeelErrors with stable codes; other errors pass unchanged. */
-export function fromBodyParserError(error: unknown): unknown {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return error;
-  const { type, status, limit, expose } = error as BodyParserError;
+/**
+ * Turns what fails while a request is read (its path decoded, its body inflated and parsed)
+ * into KeelErrors with stable codes: these are the caller's mistakes, never a 500. Other errors
+ * pass unchanged.
+ */
+export function fromRequestReadingError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null || error instanceof KeelError) return error;
+  // The router decodes `:id` with decodeURIComponent: `/v1/jobs/%ZZ` is a malformed path.
+  if (error instanceof URIError) {
+    return validationError(
+      [{ field: '(path)', message: 'not valid percent-encoding' }],
+      'the request path is not valid percent-encoding (a "%" must start a %XX escape of UTF-8 bytes)',
+      'HTTP.MALFORMED_PATH',
+    );
+  }
+  const { type, status, limit, code } = error as RequestReadingError;
   switch (type) {
     case 'entity.parse.failed':
       return validationError(
@@ -53,11 +66,21 @@ export function fromBodyParserError(error: unknown): unknown {
     case 'request.aborted':
       return httpError(400, 'HTTP.REQUEST_ABORTED', 'the request was aborted while its body was read', error);
     default:
-      if (typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
-        return httpError(status, 'HTTP.BAD_REQUEST', String((error as { message?: unknown }).message), error);
-      }
-      return error;
+      break;
   }
+  // zlib's errors (Z_DATA_ERROR, Z_BUF_ERROR...) wrapped by body-parser: the declared encoding lied.
+  if (typeof code === 'string' && /^(Z_|ERR_ZLIB|ERR__?BROTLI)/.test(code)) {
+    return httpError(
+      400,
+      'HTTP.MALFORMED_BODY_ENCODING',
+      'the request body does not match its Content-Encoding (for example, declared gzip but not gzip data)',
+      error,
+    );
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return httpError(status, 'HTTP.BAD_REQUEST', String((error as { message?: unknown }).message), error);
+  }
+  return error;
 }
 
 function sendProblem(res: Response, error: unknown, instance: string): void {
@@ -69,9 +92,18 @@ function sendProblem(res: Response, error: unknown, instance: string): void {
   res.status(problem.status).type(problemContentType).send(JSON.stringify(body));
 }
 
-/** Every route that matched nothing: a 404 problem, not express's HTML page. */
+/**
+ * Every request that matched no route: 405 with `Allow` when the path exists under other
+ * methods, otherwise a 404 problem, not express's HTML page.
+ */
 export function notFoundHandler(): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
+    const allowed = allowedMethodsOf(req.app, req.path);
+    if (allowed.length > 0) {
+      res.setHeader('Allow', allowed.join(', '));
+      next(methodNotAllowed(req.method, req.path, allowed));
+      return;
+    }
     next(notFound(`route ${req.method} ${req.path}`, 'HTTP.ROUTE_NOT_FOUND'));
   };
 }
@@ -83,7 +115,7 @@ export function notFoundHandler(): RequestHandler {
  */
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (rawError, req, res, next) => {
-    const error = fromBodyParserError(rawError);
+    const error = fromRequestReadingError(rawError);
     const status = error instanceof KeelError ? error.httpStatus : 500;
     if (status >= 500) {
       logger.error({ err: rawError, path: req.path, method: req.method }, 'request failed');

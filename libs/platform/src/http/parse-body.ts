@@ -34,6 +34,14 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
       violations: [{ field: '(body)', message: 'Required' }],
     });
   }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const received = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+    throw validationError(
+      [{ field: '(body)', message: `must be a JSON object, received ${received}` }],
+      `invalid request body: (body): must be a JSON object, received ${received}`,
+      'HTTP.BODY_NOT_OBJECT',
+    );
+  }
   // reportInput lets messageOf tell a missing field from a wrong one; inputs are never echoed.
   const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;

@@ -5,6 +5,8 @@ import { type RunningHttpServer, type StartHttpServerOptions, startHttpServer } 
 export interface ServeHttpOptions extends CreateHttpAppOptions, StartHttpServerOptions {
   /** Routers and middleware, mounted in order between the kit's own and its final 404/error handlers. */
   handlers?: (RequestHandler | ErrorRequestHandler)[];
+  /** Error handlers with an API's own error shape, run before the problem+json one (404 and 405 included). */
+  errorHandlers?: ErrorRequestHandler[];
 }
 
 /**
@@ -13,9 +15,9 @@ export interface ServeHttpOptions extends CreateHttpAppOptions, StartHttpServerO
  * Nothing can be mounted after the error handler by mistake.
  */
 export function serveHttp(options: ServeHttpOptions): Promise<RunningHttpServer> {
-  const { handlers = [], port, host, drainTimeoutMs, ...appOptions } = options;
+  const { handlers = [], errorHandlers = [], port, host, drainTimeoutMs, ...appOptions } = options;
   const app = createHttpApp(appOptions);
   for (const handler of handlers) app.use(handler);
-  finishHttpApp(app);
+  finishHttpApp(app, errorHandlers);
   return startHttpServer(app, { port, host, drainTimeoutMs });
 }

@@ -5,7 +5,7 @@ import { listenFailure } from '../lifecycle/listen-failure.js';
 export interface StartHttpServerOptions {
   /** 0 picks any free port. */
   port: number;
-  /** Default 0.0.0.0 (every interface), as containers need. */
+  /** Default 127.0.0.1: every interface (0.0.0.0, as containers need) only when configured. */
   host?: string;
   /** How long close() lets in-flight requests finish before cutting connections; default 5000 ms. */
   drainTimeoutMs?: number;
@@ -34,7 +34,7 @@ export async function startHttpServer(
   app: RequestListener,
   options: StartHttpServerOptions,
 ): Promise<RunningHttpServer> {
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? '127.0.0.1';
   const server = createServer(app);
   // Behind a load balancer with its own idle timeout: keep connections a little longer than it.
   server.keepAliveTimeout = 65_000;

@@ -5,7 +5,7 @@
  * the ones the Keel error carries, except a policy-blocked question: OpenAI answers a content
  * policy violation with 400, and clients written for it expect that.
  */
-import { isKeelError, type KeelError, type Logger } from '@keel/platform';
+import { fromRequestReadingError, isKeelError, type KeelError, type Logger } from '@keel/platform';
 import type { ErrorRequestHandler } from 'express';
 
 export interface OpenAiErrorBody {
@@ -21,7 +21,7 @@ const openAiCodes: Record<string, string> = {
 };
 
 function typeOf(status: number): string {
-  if (status === 401 || status === 400 || status === 404 || status === 409 || status === 413 || status === 422) {
+  if ([400, 401, 404, 405, 409, 413, 415, 422].includes(status)) {
     return 'invalid_request_error';
   }
   if (status === 403) return 'permission_error';
@@ -50,54 +50,21 @@ function fromKeelError(error: KeelError): { status: number; body: OpenAiErrorBod
   };
 }
 
-/** The JSON body parser's failures (http-errors with a `type`). */
-function fromBodyParser(error: unknown): { status: number; body: OpenAiErrorBody } | undefined {
-  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
-  if (type === 'entity.parse.failed') {
-    return {
-      status: 400,
-      body: {
-        error: {
-          message:
-            'We could not parse the JSON body of your request: send valid JSON with Content-Type: application/json.',
-          type: 'invalid_request_error',
-          param: null,
-          code: 'HTTP.MALFORMED_JSON',
-        },
-      },
-    };
-  }
-  if (type === 'entity.too.large') {
-    return {
-      status: 413,
-      body: {
-        error: {
-          message: 'The request body is too large.',
-          type: 'invalid_request_error',
-          param: null,
-          code: 'HTTP.BODY_TOO_LARGE',
-        },
-      },
-    };
-  }
-  return undefined;
-}
-
-export function toOpenAiError(error: unknown): { status: number; body: OpenAiErrorBody } {
+/** Malformed paths, bodies and encodings are read as the platform reads them, then shaped like OpenAI's. */
+export function toOpenAiError(rawError: unknown): { status: number; body: OpenAiErrorBody } {
+  const error = fromRequestReadingError(rawError);
   if (isKeelError(error)) return fromKeelError(error);
-  return (
-    fromBodyParser(error) ?? {
-      status: 500,
-      body: {
-        error: {
-          message: 'The server had an error while processing your request; its logs have the details.',
-          type: 'server_error',
-          param: null,
-          code: 'INTERNAL',
-        },
+  return {
+    status: 500,
+    body: {
+      error: {
+        message: 'The server had an error while processing your request; its logs have the details.',
+        type: 'server_error',
+        param: null,
+        code: 'INTERNAL',
       },
-    }
-  );
+    },
+  };
 }
 
 /**

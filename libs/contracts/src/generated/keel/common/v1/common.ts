@@ -53,6 +53,15 @@ export interface FieldViolation {
   message: string;
 }
 
+/**
+ * Who may read something derived from restricted chunks (an answer quoting them, a review item,
+ * an evaluation, a golden example): the reader must belong to at least one group of every
+ * requirement, one requirement per distinct restricted source. No requirements: the whole tenant.
+ */
+export interface GroupRequirement {
+  anyOf: string[];
+}
+
 /** The caller on whose behalf a call is made; travels in gRPC metadata too. */
 export interface Principal {
   tenantId: string;
@@ -683,6 +692,79 @@ export const FieldViolation: MessageFns<FieldViolation> = {
     const message = createBaseFieldViolation();
     message.field = object.field ?? "";
     message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseGroupRequirement(): GroupRequirement {
+  return { anyOf: [] };
+}
+
+export const GroupRequirement: MessageFns<GroupRequirement> = {
+  encode(message: GroupRequirement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.anyOf) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupRequirement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupRequirement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.anyOf.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GroupRequirement {
+    return {
+      anyOf: globalThis.Array.isArray(object?.anyOf)
+        ? object.anyOf.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.any_of)
+        ? object.any_of.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GroupRequirement): unknown {
+    const obj: any = {};
+    if (message.anyOf?.length) {
+      obj.anyOf = message.anyOf;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GroupRequirement>): GroupRequirement {
+    return GroupRequirement.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GroupRequirement>): GroupRequirement {
+    const message = createBaseGroupRequirement();
+    message.anyOf = object.anyOf?.map((e) => e) || [];
     return message;
   },
 };

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { GroupRequirement } from "../../common/v1/common.js";
 import { ClaimVerdict, MetricScore } from "../../evaluation/v1/evaluation.js";
 
 export const protobufPackage = "keel.events.v1";
@@ -24,7 +25,11 @@ export interface EvaluationScored {
   /** False when a score fell below the threshold and a review was requested. */
   passed: boolean;
   evaluatorVersion: string;
-  scoredAt: Date | undefined;
+  scoredAt:
+    | Date
+    | undefined;
+  /** Who may read the scored exchange (the verdicts quote the answer). */
+  readRequires: GroupRequirement[];
 }
 
 function createBaseEvaluationScored(): EvaluationScored {
@@ -38,6 +43,7 @@ function createBaseEvaluationScored(): EvaluationScored {
     passed: false,
     evaluatorVersion: "",
     scoredAt: undefined,
+    readRequires: [],
   };
 }
 
@@ -69,6 +75,9 @@ export const EvaluationScored: MessageFns<EvaluationScored> = {
     }
     if (message.scoredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.scoredAt), writer.uint32(74).fork()).join();
+    }
+    for (const v of message.readRequires) {
+      GroupRequirement.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -158,6 +167,14 @@ export const EvaluationScored: MessageFns<EvaluationScored> = {
             message.scoredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.readRequires.push(GroupRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -203,6 +220,11 @@ export const EvaluationScored: MessageFns<EvaluationScored> = {
         : isSet(object.scored_at)
         ? fromJsonTimestamp(object.scored_at)
         : undefined,
+      readRequires: globalThis.Array.isArray(object?.readRequires)
+        ? object.readRequires.map((e: any) => GroupRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.read_requires)
+        ? object.read_requires.map((e: any) => GroupRequirement.fromJSON(e))
+        : [],
     };
   },
 
@@ -235,6 +257,9 @@ export const EvaluationScored: MessageFns<EvaluationScored> = {
     if (message.scoredAt !== undefined) {
       obj.scoredAt = message.scoredAt.toISOString();
     }
+    if (message.readRequires?.length) {
+      obj.readRequires = message.readRequires.map((e) => GroupRequirement.toJSON(e));
+    }
     return obj;
   },
 
@@ -252,6 +277,7 @@ export const EvaluationScored: MessageFns<EvaluationScored> = {
     message.passed = object.passed ?? false;
     message.evaluatorVersion = object.evaluatorVersion ?? "";
     message.scoredAt = object.scoredAt ?? undefined;
+    message.readRequires = object.readRequires?.map((e) => GroupRequirement.fromPartial(e)) || [];
     return message;
   },
 };

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
-import { Citation, Usage } from "../../common/v1/common.js";
+import { Citation, GroupRequirement, Usage } from "../../common/v1/common.js";
 
 export const protobufPackage = "keel.events.v1";
 
@@ -20,6 +20,8 @@ export interface ContextChunk {
   documentVersion: string;
   text: string;
   score: number;
+  /** The chunk's ACL groups; empty means the whole tenant may read it. */
+  aclGroups: string[];
 }
 
 export interface PolicyOutcome {
@@ -47,11 +49,17 @@ export interface InferenceCompleted {
   contexts: ContextChunk[];
   citations: Citation[];
   policy: PolicyOutcome[];
-  completedAt: Date | undefined;
+  completedAt:
+    | Date
+    | undefined;
+  /** Who may read the question, answer and contexts: derived from the contexts' ACL groups. */
+  readRequires: GroupRequirement[];
+  /** The API key's subject (its configured name, or a digest of the key). */
+  subject: string;
 }
 
 function createBaseContextChunk(): ContextChunk {
-  return { chunkId: "", documentId: "", documentVersion: "", text: "", score: 0 };
+  return { chunkId: "", documentId: "", documentVersion: "", text: "", score: 0, aclGroups: [] };
 }
 
 export const ContextChunk: MessageFns<ContextChunk> = {
@@ -70,6 +78,9 @@ export const ContextChunk: MessageFns<ContextChunk> = {
     }
     if (message.score !== 0) {
       writer.uint32(41).double(message.score);
+    }
+    for (const v of message.aclGroups) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -127,6 +138,14 @@ export const ContextChunk: MessageFns<ContextChunk> = {
             message.score = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.aclGroups.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -158,6 +177,11 @@ export const ContextChunk: MessageFns<ContextChunk> = {
         : "",
       text: isSet(object.text) ? globalThis.String(object.text) : "",
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      aclGroups: globalThis.Array.isArray(object?.aclGroups)
+        ? object.aclGroups.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.acl_groups)
+        ? object.acl_groups.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -178,6 +202,9 @@ export const ContextChunk: MessageFns<ContextChunk> = {
     if (message.score !== 0) {
       obj.score = floatToJson(message.score);
     }
+    if (message.aclGroups?.length) {
+      obj.aclGroups = message.aclGroups;
+    }
     return obj;
   },
 
@@ -191,6 +218,7 @@ export const ContextChunk: MessageFns<ContextChunk> = {
     message.documentVersion = object.documentVersion ?? "";
     message.text = object.text ?? "";
     message.score = object.score ?? 0;
+    message.aclGroups = object.aclGroups?.map((e) => e) || [];
     return message;
   },
 };
@@ -336,6 +364,8 @@ function createBaseInferenceCompleted(): InferenceCompleted {
     citations: [],
     policy: [],
     completedAt: undefined,
+    readRequires: [],
+    subject: "",
   };
 }
 
@@ -382,6 +412,12 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     }
     if (message.completedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(114).fork()).join();
+    }
+    for (const v of message.readRequires) {
+      GroupRequirement.encode(v!, writer.uint32(122).fork()).join();
+    }
+    if (message.subject !== "") {
+      writer.uint32(130).string(message.subject);
     }
     return writer;
   },
@@ -511,6 +547,22 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
             message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.readRequires.push(GroupRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -563,6 +615,12 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
         : isSet(object.completed_at)
         ? fromJsonTimestamp(object.completed_at)
         : undefined,
+      readRequires: globalThis.Array.isArray(object?.readRequires)
+        ? object.readRequires.map((e: any) => GroupRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.read_requires)
+        ? object.read_requires.map((e: any) => GroupRequirement.fromJSON(e))
+        : [],
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
     };
   },
 
@@ -610,6 +668,12 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     if (message.completedAt !== undefined) {
       obj.completedAt = message.completedAt.toISOString();
     }
+    if (message.readRequires?.length) {
+      obj.readRequires = message.readRequires.map((e) => GroupRequirement.toJSON(e));
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
     return obj;
   },
 
@@ -632,6 +696,8 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     message.citations = object.citations?.map((e) => Citation.fromPartial(e)) || [];
     message.policy = object.policy?.map((e) => PolicyOutcome.fromPartial(e)) || [];
     message.completedAt = object.completedAt ?? undefined;
+    message.readRequires = object.readRequires?.map((e) => GroupRequirement.fromPartial(e)) || [];
+    message.subject = object.subject ?? "";
     return message;
   },
 };

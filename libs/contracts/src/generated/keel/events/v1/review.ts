@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
-import { Citation } from "../../common/v1/common.js";
+import { Citation, GroupRequirement } from "../../common/v1/common.js";
 import {
   ReviewOutcome,
   reviewOutcomeFromJSON,
@@ -39,7 +39,11 @@ export interface ReviewRequested {
   score: number;
   /** The service that asked: "evaluation" or "policy". */
   requestedBy: string;
-  requestedAt: Date | undefined;
+  requestedAt:
+    | Date
+    | undefined;
+  /** Who may read this item: carried from the exchange it was derived from. */
+  readRequires: GroupRequirement[];
 }
 
 /** keel.review.decided.v1: a reviewer's decision on one item. */
@@ -55,7 +59,19 @@ export interface ReviewDecided {
   correctedAnswer: string;
   reviewer: string;
   comment: string;
-  decidedAt: Date | undefined;
+  decidedAt:
+    | Date
+    | undefined;
+  /** Who may read the decided exchange: carried from the review item. */
+  readRequires: GroupRequirement[];
+  /**
+   * What the reviewed exchange lacked ("question", "answer"): such a decision cannot become a
+   * complete golden example.
+   */
+  missing: string[];
+  /** The citations and contexts the decided answer was grounded on. */
+  citations: Citation[];
+  contexts: ContextChunk[];
 }
 
 function createBaseReviewRequested(): ReviewRequested {
@@ -73,6 +89,7 @@ function createBaseReviewRequested(): ReviewRequested {
     score: 0,
     requestedBy: "",
     requestedAt: undefined,
+    readRequires: [],
   };
 }
 
@@ -116,6 +133,9 @@ export const ReviewRequested: MessageFns<ReviewRequested> = {
     }
     if (message.requestedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(106).fork()).join();
+    }
+    for (const v of message.readRequires) {
+      GroupRequirement.encode(v!, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -237,6 +257,14 @@ export const ReviewRequested: MessageFns<ReviewRequested> = {
             message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.readRequires.push(GroupRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -292,6 +320,11 @@ export const ReviewRequested: MessageFns<ReviewRequested> = {
         : isSet(object.requested_at)
         ? fromJsonTimestamp(object.requested_at)
         : undefined,
+      readRequires: globalThis.Array.isArray(object?.readRequires)
+        ? object.readRequires.map((e: any) => GroupRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.read_requires)
+        ? object.read_requires.map((e: any) => GroupRequirement.fromJSON(e))
+        : [],
     };
   },
 
@@ -336,6 +369,9 @@ export const ReviewRequested: MessageFns<ReviewRequested> = {
     if (message.requestedAt !== undefined) {
       obj.requestedAt = message.requestedAt.toISOString();
     }
+    if (message.readRequires?.length) {
+      obj.readRequires = message.readRequires.map((e) => GroupRequirement.toJSON(e));
+    }
     return obj;
   },
 
@@ -357,6 +393,7 @@ export const ReviewRequested: MessageFns<ReviewRequested> = {
     message.score = object.score ?? 0;
     message.requestedBy = object.requestedBy ?? "";
     message.requestedAt = object.requestedAt ?? undefined;
+    message.readRequires = object.readRequires?.map((e) => GroupRequirement.fromPartial(e)) || [];
     return message;
   },
 };
@@ -374,6 +411,10 @@ function createBaseReviewDecided(): ReviewDecided {
     reviewer: "",
     comment: "",
     decidedAt: undefined,
+    readRequires: [],
+    missing: [],
+    citations: [],
+    contexts: [],
   };
 }
 
@@ -411,6 +452,18 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
     }
     if (message.decidedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.decidedAt), writer.uint32(90).fork()).join();
+    }
+    for (const v of message.readRequires) {
+      GroupRequirement.encode(v!, writer.uint32(98).fork()).join();
+    }
+    for (const v of message.missing) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.citations) {
+      Citation.encode(v!, writer.uint32(114).fork()).join();
+    }
+    for (const v of message.contexts) {
+      ContextChunk.encode(v!, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -516,6 +569,38 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
             message.decidedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.readRequires.push(GroupRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.missing.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.citations.push(Citation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.contexts.push(ContextChunk.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -569,6 +654,20 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
         : isSet(object.decided_at)
         ? fromJsonTimestamp(object.decided_at)
         : undefined,
+      readRequires: globalThis.Array.isArray(object?.readRequires)
+        ? object.readRequires.map((e: any) => GroupRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.read_requires)
+        ? object.read_requires.map((e: any) => GroupRequirement.fromJSON(e))
+        : [],
+      missing: globalThis.Array.isArray(object?.missing)
+        ? object.missing.map((e: any) => globalThis.String(e))
+        : [],
+      citations: globalThis.Array.isArray(object?.citations)
+        ? object.citations.map((e: any) => Citation.fromJSON(e))
+        : [],
+      contexts: globalThis.Array.isArray(object?.contexts)
+        ? object.contexts.map((e: any) => ContextChunk.fromJSON(e))
+        : [],
     };
   },
 
@@ -607,6 +706,18 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
     if (message.decidedAt !== undefined) {
       obj.decidedAt = message.decidedAt.toISOString();
     }
+    if (message.readRequires?.length) {
+      obj.readRequires = message.readRequires.map((e) => GroupRequirement.toJSON(e));
+    }
+    if (message.missing?.length) {
+      obj.missing = message.missing;
+    }
+    if (message.citations?.length) {
+      obj.citations = message.citations.map((e) => Citation.toJSON(e));
+    }
+    if (message.contexts?.length) {
+      obj.contexts = message.contexts.map((e) => ContextChunk.toJSON(e));
+    }
     return obj;
   },
 
@@ -626,6 +737,10 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
     message.reviewer = object.reviewer ?? "";
     message.comment = object.comment ?? "";
     message.decidedAt = object.decidedAt ?? undefined;
+    message.readRequires = object.readRequires?.map((e) => GroupRequirement.fromPartial(e)) || [];
+    message.missing = object.missing?.map((e) => e) || [];
+    message.citations = object.citations?.map((e) => Citation.fromPartial(e)) || [];
+    message.contexts = object.contexts?.map((e) => ContextChunk.fromPartial(e)) || [];
     return message;
   },
 };

@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { GroupRequirement } from "../../common/v1/common.js";
 
 export const protobufPackage = "keel.policy.v1";
 
@@ -136,6 +137,11 @@ export interface CheckRequest {
   contexts: string[];
   /** Correlates the input and output checks of one request. */
   requestId: string;
+  /**
+   * Who may read the checked text (an output derived from restricted chunks); copied onto the
+   * review item an escalation opens.
+   */
+  readRequires: GroupRequirement[];
 }
 
 export interface CheckResponse {
@@ -300,7 +306,7 @@ export const Finding: MessageFns<Finding> = {
 };
 
 function createBaseCheckRequest(): CheckRequest {
-  return { tenantId: "", stage: 0, text: "", contexts: [], requestId: "" };
+  return { tenantId: "", stage: 0, text: "", contexts: [], requestId: "", readRequires: [] };
 }
 
 export const CheckRequest: MessageFns<CheckRequest> = {
@@ -319,6 +325,9 @@ export const CheckRequest: MessageFns<CheckRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
+    }
+    for (const v of message.readRequires) {
+      GroupRequirement.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -376,6 +385,14 @@ export const CheckRequest: MessageFns<CheckRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.readRequires.push(GroupRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -403,6 +420,11 @@ export const CheckRequest: MessageFns<CheckRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      readRequires: globalThis.Array.isArray(object?.readRequires)
+        ? object.readRequires.map((e: any) => GroupRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.read_requires)
+        ? object.read_requires.map((e: any) => GroupRequirement.fromJSON(e))
+        : [],
     };
   },
 
@@ -423,6 +445,9 @@ export const CheckRequest: MessageFns<CheckRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.readRequires?.length) {
+      obj.readRequires = message.readRequires.map((e) => GroupRequirement.toJSON(e));
+    }
     return obj;
   },
 
@@ -436,6 +461,7 @@ export const CheckRequest: MessageFns<CheckRequest> = {
     message.text = object.text ?? "";
     message.contexts = object.contexts?.map((e) => e) || [];
     message.requestId = object.requestId ?? "";
+    message.readRequires = object.readRequires?.map((e) => GroupRequirement.fromPartial(e)) || [];
     return message;
   },
 };

@@ -100,6 +100,8 @@ export interface RetrievedChunk {
   score: number;
   denseRank: number;
   keywordRank: number;
+  /** The chunk's ACL groups (its document's); empty means the whole tenant may read it. */
+  aclGroups: string[];
 }
 
 export interface SearchResponse {
@@ -396,6 +398,7 @@ function createBaseRetrievedChunk(): RetrievedChunk {
     score: 0,
     denseRank: 0,
     keywordRank: 0,
+    aclGroups: [],
   };
 }
 
@@ -433,6 +436,9 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
     }
     if (message.keywordRank !== 0) {
       writer.uint32(88).int32(message.keywordRank);
+    }
+    for (const v of message.aclGroups) {
+      writer.uint32(98).string(v!);
     }
     return writer;
   },
@@ -538,6 +544,14 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
             message.keywordRank = reader.int32();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.aclGroups.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -591,6 +605,11 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
         : isSet(object.keyword_rank)
         ? globalThis.Number(object.keyword_rank)
         : 0,
+      aclGroups: globalThis.Array.isArray(object?.aclGroups)
+        ? object.aclGroups.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.acl_groups)
+        ? object.acl_groups.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -629,6 +648,9 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
     if (message.keywordRank !== 0) {
       obj.keywordRank = Math.round(message.keywordRank);
     }
+    if (message.aclGroups?.length) {
+      obj.aclGroups = message.aclGroups;
+    }
     return obj;
   },
 
@@ -648,6 +670,7 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
     message.score = object.score ?? 0;
     message.denseRank = object.denseRank ?? 0;
     message.keywordRank = object.keywordRank ?? 0;
+    message.aclGroups = object.aclGroups?.map((e) => e) || [];
     return message;
   },
 };
