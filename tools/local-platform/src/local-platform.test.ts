@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, startTelemetry } from '@keel/platform';
+import { createTestLogger, type TestLogger } from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoCorpus } from './demo-corpus.js';
@@ -29,6 +30,7 @@ describe('the local platform (embedded defaults, one process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-local-'));
   let platform: LocalPlatform;
   let urls: Record<string, string>;
+  const serviceLogs = new Map<string, TestLogger>();
   const headers = (extra: Record<string, string> = {}, key = apiKey) => ({
     authorization: `Bearer ${key}`,
     'content-type': 'application/json',
@@ -41,8 +43,13 @@ describe('the local platform (embedded defaults, one process)', () => {
     platform = await startLocalPlatform({
       dataDir,
       ports: allFreePorts,
-      env: { KEEL_DEMO_API_KEY: apiKey, KEEL_API_KEYS: 'reviewer-two-key-0123456789=demo' },
+      env: { KEEL_DEMO_API_KEY: apiKey, KEEL_API_KEYS: 'reviewer-two-key-0123456789=demo::second-reviewer' },
       logger: createLogger('local-platform-test', { level: 'silent' }),
+      serviceLogger: (service) => {
+        const log = createTestLogger(service, 'info');
+        serviceLogs.set(service, log);
+        return log.logger;
+      },
     });
     urls = platform.urls;
     await loadDemoCorpus(urls.ingestion ?? '', apiKey);
@@ -144,6 +151,35 @@ describe('the local platform (embedded defaults, one process)', () => {
       return page.items.find((candidate) => candidate.id === item.id);
     });
     expect(example).toMatchObject({ label: 'corrected', answer: expect.stringMatching(/5 business days/) });
+  });
+
+  it('names the service on every log line, not the launcher', () => {
+    expect([...serviceLogs.keys()].sort()).toEqual([
+      'evaluation',
+      'human-review',
+      'inference-gateway',
+      'ingestion',
+      'policy',
+      'retrieval',
+    ]);
+    for (const [service, log] of serviceLogs) {
+      expect(log.lines().length).toBeGreaterThan(0);
+      expect(new Set(log.lines().map((line) => line.service))).toEqual(new Set([service]));
+    }
+  });
+
+  it('lists every port it serves', () => {
+    expect(Object.keys(urls).sort()).toEqual([
+      'evaluation',
+      'gateway',
+      'gatewayGrpc',
+      'humanReview',
+      'ingestion',
+      'policyGrpc',
+      'policyHttp',
+      'retrievalGrpc',
+      'retrievalHttp',
+    ]);
   });
 
   it('rejects bad input with problem details and keeps tenants apart', async () => {

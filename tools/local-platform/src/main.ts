@@ -45,18 +45,20 @@ function banner(urls: Record<string, string>, apiKey: string, documents: number,
 Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo documents indexed.
 
   inference-gateway  ${urls.gateway}   POST /v1/answers, /v1/chat/completions, /v1/embeddings, GET /v1/models
-  ingestion          ${urls.ingestion}   POST /v1/documents, GET /v1/jobs/:id
+                     ${urls.gatewayGrpc}   gRPC keel.inference.v1.Inference/Answer (internal callers)
+  ingestion          ${urls.ingestion}   POST /v1/documents, GET /v1/documents/:id, /v1/jobs/:id
   human-review       ${urls.humanReview}   GET /v1/reviews
-  evaluation         ${urls.evaluation}   GET /v1/evaluations
-  inference (gRPC)   ${urls.gatewayGrpc}   keel.inference.v1.Inference/Answer (internal callers)
-  retrieval (gRPC)   ${urls.retrievalGrpc}
-  policy (gRPC)      ${urls.policyGrpc}
+  evaluation         ${urls.evaluation}   GET /v1/evaluations, /v1/datasets/:id/examples
+  retrieval          ${urls.retrievalGrpc}   gRPC keel.retrieval.v1.Retrieval/Search (internal)
+                     ${urls.retrievalHttp}   /healthz, /readyz
+  policy             ${urls.policyGrpc}   gRPC keel.policy.v1.Policy/Check, /Scan (internal)
+                     ${urls.policyHttp}   /healthz, /readyz
 
-  demo API key: ${apiKey}
+  demo API key: ${apiKey}   (tenant "demo"; this key exists only in npm start)
 
   curl -s ${urls.gateway}/v1/answers -H 'authorization: Bearer ${apiKey}' \\
     -H 'content-type: application/json' -d '{"question":"How long is the battery warranty?"}'
 
-Press Ctrl-C to stop.
+Logs are JSON lines on stdout, each naming its service; LOG_LEVEL=info shows more. Press Ctrl-C to stop.
 `;
 }
