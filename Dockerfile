@@ -17,6 +17,9 @@ RUN npm ci --omit=dev
 FROM ${NODE_IMAGE}
 ARG SERVICE
 ENV NODE_ENV=production KEEL_SERVICE=${SERVICE} KEEL_DATA_DIR=/app/.keel/data
+# Services bind 127.0.0.1 unless HOST is set (safe on a laptop). In a container loopback is reachable
+# from inside it only: probes, peers and port publishing come in on the container's own address.
+ENV HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY package.json tsconfig.base.json ./

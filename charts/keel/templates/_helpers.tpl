@@ -22,3 +22,34 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- $svc := index .root.Values.services .name -}}
 {{- printf "%s-%s:%v" .root.Release.Name .name $svc.grpc.port -}}
 {{- end -}}
+
+{{/*
+Who talks to whom, as each app's src/config.ts reads it (the chart test keeps the two in step):
+  api:   serves an HTTP API to users, authenticated by API keys (KEEL_API_KEYS)
+  calls: the gRPC services it calls (POLICY_ADDRESS, RETRIEVAL_ADDRESS)
+  uses:  what it connects to outside the chart: kafka, mongodb, qdrant, and external (embeddings
+         and model endpoints)
+A service that serves gRPC or calls another needs the internal identity (token and/or mTLS).
+*/}}
+{{- define "keel.topology" -}}
+inference-gateway: { api: true, calls: [policy, retrieval], uses: [kafka, external] }
+ingestion: { api: true, calls: [policy], uses: [kafka, mongodb, qdrant, external] }
+retrieval: { api: false, calls: [], uses: [qdrant, external] }
+policy: { api: false, calls: [], uses: [kafka, mongodb] }
+evaluation: { api: true, calls: [], uses: [kafka, mongodb] }
+human-review: { api: true, calls: [], uses: [kafka, mongodb] }
+{{- end -}}
+
+{{/* One egress rule: TCP (or the given protocols) to `peers` on `ports`; no peers means any address. */}}
+{{- define "keel.egressRule" -}}
+{{- $protocols := .protocols | default (list "TCP") }}
+{{- $ports := list }}
+{{- range $port := .ports }}
+{{- range $protocol := $protocols }}
+{{- $ports = append $ports (dict "protocol" $protocol "port" $port) }}
+{{- end }}
+{{- end }}
+{{- $rule := dict "ports" $ports }}
+{{- with .peers }}{{ $_ := set $rule "to" . }}{{ end }}
+{{- toYaml (list $rule) }}
+{{- end -}}

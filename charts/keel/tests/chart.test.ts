@@ -1,7 +1,8 @@
 /**
  * The chart against the code it deploys: values validate against values.schema.json, the topic
- * hook creates exactly the registry's topics, and `helm template` renders every service with its
- * probes, ports and disruption budget.
+ * hook creates exactly the registry's topics, the chart's call graph matches what each app's
+ * config.ts reads, and `helm template` renders every service with its probes, ports, disruption
+ * budget, secrets and the NetworkPolicies that admit only the flows of ../shared/DESIGN.md.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,12 +14,48 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 
 const chartDir = fileURLToPath(new URL('..', import.meta.url));
+const repoPath = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const read = (path: string) => readFileSync(`${chartDir}/${path}`, 'utf8');
 const services = ['inference-gateway', 'ingestion', 'retrieval', 'policy', 'evaluation', 'human-review'];
+const environments = ['dev', 'staging'];
+const environmentFile = (environment: string) => repoPath(`deploy/environments/${environment}.values.yaml`);
+
+/** The services that serve gRPC or call a service that does, and so need the internal identity. */
+const internalGrpc = ['inference-gateway', 'ingestion', 'retrieval', 'policy'];
+/** The services with an HTTP API for users, guarded by API keys. */
+const httpApis = ['inference-gateway', 'ingestion', 'human-review', 'evaluation'];
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Helm's merge of values files: maps merge, everything else (lists too) replaces. */
+function mergeValues(base: Json, override: Json): Json {
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = merged[key];
+    merged[key] = isObject(current) && isObject(value) ? mergeValues(current, value) : value;
+  }
+  return merged;
+}
 
 function validator() {
   const ajv = new Ajv({ allErrors: true, strict: false });
   return ajv.compile(JSON.parse(read('values.schema.json')));
+}
+
+interface Role {
+  api: boolean;
+  calls: string[];
+  uses: string[];
+}
+
+/** The chart's call graph, `keel.topology` in _helpers.tpl. */
+function topology(): Record<string, Role> {
+  const helpers = read('templates/_helpers.tpl');
+  const body = /define "keel\.topology" -\}\}([\s\S]*?)\{\{- end/.exec(helpers)?.[1];
+  expect(body, 'keel.topology in _helpers.tpl').toBeDefined();
+  return parse(body ?? '');
 }
 
 describe('the keel chart', () => {
@@ -34,11 +71,37 @@ describe('the keel chart', () => {
     expect(JSON.stringify(validate.errors)).toMatch(/human-review|port/);
   });
 
-  it('validates the example environment values', () => {
+  it('requires the API keys Secret and an internal identity, and refuses the demo key', () => {
     const validate = validator();
-    for (const environment of ['dev', 'staging']) {
-      const path = fileURLToPath(new URL(`../../../deploy/environments/${environment}.values.yaml`, import.meta.url));
-      const merged = { ...parse(read('values.yaml')), ...parse(readFileSync(path, 'utf8')) };
+    const values = parse(read('values.yaml'));
+
+    const noKeys = structuredClone(values);
+    noKeys.apiKeys.existingSecret = '';
+    expect(validate(noKeys)).toBe(false);
+
+    const demo = structuredClone(values);
+    demo.services.ingestion.env = { KEEL_DEMO_API_KEY: 'keel-demo-key' };
+    expect(validate(demo)).toBe(false);
+
+    const anonymous = structuredClone(values);
+    anonymous.internalAuth.existingSecret = '';
+    expect(validate(anonymous)).toBe(false);
+
+    const mtlsOnly = structuredClone(anonymous);
+    mtlsOnly.internalAuth.tls.existingSecret = 'keel-grpc-tls';
+    expect(validate(mtlsOnly), JSON.stringify(validate.errors)).toBe(true);
+
+    const badPeer = structuredClone(values);
+    badPeer.networkPolicy.ingressFrom = [{ namespace: 'ingress-nginx' }];
+    expect(validate(badPeer)).toBe(false);
+  });
+
+  it('validates the example environment values, which never enable the demo key', () => {
+    const validate = validator();
+    for (const environment of environments) {
+      const text = readFileSync(environmentFile(environment), 'utf8');
+      expect(text).not.toMatch(/KEEL_DEMO_API_KEY|keel-demo-key/);
+      const merged = mergeValues(parse(read('values.yaml')), parse(text));
       expect(validate(merged), `${environment}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
   });
@@ -52,49 +115,410 @@ describe('the keel chart', () => {
     expect(listed?.sort()).toEqual([...topicNames].sort());
     expect(job).toMatch(/\{\{ \. \}\}\.dlq/);
   });
+
+  it('knows what each app reads: its call graph matches every apps/<service>/src/config.ts', () => {
+    const roles = topology();
+    const values = parse(read('values.yaml'));
+    expect(Object.keys(roles).sort()).toEqual([...services].sort());
+    for (const name of services) {
+      const config = readFileSync(repoPath(`apps/${name}/src/config.ts`), 'utf8');
+      const role = roles[name] as Role;
+      const reads = (pattern: RegExp) => pattern.test(config);
+      const facts = {
+        api: role.api,
+        kafka: role.uses.includes('kafka'),
+        mongodb: role.uses.includes('mongodb'),
+        qdrant: role.uses.includes('qdrant'),
+        external: role.uses.includes('external'),
+        callsPolicy: role.calls.includes('policy'),
+        callsRetrieval: role.calls.includes('retrieval'),
+        grpc: values.services[name].grpc !== undefined,
+        internal: values.services[name].grpc !== undefined || role.calls.length > 0,
+      };
+      expect(facts, name).toEqual({
+        api: reads(/requireSomeApiKey/),
+        kafka: reads(/KAFKA_BROKERS/),
+        mongodb: reads(/MONGODB_URL/),
+        qdrant: reads(/QDRANT_URL/),
+        external: reads(/embeddingsEnvFields/),
+        callsPolicy: reads(/POLICY_ADDRESS/),
+        callsRetrieval: reads(/RETRIEVAL_ADDRESS/),
+        grpc: reads(/GRPC_PORT/),
+        internal: reads(/requireInternalAuth/),
+      });
+      expect(facts.api, name).toBe(httpApis.includes(name));
+      expect(facts.internal, name).toBe(internalGrpc.includes(name));
+    }
+  });
+
+  it('builds images that listen on the container address', () => {
+    expect(readFileSync(repoPath('Dockerfile'), 'utf8')).toMatch(/^ENV HOST=0\.0\.0\.0$/m);
+  });
 });
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+}
+interface Port {
+  port?: number;
+  protocol?: string;
+}
+interface Peer {
+  podSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: unknown;
+  ipBlock?: unknown;
+}
+interface Rule {
+  from?: Peer[];
+  to?: Peer[];
+  ports?: Port[];
+}
+interface NetworkPolicy {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress?: Rule[] | null;
+    egress?: Rule[] | null;
+  };
+}
+
+const labelsOf = (name: string) => ({
+  'app.kubernetes.io/name': name,
+  'app.kubernetes.io/instance': 'keel',
+  'app.kubernetes.io/part-of': 'keel',
+});
+const selects = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+const portMatches = (rule: Rule, port: number) =>
+  !rule.ports || rule.ports.some((entry) => entry.port === undefined || entry.port === port);
+/** A peer matching a pod of the release's own namespace (no namespaceSelector, no ipBlock). */
+const peerMatchesPod = (peer: Peer, labels: Record<string, string>) =>
+  peer.namespaceSelector === undefined && peer.ipBlock === undefined && selects(peer.podSelector, labels);
+
+/** Whether the policies admit a connection from pod `from` to pod `to` on `port`, both in the release's namespace. */
+function admits(policies: NetworkPolicy[], from: Record<string, string>, to: Record<string, string>, port: number) {
+  const selecting = (labels: Record<string, string>, type: string) =>
+    policies.filter((policy) => policy.spec.policyTypes.includes(type) && selects(policy.spec.podSelector, labels));
+  const ingressOk = selecting(to, 'Ingress').some((policy) =>
+    (policy.spec.ingress ?? []).some(
+      (rule) => portMatches(rule, port) && (!rule.from || rule.from.some((peer) => peerMatchesPod(peer, from))),
+    ),
+  );
+  const egressOk = selecting(from, 'Egress').some((policy) =>
+    (policy.spec.egress ?? []).some(
+      (rule) => portMatches(rule, port) && (!rule.to || rule.to.some((peer) => peerMatchesPod(peer, to))),
+    ),
+  );
+  const ingressIsolated = selecting(to, 'Ingress').length > 0;
+  const egressIsolated = selecting(from, 'Egress').length > 0;
+  return (ingressOk || !ingressIsolated) && (egressOk || !egressIsolated);
+}
 
 describeWithInfra('helm renders the keel chart', await findHelm(), ({ binary }) => {
   const helm = (...args: string[]) => spawnSync(binary, args, { encoding: 'utf8' });
+  const mongo = ['--set', 'mongodb.url=mongodb://mongo:27017/'];
 
-  it('passes helm lint', () => {
-    const result = helm('lint', chartDir, '--set', 'mongodb.url=mongodb://mongo:27017/', '--strict');
-    expect(result.status, result.stdout + result.stderr).toBe(0);
-  });
-
-  it('renders each service with probes, ports, an HPA or fixed replicas, and a disruption budget', () => {
-    const result = helm('template', 'keel', chartDir, '--set', 'mongodb.url=mongodb://mongo:27017/');
+  function render(...args: string[]) {
+    const result = helm('template', 'keel', chartDir, ...args);
     expect(result.status, result.stderr).toBe(0);
-    const documents = parseAllDocuments(result.stdout)
+    const documents: Json[] = parseAllDocuments(result.stdout)
       .map((document) => document.toJSON())
       .filter(Boolean);
     const byKind = (kind: string) => documents.filter((document) => document.kind === kind);
-    const deployments = byKind('Deployment');
+    const deployment = (name: string) =>
+      byKind('Deployment').find(
+        (document) => (document as { metadata: { name: string } }).metadata.name === `keel-${name}`,
+      );
+    const containerOf = (name: string) =>
+      (deployment(name) as { spec: { template: { spec: { containers: Json[] } } } }).spec.template.spec.containers[0];
+    const envOf = (name: string) =>
+      Object.fromEntries(
+        ((containerOf(name) as { env: EnvVar[] }).env ?? []).map((variable) => [variable.name, variable]),
+      );
+    const policies = byKind('NetworkPolicy') as unknown as NetworkPolicy[];
+    const policy = (name: string) => policies.find((candidate) => candidate.metadata.name === name);
+    return { text: result.stdout, documents, byKind, deployment, containerOf, envOf, policies, policy };
+  }
+
+  it('passes helm lint, with the defaults and with every example environment', () => {
+    const result = helm('lint', chartDir, ...mongo, '--strict');
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    for (const environment of environments) {
+      const linted = helm('lint', chartDir, '-f', environmentFile(environment), '--strict');
+      expect(linted.status, `${environment}: ${linted.stdout}${linted.stderr}`).toBe(0);
+    }
+  });
+
+  it('renders each service with probes, ports, an HPA or fixed replicas, and a disruption budget', () => {
+    const { byKind, envOf, containerOf } = render(...mongo);
+    const deployments = byKind('Deployment') as Array<{ metadata: { labels: Record<string, string> } }>;
     expect(deployments.map((deployment) => deployment.metadata.labels['app.kubernetes.io/name']).sort()).toEqual(
       [...services].sort(),
     );
-    for (const deployment of deployments) {
-      const container = deployment.spec.template.spec.containers[0];
+    for (const name of services) {
+      const container = containerOf(name) as {
+        readinessProbe: { httpGet: { path: string } };
+        livenessProbe: { httpGet: { path: string } };
+      };
       expect(container.readinessProbe.httpGet.path).toBe('/readyz');
       expect(container.livenessProbe.httpGet.path).toBe('/healthz');
-      const env = Object.fromEntries(
-        container.env.map((variable: { name: string; value?: string }) => [variable.name, variable.value]),
-      );
-      expect(env.KAFKA_BROKERS).toBe('kafka:9092');
-      expect(env.POLICY_ADDRESS).toBe('keel-policy:50052');
-      expect(env.RETRIEVAL_ADDRESS).toBe('keel-retrieval:50051');
+      const env = envOf(name);
+      if (name !== 'retrieval') expect(env.KAFKA_BROKERS?.value, name).toBe('kafka:9092');
     }
+    expect(envOf('inference-gateway').POLICY_ADDRESS?.value).toBe('keel-policy:50052');
+    expect(envOf('inference-gateway').RETRIEVAL_ADDRESS?.value).toBe('keel-retrieval:50051');
+    expect(envOf('ingestion').POLICY_ADDRESS?.value).toBe('keel-policy:50052');
     expect(byKind('Service')).toHaveLength(services.length);
     expect(byKind('ServiceAccount')).toHaveLength(services.length);
     expect(byKind('HorizontalPodAutoscaler').length).toBeGreaterThan(0);
     expect(byKind('PodDisruptionBudget').length).toBeGreaterThan(0);
-    const hook = byKind('Job')[0];
+    const hook = byKind('Job')[0] as { metadata: { annotations: Record<string, string> } };
     expect(hook.metadata.annotations['helm.sh/hook']).toMatch(/pre-install/);
   });
 
-  it('refuses to render without a MongoDB endpoint', () => {
-    const result = helm('template', 'keel', chartDir);
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/mongodb\.url or mongodb\.existingSecret is required/);
+  it('binds every service to the pod address, and takes API keys and the internal token from Secrets', () => {
+    const { envOf } = render(...mongo);
+    for (const name of services) {
+      const env = envOf(name);
+      expect(env.HOST?.value, name).toBe('0.0.0.0');
+      expect(env.KEEL_DEMO_API_KEY, name).toBeUndefined();
+
+      const keys = env.KEEL_API_KEYS?.valueFrom?.secretKeyRef;
+      if (httpApis.includes(name)) {
+        expect(keys, name).toEqual({ name: 'keel-api-keys', key: 'api-keys' });
+        expect(keys?.optional, name).not.toBe(true);
+      } else {
+        expect(env.KEEL_API_KEYS, name).toBeUndefined();
+      }
+
+      const token = env.KEEL_INTERNAL_TOKEN;
+      if (internalGrpc.includes(name)) {
+        expect(token?.value, name).toBeUndefined();
+        expect(token?.valueFrom?.secretKeyRef, name).toEqual({ name: 'keel-internal-token', key: 'token' });
+      } else {
+        expect(token, name).toBeUndefined();
+      }
+      expect(env.KEEL_GRPC_TLS_CERT, name).toBeUndefined();
+    }
+  });
+
+  it('never renders the demo key, with the defaults or any example environment', () => {
+    const renders = [
+      render(...mongo),
+      ...environments.map((environment) => render('-f', environmentFile(environment))),
+    ];
+    for (const { text } of renders) {
+      expect(text).not.toMatch(/KEEL_DEMO_API_KEY|keel-demo-key/);
+      expect(text).not.toMatch(/optional: true/);
+    }
+    const refused = helm(
+      'template',
+      'keel',
+      chartDir,
+      ...mongo,
+      '--set',
+      'services.ingestion.env.KEEL_DEMO_API_KEY=keel-demo-key',
+      '--skip-schema-validation',
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/KEEL_DEMO_API_KEY/);
+  });
+
+  it('mounts the mTLS Secret read-only where internal gRPC needs it, and may drop the token', () => {
+    const { deployment, envOf, containerOf } = render(
+      ...mongo,
+      '--set',
+      'internalAuth.existingSecret=',
+      '--set',
+      'internalAuth.tls.existingSecret=keel-grpc-tls',
+    );
+    for (const name of services) {
+      const env = envOf(name);
+      expect(env.KEEL_INTERNAL_TOKEN, name).toBeUndefined();
+      const mounts = (
+        containerOf(name) as { volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }
+      ).volumeMounts;
+      const volumes = (
+        deployment(name) as { spec: { template: { spec: { volumes: Array<{ name: string; secret?: Json }> } } } }
+      ).spec.template.spec.volumes;
+      if (internalGrpc.includes(name)) {
+        expect(env.KEEL_GRPC_TLS_CERT?.value, name).toBe('/etc/keel/tls/tls.crt');
+        expect(env.KEEL_GRPC_TLS_KEY?.value, name).toBe('/etc/keel/tls/tls.key');
+        expect(env.KEEL_GRPC_TLS_CA?.value, name).toBe('/etc/keel/tls/ca.crt');
+        expect(mounts.find((mount) => mount.name === 'grpc-tls')).toEqual({
+          name: 'grpc-tls',
+          mountPath: '/etc/keel/tls',
+          readOnly: true,
+        });
+        expect(volumes.find((volume) => volume.name === 'grpc-tls')?.secret?.secretName).toBe('keel-grpc-tls');
+      } else {
+        expect(env.KEEL_GRPC_TLS_CERT, name).toBeUndefined();
+        expect(
+          mounts.some((mount) => mount.name === 'grpc-tls'),
+          name,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it('refuses to render without a MongoDB endpoint, or without an internal identity', () => {
+    const noMongo = helm('template', 'keel', chartDir);
+    expect(noMongo.status).not.toBe(0);
+    expect(noMongo.stderr).toMatch(/mongodb\.url or mongodb\.existingSecret is required/);
+
+    const anonymous = helm('template', 'keel', chartDir, ...mongo, '--set', 'internalAuth.existingSecret=');
+    expect(anonymous.status).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/internalAuth/);
+  });
+
+  it('ships NetworkPolicies that admit only the flows of the call graph', () => {
+    const { policies, policy } = render(...mongo);
+    expect(policies.map((candidate) => candidate.metadata.name).sort()).toEqual(
+      ['keel-default-deny', 'keel-create-topics', ...services.map((name) => `keel-${name}`)].sort(),
+    );
+
+    const deny = policy('keel-default-deny');
+    expect(deny?.spec.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/instance': 'keel',
+      'app.kubernetes.io/part-of': 'keel',
+    });
+    expect(deny?.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(deny?.spec.ingress ?? []).toEqual([]);
+    expect(deny?.spec.egress ?? []).toEqual([]);
+
+    const selector = (name: string) => ({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': 'keel' } },
+    });
+    expect(policy('keel-retrieval')?.spec.ingress).toEqual([
+      { from: [selector('inference-gateway')], ports: [{ protocol: 'TCP', port: 50051 }] },
+    ]);
+    expect(policy('keel-policy')?.spec.ingress).toEqual([
+      { from: [selector('inference-gateway'), selector('ingestion')], ports: [{ protocol: 'TCP', port: 50052 }] },
+    ]);
+    // No internal callers by default: the gateway's gRPC port admits no one; its HTTP API is public.
+    expect(policy('keel-inference-gateway')?.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+
+    // Every pair of keel pods, on every port: only the call graph's gRPC calls get through.
+    const ports: Record<string, number[]> = {
+      'inference-gateway': [8080, 50053],
+      ingestion: [8081],
+      retrieval: [8084, 50051],
+      policy: [8085, 50052],
+      evaluation: [8083],
+      'human-review': [8082],
+    };
+    const allowed = new Set([
+      'inference-gateway->policy:50052',
+      'inference-gateway->retrieval:50051',
+      'ingestion->policy:50052',
+    ]);
+    for (const from of services) {
+      for (const to of services) {
+        for (const port of ports[to] ?? []) {
+          const flow = `${from}->${to}:${port}`;
+          expect(admits(policies, labelsOf(from), labelsOf(to), port), flow).toBe(allowed.has(flow));
+        }
+      }
+    }
+    // A pod that is not keel's reaches the four public HTTP APIs and nothing else.
+    const outsider = { app: 'someone-else' };
+    for (const to of services) {
+      for (const port of ports[to] ?? []) {
+        const open = [8080, 8081, 8082, 8083].includes(port);
+        const ingress = (policy(`keel-${to}`)?.spec.ingress ?? []).some(
+          (rule) => portMatches(rule, port) && (!rule.from || rule.from.some((peer) => peerMatchesPod(peer, outsider))),
+        );
+        expect(ingress, `outsider->${to}:${port}`).toBe(open);
+      }
+    }
+
+    // Egress: DNS everywhere, then the dependencies each service uses, and the hook Job only Kafka.
+    const egressPorts = (name: string) =>
+      (policy(name)?.spec.egress ?? [])
+        .filter((rule) => !rule.to?.some((peer) => peer.podSelector && !peer.namespaceSelector))
+        .flatMap((rule) => (rule.ports ?? []).map((port) => `${port.protocol}/${port.port}`))
+        .sort();
+    const dns = ['TCP/53', 'UDP/53'];
+    expect(egressPorts('keel-inference-gateway')).toEqual([...dns, 'TCP/443', 'TCP/9092'].sort());
+    expect(egressPorts('keel-ingestion')).toEqual(
+      [...dns, 'TCP/443', 'TCP/9092', 'TCP/27017', 'TCP/6333', 'TCP/6334'].sort(),
+    );
+    expect(egressPorts('keel-retrieval')).toEqual([...dns, 'TCP/443', 'TCP/6333', 'TCP/6334'].sort());
+    for (const name of ['policy', 'evaluation', 'human-review']) {
+      expect(egressPorts(`keel-${name}`), name).toEqual([...dns, 'TCP/9092', 'TCP/27017'].sort());
+    }
+    const hook = policy('keel-create-topics');
+    expect(hook?.metadata.annotations?.['helm.sh/hook']).toMatch(/pre-install/);
+    expect(Number(hook?.metadata.annotations?.['helm.sh/hook-weight'])).toBeLessThan(-5);
+    expect(hook?.spec.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'create-topics',
+      'app.kubernetes.io/instance': 'keel',
+    });
+    expect(egressPorts('keel-create-topics')).toEqual([...dns, 'TCP/9092'].sort());
+    const dnsRule = hook?.spec.egress?.find((rule) => rule.ports?.some((port) => port.port === 53));
+    expect(dnsRule?.to).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ]);
+  });
+
+  it('narrows ingress to configured peers, admits internal callers to the gateway, and can be turned off', () => {
+    const ingressController = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+    };
+    const caller = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } } };
+    const nodes = { ipBlock: { cidr: '10.0.0.0/16' } };
+    const { policy } = render(
+      ...mongo,
+      '--set',
+      'services.evaluation.public=false',
+      '--set-json',
+      `networkPolicy.ingressFrom=${JSON.stringify([ingressController])}`,
+      '--set-json',
+      `networkPolicy.internalCallers=${JSON.stringify([caller])}`,
+      '--set-json',
+      `networkPolicy.probeFrom=${JSON.stringify([nodes])}`,
+      '--set',
+      'otel.endpoint=http://collector.observability:4318',
+    );
+    expect(policy('keel-evaluation')?.spec.ingress).toEqual([
+      { from: [ingressController, nodes], ports: [{ protocol: 'TCP', port: 8083 }] },
+    ]);
+    // Health ports of gRPC-only services: the probe peers, never the ingress controller.
+    expect(policy('keel-retrieval')?.spec.ingress?.[0]).toEqual({
+      from: [nodes],
+      ports: [{ protocol: 'TCP', port: 8084 }],
+    });
+    expect(policy('keel-inference-gateway')?.spec.ingress).toContainEqual({
+      from: [caller],
+      ports: [{ protocol: 'TCP', port: 50053 }],
+    });
+    for (const name of services) {
+      expect(
+        policy(`keel-${name}`)?.spec.egress?.some((rule) => rule.ports?.some((port) => port.port === 4318)),
+        name,
+      ).toBe(true);
+    }
+
+    const off = render(...mongo, '--set', 'networkPolicy.enabled=false');
+    expect(off.policies).toEqual([]);
+  });
+
+  it('applies the staging example: users through the ingress controller, dependencies in their namespaces', () => {
+    const { policy } = render('-f', environmentFile('staging'));
+    for (const name of httpApis) {
+      const ingress = policy(`keel-${name}`)?.spec.ingress ?? [];
+      expect(
+        ingress.every((rule) => rule.from !== undefined),
+        name,
+      ).toBe(true);
+    }
+    const kafka = policy('keel-ingestion')?.spec.egress?.find((rule) => rule.ports?.some((port) => port.port === 9092));
+    expect(kafka?.to?.[0]?.namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'data' } });
   });
 });
