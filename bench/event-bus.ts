@@ -3,6 +3,9 @@
  * the Kafka adapter, with a raw kafkajs producer/consumer as the baseline that shows what the
  * adapter adds (the delivery wrapper, batched background commits) over the client library itself.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EventBus } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
 import { createKafkaEventBus } from '@keel/event-bus/kafka';
@@ -62,7 +65,7 @@ interface Subject {
 
 export const eventBusBenchmark: Benchmark = {
   name: 'event-bus',
-  description: `embedded bus vs Kafka adapter vs raw kafkajs: ${settings.messages} messages of 1 KB, 3 partitions`,
+  description: `embedded bus (in memory and durable) vs Kafka adapter vs raw kafkajs: ${settings.messages} messages of 1 KB, 3 partitions`,
   run: async () => {
     const report: BenchmarkReport = { config: { ...settings }, tables: [], notes: [] };
     const rows: Row[] = [];
@@ -71,6 +74,7 @@ export const eventBusBenchmark: Benchmark = {
     const runId = Date.now().toString(36);
     const subjects: (Subject | { name: string; skipped: string })[] = [
       { name: 'embedded bus', onKafka: false, open: openEmbedded },
+      { name: 'embedded bus, durable (SQLite)', onKafka: false, open: openDurableEmbedded },
     ];
     if (kafka.available) {
       const { brokers } = kafka.endpoint;
@@ -217,6 +221,21 @@ async function openEmbedded(topic: string, groupId: string): Promise<Transport> 
   const bus = createEmbeddedEventBus({ defaultPartitions: settings.partitions });
   await bus.ensureTopics([{ name: topic, partitions: settings.partitions }]);
   return portTransport(bus, topic, groupId);
+}
+
+/** The same bus with its log in a SQLite file (a temporary directory, deleted on close). */
+async function openDurableEmbedded(topic: string, groupId: string): Promise<Transport> {
+  const directory = mkdtempSync(join(tmpdir(), 'keel-bench-bus-'));
+  const bus = createEmbeddedEventBus({ defaultPartitions: settings.partitions, path: join(directory, 'event-bus.db') });
+  await bus.ensureTopics([{ name: topic, partitions: settings.partitions }]);
+  const transport = portTransport(bus, topic, groupId);
+  return {
+    ...transport,
+    close: async () => {
+      await transport.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 }
 
 async function openKafkaAdapter(brokers: string[], topic: string, groupId: string): Promise<Transport> {

@@ -25,12 +25,23 @@ export interface EventBusChoice {
   /** The Kafka client id, `keel-<service>`. */
   service: string;
   logger: Logger;
+  /**
+   * Where the embedded bus keeps its log, `<dataDir>/<service>.event-bus.db`, so that what was published
+   * and not yet handled survives a restart. Without it (a service with no data directory) the
+   * embedded bus is memory only.
+   */
+  dataDir?: string | undefined;
 }
 
-export function chooseEventBus({ kafka, service, logger }: EventBusChoice): EventBus {
-  return kafka
-    ? createKafkaEventBus({ brokers: kafka.brokers, clientId: `keel-${service}`, logger })
-    : createEmbeddedEventBus({ logger });
+/**
+ * Embedded: the durable bus at `<dataDir>/<service>.event-bus.db`, this process's own log (one process per
+ * file: a second process on the same data directory fails with `EventLogInUseError`).
+ */
+export function chooseEventBus({ kafka, service, logger, dataDir }: EventBusChoice): EventBus {
+  if (kafka) return createKafkaEventBus({ brokers: kafka.brokers, clientId: `keel-${service}`, logger });
+  return dataDir === undefined
+    ? createEmbeddedEventBus({ logger })
+    : createEmbeddedEventBus({ logger, path: join(dataDir, `${service}.event-bus.db`) });
 }
 
 export interface DocumentStoreChoice {
@@ -78,7 +89,14 @@ export async function chooseBusAndStore(
   choice: Omit<EventBusChoice, 'service'> & DocumentStoreChoice & { sharedBus?: EventBus | undefined },
 ): Promise<BusAndStore> {
   const bus = choice.sharedBus ?? chooseEventBus(choice);
-  const store = await chooseDocumentStore(choice);
+  let store: DocumentStore;
+  try {
+    store = await chooseDocumentStore(choice);
+  } catch (error) {
+    // The durable embedded bus holds its file until closed.
+    if (!choice.sharedBus) await bus.close();
+    throw error;
+  }
   return {
     bus,
     store,

@@ -5,6 +5,7 @@
  * when deployed separately; only the infrastructure is embedded.
  */
 
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadEvaluationConfig, startEvaluationService } from '@keel/evaluation';
 import { composeEvaluation } from '@keel/evaluation/compose';
@@ -16,7 +17,7 @@ import { loadGatewayConfig, startGatewayService } from '@keel/inference-gateway'
 import { composeGateway } from '@keel/inference-gateway/compose';
 import { loadIngestionConfig, startIngestionService } from '@keel/ingestion';
 import { composeIngestion } from '@keel/ingestion/compose';
-import { type Logger, type RunningService, ShutdownSequence } from '@keel/platform';
+import { createLogger, type Logger, type RunningService, ShutdownSequence } from '@keel/platform';
 import { loadPolicyConfig, startPolicyService } from '@keel/policy';
 import { composePolicy } from '@keel/policy/compose';
 import { loadRetrievalConfig, startRetrievalService } from '@keel/retrieval';
@@ -56,7 +57,13 @@ export interface LocalPlatformOptions {
   ports: LocalPlatformPorts;
   /** Variables every service sees (API keys, thresholds...). Infrastructure URLs are ignored. */
   env: NodeJS.ProcessEnv;
+  /** The launcher's own logger (start and shutdown of the whole). */
   logger: Logger;
+  /**
+   * Each service's logger, so that every line names the service that wrote it; by default a
+   * logger per service at the launcher logger's level.
+   */
+  serviceLogger?: (service: string) => Logger;
   /** Loopback by default: the one-process platform is for one machine. */
   host?: string;
 }
@@ -71,8 +78,17 @@ export interface LocalPlatform {
 /** Infrastructure variables the services must not see: `npm start` is embedded by definition. */
 const infrastructureVariables = ['KAFKA_BROKERS', 'MONGODB_URL', 'QDRANT_URL', 'EMBEDDINGS_BASE_URL'];
 
-function serviceEnv(options: LocalPlatformOptions, own: Record<string, string | number>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...options.env, KEEL_DATA_DIR: options.dataDir, HOST: options.host ?? '127.0.0.1' };
+function serviceEnv(
+  options: LocalPlatformOptions,
+  internalToken: string,
+  own: Record<string, string | number>,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...options.env,
+    KEEL_DATA_DIR: options.dataDir,
+    HOST: options.host ?? '127.0.0.1',
+    KEEL_INTERNAL_TOKEN: internalToken,
+  };
   for (const name of infrastructureVariables) delete env[name];
   for (const [name, value] of Object.entries(own)) env[name] = String(value);
   return env;
@@ -84,8 +100,12 @@ function addressOf(url: string): string {
 
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const { logger, ports } = options;
+  const loggerOf = options.serviceLogger ?? ((service: string) => createLogger(service, { level: logger.level }));
+  // The services of one process share a secret for their internal gRPC calls, new at every start
+  // unless one is configured.
+  const internalToken = options.env.KEEL_INTERNAL_TOKEN || randomBytes(32).toString('hex');
   const shutdown = new ShutdownSequence({ logger });
-  const bus = createEmbeddedEventBus({ logger });
+  const bus = createEmbeddedEventBus({ logger: loggerOf('event-bus'), path: join(options.dataDir, 'event-bus.db') });
   shutdown.add('event bus', () => bus.close());
   let vectors: VectorIndex;
   let embedder: Embedder;
@@ -112,18 +132,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
   try {
     const policyConfig = loadPolicyConfig(
-      serviceEnv(options, { GRPC_PORT: ports.policyGrpc, HTTP_PORT: ports.policyHttp }),
+      serviceEnv(options, internalToken, { GRPC_PORT: ports.policyGrpc, HTTP_PORT: ports.policyHttp }),
     );
-    const policy = await started('policy', await composePolicy(policyConfig, logger, { bus }), (deps) =>
+    const policy = await started('policy', await composePolicy(policyConfig, loggerOf('policy'), { bus }), (deps) =>
       startPolicyService(deps, policyConfig),
     );
 
     const retrievalConfig = loadRetrievalConfig(
-      serviceEnv(options, { GRPC_PORT: ports.retrievalGrpc, HTTP_PORT: ports.retrievalHttp }),
+      serviceEnv(options, internalToken, { GRPC_PORT: ports.retrievalGrpc, HTTP_PORT: ports.retrievalHttp }),
     );
     const retrieval = await started(
       'retrieval',
-      await composeRetrieval(retrievalConfig, logger, { vectors, embedder }),
+      await composeRetrieval(retrievalConfig, loggerOf('retrieval'), { vectors, embedder }),
       (deps) => startRetrievalService(deps, retrievalConfig),
     );
 
@@ -131,16 +151,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const retrievalAddress = addressOf(requiredUrl(retrieval, 'grpc'));
 
     const ingestionConfig = loadIngestionConfig(
-      serviceEnv(options, { HTTP_PORT: ports.ingestion, POLICY_ADDRESS: policyAddress }),
+      serviceEnv(options, internalToken, { HTTP_PORT: ports.ingestion, POLICY_ADDRESS: policyAddress }),
     );
     const ingestion = await started(
       'ingestion',
-      await composeIngestion(ingestionConfig, logger, { bus, vectors, embedder }),
+      await composeIngestion(ingestionConfig, loggerOf('ingestion'), { bus, vectors, embedder }),
       (deps) => startIngestionService(deps, ingestionConfig),
     );
 
     const gatewayConfig = loadGatewayConfig(
-      serviceEnv(options, {
+      serviceEnv(options, internalToken, {
         HTTP_PORT: ports.gateway,
         GRPC_PORT: ports.gatewayGrpc,
         POLICY_ADDRESS: policyAddress,
@@ -149,18 +169,22 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     );
     const gateway = await started(
       'inference-gateway',
-      await composeGateway(gatewayConfig, logger, { bus, embedder }),
+      await composeGateway(gatewayConfig, loggerOf('inference-gateway'), { bus, embedder }),
       (deps) => startGatewayService(deps, gatewayConfig),
     );
 
-    const evaluationConfig = loadEvaluationConfig(serviceEnv(options, { HTTP_PORT: ports.evaluation }));
-    const evaluation = await started('evaluation', await composeEvaluation(evaluationConfig, logger, { bus }), (deps) =>
-      startEvaluationService(deps, evaluationConfig),
+    const evaluationConfig = loadEvaluationConfig(serviceEnv(options, internalToken, { HTTP_PORT: ports.evaluation }));
+    const evaluation = await started(
+      'evaluation',
+      await composeEvaluation(evaluationConfig, loggerOf('evaluation'), { bus }),
+      (deps) => startEvaluationService(deps, evaluationConfig),
     );
 
-    const reviewConfig = loadHumanReviewConfig(serviceEnv(options, { HTTP_PORT: ports.humanReview }));
-    const humanReview = await started('human-review', await composeHumanReview(reviewConfig, logger, { bus }), (deps) =>
-      startHumanReviewService(deps, reviewConfig),
+    const reviewConfig = loadHumanReviewConfig(serviceEnv(options, internalToken, { HTTP_PORT: ports.humanReview }));
+    const humanReview = await started(
+      'human-review',
+      await composeHumanReview(reviewConfig, loggerOf('human-review'), { bus }),
+      (deps) => startHumanReviewService(deps, reviewConfig),
     );
 
     return {
@@ -171,7 +195,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         humanReview: requiredUrl(humanReview, 'http'),
         evaluation: requiredUrl(evaluation, 'http'),
         retrievalGrpc: retrievalAddress,
+        retrievalHttp: requiredUrl(retrieval, 'http'),
         policyGrpc: policyAddress,
+        policyHttp: requiredUrl(policy, 'http'),
       },
       bus,
       stop: () => shutdown.run(),

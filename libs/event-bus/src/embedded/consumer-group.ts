@@ -1,16 +1,19 @@
 /**
- * An embedded consumer group: committed offsets per partition and the members sharing the
- * partitions. Membership changes rebalance the group one at a time: partitions that change
- * owner are first drained (the old owner's in-flight message finishes and commits), then the
- * new owner starts from the committed offset, which is how uncommitted messages get redelivered.
+ * An embedded consumer group: the members sharing the partitions (its committed offsets live in
+ * the bus's `CommittedOffsets`, next to every other group's). Membership changes rebalance the
+ * group one at a time: partitions that change owner are first drained (the old owner's in-flight
+ * message finishes and commits), then the new owner starts from the committed offset, which is
+ * how uncommitted messages get redelivered.
  */
 import type { OutgoingMessage } from '../event-bus.js';
 import type { EventBusLogger } from '../logger.js';
+import type { CommittedOffsets } from './committed-offsets.js';
 import { type GroupMember, PartitionWorker, type WorkerContext } from './partition-worker.js';
 import type { TopicStore } from './topic-store.js';
 
 export interface ConsumerGroupDependencies {
   readonly topics: TopicStore;
+  readonly offsets: CommittedOffsets;
   readonly logger: EventBusLogger;
   publishDeadLetter(topic: string, message: OutgoingMessage): Promise<void>;
 }
@@ -24,7 +27,6 @@ interface Assignment {
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 export class ConsumerGroup {
-  readonly #committed = new Map<string, number>();
   readonly #members: GroupMember[] = [];
   readonly #workers = new Map<string, PartitionWorker>();
   #rebalancing: Promise<void> = Promise.resolve();
@@ -38,8 +40,8 @@ export class ConsumerGroup {
       groupId,
       logger: dependencies.logger,
       publishDeadLetter: (topic, message) => dependencies.publishDeadLetter(topic, message),
-      committedOffset: (topic, partition) => this.#committed.get(partitionKey(topic, partition)) ?? 0,
-      commit: (topic, partition, nextOffset) => this.#committed.set(partitionKey(topic, partition), nextOffset),
+      committedOffset: (topic, partition) => dependencies.offsets.get(groupId, topic, partition) ?? 0,
+      commit: (topic, partition, nextOffset) => dependencies.offsets.commit(groupId, topic, partition, nextOffset),
     };
   }
 
@@ -61,8 +63,11 @@ export class ConsumerGroup {
   }
 
   #rebalance(): Promise<void> {
-    this.#rebalancing = this.#rebalancing.then(() => this.#applyAssignment());
-    return this.#rebalancing;
+    const rebalanced = this.#rebalancing.then(() => this.#applyAssignment());
+    // A failed rebalance (the durable log could not record a starting offset) fails its own
+    // join or leave, not every later one.
+    this.#rebalancing = rebalanced.catch(() => undefined);
+    return rebalanced;
   }
 
   async #applyAssignment(): Promise<void> {
@@ -79,10 +84,16 @@ export class ConsumerGroup {
       if (this.#workers.has(key)) continue;
       const log = this.dependencies.topics.partitionsOf(topic)[partition];
       if (!log) continue;
-      if (!this.#committed.has(key)) {
+      if (this.dependencies.offsets.get(this.groupId, topic, partition) === undefined) {
         // Pin where a group without a committed offset starts, now, so that a subscriber with
-        // fromBeginning: false sees everything published after its subscribe() resolved.
-        this.#committed.set(key, member.fromBeginning ? 0 : log.endOffset);
+        // fromBeginning: false sees everything published after its subscribe() resolved (and,
+        // on the durable bus, still does after a restart that comes before its first message).
+        this.dependencies.offsets.commit(
+          this.groupId,
+          topic,
+          partition,
+          member.fromBeginning ? log.startOffset : log.endOffset,
+        );
       }
       this.#workers.set(key, new PartitionWorker(member, topic, partition, log, this.#context));
     }

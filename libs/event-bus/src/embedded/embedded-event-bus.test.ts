@@ -1,10 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitFor } from '@keel/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '../event-bus.js';
 import { describeEventBusContract } from '../testing/event-bus-contract.js';
 import { createEmbeddedEventBus } from './embedded-event-bus.js';
 
-describeEventBusContract('embedded event bus', async () => createEmbeddedEventBus());
+const directories: string[] = [];
+afterAll(() => {
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+/** A new file per bus: one bus per file, and the contract suite opens a second bus of its own. */
+function freshLogFile(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'keel-event-bus-'));
+  directories.push(directory);
+  return join(directory, 'event-bus.db');
+}
+
+describeEventBusContract('embedded event bus (in memory)', async () => createEmbeddedEventBus());
+describeEventBusContract('embedded event bus (durable, SQLite file)', async () =>
+  createEmbeddedEventBus({ path: freshLogFile() }),
+);
 
 describe('embedded event bus specifics', () => {
   const value = new TextEncoder().encode('x');

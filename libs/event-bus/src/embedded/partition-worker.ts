@@ -56,6 +56,22 @@ export class PartitionWorker {
     await yieldToEventLoop();
     while (!signal.aborted) {
       const offset = this.context.committedOffset(this.topic, this.partition);
+      if (offset < this.log.startOffset) {
+        // Retention never deletes what a group with an offset has yet to read, so this takes an
+        // offset from outside; Kafka's answer (auto.offset.reset) is to go on from the log start.
+        this.context.logger.warn(
+          {
+            topic: this.topic,
+            partition: this.partition,
+            group: this.context.groupId,
+            offset,
+            logStart: this.log.startOffset,
+          },
+          'committed offset is below the start of the log; continuing from the log start',
+        );
+        this.context.commit(this.topic, this.partition, this.log.startOffset);
+        continue;
+      }
       const stored = this.log.at(offset);
       if (!stored) {
         await this.log.waitFor(offset, signal);

@@ -1,11 +1,18 @@
 import { assertValidTopicName } from '../topic-name.js';
 import { PartitionLog } from './partition-log.js';
 
-/** The embedded bus's topics. Like Kafka with auto-create on, a topic exists once it is used. */
+/**
+ * The embedded bus's topics. Like Kafka with auto-create on, a topic exists once it is used.
+ * `onCreate` runs before a new topic is added (the durable bus records it there; if it throws,
+ * the topic is not created).
+ */
 export class TopicStore {
   readonly #topics = new Map<string, PartitionLog[]>();
 
-  constructor(readonly defaultPartitions: number) {
+  constructor(
+    readonly defaultPartitions: number,
+    private readonly onCreate: (topic: string, partitions: number) => void = () => {},
+  ) {
     assertPartitionCount(defaultPartitions);
   }
 
@@ -19,10 +26,21 @@ export class TopicStore {
     if (!partitions) {
       assertValidTopicName(topic);
       assertPartitionCount(partitionsIfCreated);
+      this.onCreate(topic, partitionsIfCreated);
       partitions = Array.from({ length: partitionsIfCreated }, () => new PartitionLog());
       this.#topics.set(topic, partitions);
     }
     return partitions;
+  }
+
+  /** Puts back a topic read from the durable log, without recording it again. */
+  restore(topic: string, partitions: PartitionLog[]): void {
+    assertPartitionCount(partitions.length);
+    this.#topics.set(topic, partitions);
+  }
+
+  entries(): IterableIterator<[string, PartitionLog[]]> {
+    return this.#topics.entries();
   }
 }
 
