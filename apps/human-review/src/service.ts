@@ -1,7 +1,7 @@
 /**
- * Wires human-review from the ports it is given: the review collection, the request consumer,
- * the reviewers' HTTP API and readiness. Exported so that tests and the one-process launcher
- * start it with their adapters.
+ * Wires human-review from the ports it is given: the review and exchange collections, the
+ * consumers of review requests and of completed (escalated) exchanges, the reviewers' HTTP API
+ * and readiness. Exported so that tests and the one-process launcher start it with their adapters.
  */
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
@@ -14,9 +14,15 @@ import {
   serveHttp,
 } from '@keel/platform';
 import type { HumanReviewConfig } from './config.js';
+import { startExchangeConsumer, startReviewRequestedConsumer } from './inbound/event-consumers.js';
 import { reviewRoutes } from './inbound/http-routes.js';
-import { startReviewRequestedConsumer } from './inbound/review-requested-consumer.js';
+import {
+  type EscalatedExchange,
+  EXCHANGES_COLLECTION,
+  exchangesCollectionOptions,
+} from './reviews/escalated-exchange.js';
 import { REVIEWS_COLLECTION, type ReviewItem, reviewsCollectionOptions } from './reviews/review-item.js';
+import { HTTP_LIMITS } from './reviews/review-limits.js';
 
 export interface HumanReviewDeps {
   bus: EventBus;
@@ -43,13 +49,17 @@ export async function startHumanReviewService(
 
     await ensureKeelTopics(bus);
     const reviews = await store.collection<ReviewItem>(REVIEWS_COLLECTION, reviewsCollectionOptions);
+    const exchanges = await store.collection<EscalatedExchange>(EXCHANGES_COLLECTION, exchangesCollectionOptions);
 
-    const requests = await startReviewRequestedConsumer(bus, { reviews, now, logger });
+    const requests = await startReviewRequestedConsumer(bus, { reviews, exchanges, now, logger });
     shutdown.add('review request consumer', () => requests.stop());
+    const completions = await startExchangeConsumer(bus, { reviews, exchanges, now, logger });
+    shutdown.add('exchange consumer', () => completions.stop());
 
     const apiKeys = createStaticApiKeyResolver(config.apiKeys);
     const routes = reviewRoutes({
       reviews,
+      exchanges,
       now,
       publisher: new EventPublisher(bus),
       logger,
@@ -60,6 +70,7 @@ export async function startHumanReviewService(
       serviceName: config.service,
       logger,
       readiness,
+      bodyLimit: HTTP_LIMITS.bodyLimit,
       ...config.http,
       handlers: [routes],
     });

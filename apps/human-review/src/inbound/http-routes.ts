@@ -1,35 +1,33 @@
 /**
  * The reviewers' HTTP API, and everything a review console needs: list the queue, read an item,
- * claim it (a lease), release it, decide it. The caller's API key names the tenant and the
- * reviewer (the principal's subject). Every route is tenant-scoped: another tenant's ids answer
- * 404, never 403, so that ids do not leak across tenants.
+ * claim it (a lease), release it, decide it. The caller's API key names the tenant, the ACL groups
+ * (what restricted items it may read) and, for claims and decisions, the reviewer
+ * (reviewer-identity.ts). Another tenant's item and one the caller may not read answer 404, never
+ * 403, so that ids do not leak; listings leave them out.
  */
-import {
-  type ApiKeyResolver,
-  asyncRoute,
-  parseBody,
-  principalOf,
-  requireApiKey,
-  validationError,
-  z,
-} from '@keel/platform';
+import { type ApiKeyResolver, asyncRoute, parseBody, requireApiKey, validationError, z } from '@keel/platform';
 import express from 'express';
 import { claimReview, releaseReview } from '../reviews/claim-review.js';
 import { type DecideDeps, decideReview } from '../reviews/decide-review.js';
-import { MAX_LEASE_SECONDS } from '../reviews/review-item.js';
+import { isBlank, MAX_LEASE_SECONDS } from '../reviews/review-item.js';
+import { HTTP_LIMITS, REVIEW_LIMITS } from '../reviews/review-limits.js';
 import { listReviews } from '../reviews/review-queries.js';
-import { loadReview, type Reviewer } from '../reviews/review-store.js';
+import { loadReview } from '../reviews/review-store.js';
 import { reviewView } from './review-view.js';
+import { readerOf, reviewerOf } from './reviewer-identity.js';
 
 export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 20;
-const MAX_TEXT = 20_000;
+
+const text = (limit: number) => z.string().max(limit, `at most ${limit} characters`);
 
 const listQuery = z.object({
   status: z.enum(['pending', 'claimed', 'decided']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().min(1).optional(),
+  cursor: text(HTTP_LIMITS.cursorChars).min(1).optional(),
 });
+
+const idParam = text(REVIEW_LIMITS.idChars).min(1);
 
 const claimBody = z.object({
   leaseSeconds: z.number().int().min(1).max(MAX_LEASE_SECONDS).optional(),
@@ -38,11 +36,11 @@ const claimBody = z.object({
 export const decisionBody = z
   .object({
     outcome: z.enum(['approved', 'rejected', 'corrected']),
-    correctedAnswer: z.string().max(MAX_TEXT).optional(),
-    comment: z.string().max(MAX_TEXT).optional(),
+    correctedAnswer: text(HTTP_LIMITS.correctedAnswerChars).optional(),
+    comment: text(HTTP_LIMITS.commentChars).optional(),
   })
   .superRefine((body, context) => {
-    const corrected = body.correctedAnswer !== undefined && body.correctedAnswer.trim() !== '';
+    const corrected = body.correctedAnswer !== undefined && !isBlank(body.correctedAnswer);
     if (body.outcome === 'corrected' && !corrected) {
       context.addIssue({ code: 'custom', path: ['correctedAnswer'], message: 'is required when outcome is corrected' });
     }
@@ -66,14 +64,16 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
   );
 }
 
+/** The `:id` of a route: a review id is at most REVIEW_LIMITS.idChars long (longer ones are never stored). */
+function idOf(req: express.Request): string {
+  const result = idParam.safeParse(req.params.id);
+  if (result.success) return result.data;
+  throw validationError([{ field: 'id', message: result.error.issues[0]?.message ?? 'invalid' }]);
+}
+
 export interface ReviewRoutesDeps extends DecideDeps {
   apiKeys: ApiKeyResolver;
   leaseSeconds: number;
-}
-
-function reviewerOf(res: express.Response): Reviewer {
-  const principal = principalOf(res);
-  return { tenantId: principal.tenantId, subject: principal.subject };
 }
 
 export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
@@ -84,7 +84,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     '/v1/reviews',
     asyncRoute(async (req, res) => {
       const query = parseQuery(listQuery, req.query);
-      const page = await listReviews(deps, principalOf(res).tenantId, {
+      const page = await listReviews(deps, readerOf(res), {
         limit: query.limit,
         ...(query.status ? { status: query.status } : {}),
         ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -97,7 +97,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   router.get(
     '/v1/reviews/:id',
     asyncRoute(async (req, res) => {
-      const item = await loadReview(deps, principalOf(res).tenantId, String(req.params.id));
+      const item = await loadReview(deps, readerOf(res), idOf(req));
       res.json(reviewView(item, deps.now()));
     }),
   );
@@ -105,10 +105,12 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   router.post(
     '/v1/reviews/:id/claim',
     asyncRoute(async (req, res) => {
+      const reviewer = reviewerOf(res);
+      const id = idOf(req);
       // The body is optional: a bare POST claims with the default lease.
       const body = parseBody(claimBody, req.body ?? {});
       const leaseMs = (body.leaseSeconds ?? deps.leaseSeconds) * 1000;
-      const item = await claimReview(deps, reviewerOf(res), String(req.params.id), leaseMs);
+      const item = await claimReview(deps, reviewer, id, leaseMs);
       res.json(reviewView(item, deps.now()));
     }),
   );
@@ -116,7 +118,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   router.post(
     '/v1/reviews/:id/release',
     asyncRoute(async (req, res) => {
-      const item = await releaseReview(deps, reviewerOf(res), String(req.params.id));
+      const item = await releaseReview(deps, reviewerOf(res), idOf(req));
       res.json(reviewView(item, deps.now()));
     }),
   );
@@ -124,9 +126,11 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   router.post(
     '/v1/reviews/:id/decision',
     asyncRoute(async (req, res) => {
+      const reviewer = reviewerOf(res);
+      const id = idOf(req);
       const body = parseBody(decisionBody, req.body);
       // 200 for the first decision and for an identical repeat alike: the client's retry is safe.
-      const { item } = await decideReview(deps, reviewerOf(res), String(req.params.id), {
+      const { item } = await decideReview(deps, reviewer, id, {
         outcome: body.outcome,
         ...(body.correctedAnswer !== undefined ? { correctedAnswer: body.correctedAnswer } : {}),
         ...(body.comment !== undefined ? { comment: body.comment } : {}),

@@ -1,5 +1,5 @@
 /** The JSON the HTTP API returns for a review item: the status a reader should see, ISO times. */
-import { effectiveStatus, type ReviewItem } from '../reviews/review-item.js';
+import { effectiveStatus, missingHalves, type ReviewItem } from '../reviews/review-item.js';
 
 function iso(epochMs: number | null): string | null {
   return epochMs === null ? null : new Date(epochMs).toISOString();
@@ -17,6 +17,10 @@ export function reviewView(item: ReviewItem, now: number) {
     answer: item.answer,
     citations: item.citations,
     contexts: item.contexts,
+    // Who may read the item (every requirement: one of its groups); empty means the whole tenant.
+    readRequires: item.readRequires ?? [],
+    // The halves of the exchange the item lacks: an escalation whose exchange has not arrived.
+    missing: missingHalves(item),
     score: item.score,
     requestedBy: item.requestedBy,
     requestedAt: iso(item.requestedAt),

@@ -1,16 +1,18 @@
 /**
  * Claiming and releasing: a claim is a lease, taken atomically with the store's conditional
  * update so two reviewers can never both hold one item. A lease that ran out may be taken by
- * anyone; the holder re-claiming extends it.
+ * anyone; the holder re-claiming extends it. Only a reviewer who may read the item may claim or
+ * release it: the access check and the write agree through `accessUnchanged`.
  */
 import { conflict } from '@keel/platform';
-import { alreadyDecided, ReviewErrorCode } from './review-errors.js';
+import { alreadyDecided, contended, ReviewErrorCode } from './review-errors.js';
 import type { ReviewItem } from './review-item.js';
-import { loadReview, type Reviewer, type ReviewStore } from './review-store.js';
+import { accessUnchanged, loadReview, type ReviewStore } from './review-store.js';
+import type { Reviewer } from './reviewer.js';
 
-// Between the failed conditional update and the re-read, the item can change (a lease ends, a
-// release); the claim is then simply tried again, a bounded number of times.
-const CLAIM_ATTEMPTS = 3;
+// Between the read and the conditional update the item can change (a lease ends, a release, an
+// exchange completes it); the claim is then simply tried again, a bounded number of times.
+const ATTEMPTS = 3;
 
 export async function claimReview(
   store: ReviewStore,
@@ -18,45 +20,49 @@ export async function claimReview(
   id: string,
   leaseMs: number,
 ): Promise<ReviewItem> {
-  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-    const now = store.now();
-    const claimed = await store.reviews.updateIf(
-      id,
-      {
-        tenantId: reviewer.tenantId,
-        $or: [
-          { status: 'pending' },
-          { status: 'claimed', leaseExpiresAt: { $lte: now } },
-          { status: 'claimed', claimedBy: reviewer.subject },
-        ],
-      },
-      { status: 'claimed', claimedBy: reviewer.subject, leaseExpiresAt: now + leaseMs, updatedAt: now },
-    );
-    if (claimed) return claimed;
-
-    const current = await loadReview(store, reviewer.tenantId, id);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const current = await loadReview(store, reviewer, id);
     if (current.status === 'decided') throw alreadyDecided(id);
-    const leaseLive = current.status === 'claimed' && (current.leaseExpiresAt ?? 0) > store.now();
-    if (leaseLive && current.claimedBy !== reviewer.subject) {
+    const now = store.now();
+    const leaseLive = current.status === 'claimed' && (current.leaseExpiresAt ?? 0) > now;
+    if (leaseLive && current.claimedBy !== reviewer.name) {
       throw conflict(
         `review ${id} is claimed by ${current.claimedBy} until ${new Date(current.leaseExpiresAt ?? 0).toISOString()}`,
         ReviewErrorCode.alreadyClaimed,
       );
     }
+    const claimed = await store.reviews.updateIf(
+      id,
+      {
+        ...accessUnchanged(current),
+        $or: [
+          { status: 'pending' },
+          { status: 'claimed', leaseExpiresAt: { $lte: now } },
+          { status: 'claimed', claimedBy: reviewer.name },
+        ],
+      },
+      { status: 'claimed', claimedBy: reviewer.name, leaseExpiresAt: now + leaseMs, updatedAt: now },
+    );
+    if (claimed) return claimed;
   }
-  throw conflict(`review ${id} changed while it was being claimed; try again`, ReviewErrorCode.contended);
+  throw contended(id, 'claimed');
 }
 
 /** The claimant gives the item back to the queue. */
 export async function releaseReview(store: ReviewStore, reviewer: Reviewer, id: string): Promise<ReviewItem> {
-  const now = store.now();
-  const released = await store.reviews.updateIf(
-    id,
-    { tenantId: reviewer.tenantId, status: 'claimed', claimedBy: reviewer.subject },
-    { status: 'pending', claimedBy: null, leaseExpiresAt: null, updatedAt: now },
-  );
-  if (released) return released;
-  const current = await loadReview(store, reviewer.tenantId, id);
-  if (current.status === 'decided') throw alreadyDecided(id);
-  throw conflict(`review ${id} is not claimed by you`, ReviewErrorCode.leaseNotHeld);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const current = await loadReview(store, reviewer, id);
+    if (current.status === 'decided') throw alreadyDecided(id);
+    if (current.status !== 'claimed' || current.claimedBy !== reviewer.name) {
+      throw conflict(`review ${id} is not claimed by you`, ReviewErrorCode.leaseNotHeld);
+    }
+    const now = store.now();
+    const released = await store.reviews.updateIf(
+      id,
+      { ...accessUnchanged(current), status: 'claimed', claimedBy: reviewer.name },
+      { status: 'pending', claimedBy: null, leaseExpiresAt: null, updatedAt: now },
+    );
+    if (released) return released;
+  }
+  throw contended(id, 'released');
 }

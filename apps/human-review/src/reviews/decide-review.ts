@@ -6,13 +6,20 @@
  * answers with the stored decision and publishes nothing new. If the first attempt stored the
  * decision but failed to publish (the bus was down), the repeat publishes it: the event is
  * delivered at least once, with the review id as its idempotency key.
+ *
+ * The event carries the whole reviewed exchange (question, answer, citations, contexts), who may
+ * read it (`readRequires`), and what it lacked (`missing`: an escalation whose exchange never
+ * arrived), so that evaluation keeps an incomplete exchange out of its golden examples.
  */
+import { Citation } from '@keel/contracts/common/v1';
+import { ContextChunk } from '@keel/contracts/events/v1/inference';
 import { ReviewOutcome } from '@keel/contracts/review/v1';
 import type { EventPublisher } from '@keel/event-bus';
 import { conflict, type Logger } from '@keel/platform';
-import { alreadyDecided, ReviewErrorCode } from './review-errors.js';
-import type { DecisionOutcome, ReviewDecision, ReviewItem } from './review-item.js';
-import { loadReview, type Reviewer, type ReviewStore } from './review-store.js';
+import { alreadyDecided, contended, ReviewErrorCode } from './review-errors.js';
+import { type DecisionOutcome, missingHalves, type ReviewDecision, type ReviewItem } from './review-item.js';
+import { accessUnchanged, loadReview, type ReviewStore } from './review-store.js';
+import type { Reviewer } from './reviewer.js';
 
 export interface DecisionInput {
   outcome: DecisionOutcome;
@@ -32,6 +39,9 @@ export interface DecisionResult {
   /** False when this repeated an earlier identical decision. */
   created: boolean;
 }
+
+// Between the read and the conditional update the item can change (an exchange completes it).
+const DECIDE_ATTEMPTS = 3;
 
 const OUTCOMES: Record<DecisionOutcome, ReviewOutcome> = {
   approved: ReviewOutcome.REVIEW_OUTCOME_APPROVED,
@@ -76,6 +86,11 @@ async function publishDecision(deps: DecideDeps, item: ReviewItem): Promise<Revi
       reviewer: decision.reviewer,
       comment: decision.comment ?? '',
       decidedAt: new Date(decision.decidedAt),
+      readRequires: (item.readRequires ?? []).map((requirement) => ({ anyOf: [...requirement.anyOf] })),
+      missing: missingHalves(item),
+      // fromPartial: items stored before a contract field existed publish its default.
+      citations: item.citations.map((citation) => Citation.fromPartial(citation)),
+      contexts: item.contexts.map((context) => ContextChunk.fromPartial(context)),
     },
     { idempotencyKey: `review.decided:${item.id}` },
   );
@@ -94,27 +109,31 @@ export async function decideReview(
   id: string,
   input: DecisionInput,
 ): Promise<DecisionResult> {
-  const now = deps.now();
-  const decision = decisionOf(input, reviewer.subject, now);
-  const decided = await deps.reviews.updateIf(
-    id,
-    { tenantId: reviewer.tenantId, status: 'claimed', claimedBy: reviewer.subject, leaseExpiresAt: { $gt: now } },
-    { status: 'decided', decision, leaseExpiresAt: null, decisionPublishedAt: null, updatedAt: now },
-  );
-  if (decided) {
-    const item = await publishDecision(deps, decided);
-    deps.logger.info({ reviewId: id, outcome: decision.outcome, reviewer: reviewer.subject }, 'review decided');
-    return { item, created: true };
+  for (let attempt = 0; attempt < DECIDE_ATTEMPTS; attempt++) {
+    const current = await loadReview(deps, reviewer, id);
+    const now = deps.now();
+    const decision = decisionOf(input, reviewer.name, now);
+    if (current.status === 'decided') {
+      if (!sameDecision(current.decision, decision)) throw alreadyDecided(id);
+      const item = current.decisionPublishedAt === null ? await publishDecision(deps, current) : current;
+      return { item, created: false };
+    }
+    if (current.status !== 'claimed' || current.claimedBy !== reviewer.name || (current.leaseExpiresAt ?? 0) <= now) {
+      throw conflict(
+        `review ${id}: claim it first; only the holder of a live lease may decide`,
+        ReviewErrorCode.leaseNotHeld,
+      );
+    }
+    const decided = await deps.reviews.updateIf(
+      id,
+      { ...accessUnchanged(current), status: 'claimed', claimedBy: reviewer.name, leaseExpiresAt: { $gt: now } },
+      { status: 'decided', decision, leaseExpiresAt: null, decisionPublishedAt: null, updatedAt: now },
+    );
+    if (decided) {
+      const item = await publishDecision(deps, decided);
+      deps.logger.info({ reviewId: id, outcome: decision.outcome, reviewer: reviewer.name }, 'review decided');
+      return { item, created: true };
+    }
   }
-
-  const current = await loadReview(deps, reviewer.tenantId, id);
-  if (current.status === 'decided') {
-    if (!sameDecision(current.decision, decision)) throw alreadyDecided(id);
-    const item = current.decisionPublishedAt === null ? await publishDecision(deps, current) : current;
-    return { item, created: false };
-  }
-  throw conflict(
-    `review ${id}: claim it first; only the holder of a live lease may decide`,
-    ReviewErrorCode.leaseNotHeld,
-  );
+  throw contended(id, 'decided');
 }

@@ -9,12 +9,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimReview, releaseReview } from './claim-review.js';
 import { type DecideDeps, decideReview } from './decide-review.js';
 import { enqueueReview } from './enqueue-review.js';
+import { type EscalatedExchange, EXCHANGES_COLLECTION, exchangesCollectionOptions } from './escalated-exchange.js';
 import { effectiveStatus, REVIEWS_COLLECTION, type ReviewItem, reviewsCollectionOptions } from './review-item.js';
 import { listReviews } from './review-queries.js';
+import type { Reviewer } from './reviewer.js';
 
-const alice = { tenantId: 'acme', subject: 'alice' };
-const bob = { tenantId: 'acme', subject: 'bob' };
-const mallory = { tenantId: 'globex', subject: 'mallory' };
+const alice: Reviewer = { tenantId: 'acme', name: 'alice', aclGroups: [] };
+const bob: Reviewer = { tenantId: 'acme', name: 'bob', aclGroups: [] };
+const mallory: Reviewer = { tenantId: 'globex', name: 'mallory', aclGroups: [] };
 const LEASE_MS = 60_000;
 
 function requested(overrides: Partial<ReviewRequested> = {}): ReviewRequested {
@@ -32,6 +34,7 @@ function requested(overrides: Partial<ReviewRequested> = {}): ReviewRequested {
     score: 0.2,
     requestedBy: 'evaluation',
     requestedAt: new Date('2026-01-02T03:04:05Z'),
+    readRequires: [],
     ...overrides,
   };
 }
@@ -52,9 +55,10 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 beforeEach(async () => {
   store = createEmbeddedDocumentStore({ path: ':memory:' });
   const reviews = await store.collection<ReviewItem>(REVIEWS_COLLECTION, reviewsCollectionOptions);
+  const exchanges = await store.collection<EscalatedExchange>(EXCHANGES_COLLECTION, exchangesCollectionOptions);
   publisher = createRecordingPublisher();
   clock = Date.parse('2026-01-02T04:00:00Z');
-  deps = { reviews, publisher, logger: createTestLogger().logger, now: () => clock };
+  deps = { reviews, exchanges, publisher, logger: createTestLogger().logger, now: () => clock };
   await enqueueReview(deps, requested());
 });
 
@@ -139,6 +143,10 @@ describe('decideReview', () => {
         reviewer: 'alice',
         comment: 'wrong period',
         decidedAt: new Date(clock),
+        readRequires: [],
+        missing: [],
+        citations: [],
+        contexts: [],
       },
     ]);
   });
@@ -192,7 +200,7 @@ describe('listReviews', () => {
   });
 
   const ids = async (status?: 'pending' | 'claimed' | 'decided') =>
-    (await listReviews(deps, 'acme', { limit: 10, ...(status ? { status } : {}) })).items.map((item) => item.id);
+    (await listReviews(deps, alice, { limit: 10, ...(status ? { status } : {}) })).items.map((item) => item.id);
 
   it('lists open items oldest first, and filters by the status readers see', async () => {
     await claimReview(deps, alice, 'rev-2', LEASE_MS);
@@ -211,9 +219,9 @@ describe('listReviews', () => {
   });
 
   it('pages with a cursor', async () => {
-    const first = await listReviews(deps, 'acme', { limit: 2 });
+    const first = await listReviews(deps, alice, { limit: 2 });
     expect(first.items.map((item) => item.id)).toEqual(['rev-1', 'rev-2']);
-    const second = await listReviews(deps, 'acme', { limit: 2, cursor: first.nextCursor ?? '' });
+    const second = await listReviews(deps, alice, { limit: 2, cursor: first.nextCursor ?? '' });
     expect(second.items.map((item) => item.id)).toEqual(['rev-3']);
   });
 });
