@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Local infrastructure for Keel integration tests: a real Kafka broker (KRaft,
-# single node) and a MongoDB-wire-compatible server (FerretDB v1 on SQLite),
-# both as plain background processes on 127.0.0.1. No container engine needed:
-# everything comes from package registries through their ordinary clients
-# (Kafka jars via `mvn`, FerretDB and helm source via `go`).
+# single node), a MongoDB-wire-compatible server (FerretDB v1 on SQLite) and,
+# when its binary is there, a Qdrant server, all as plain background processes
+# on 127.0.0.1. No container engine needed: Kafka and FerretDB come from package
+# registries through their ordinary clients (Kafka jars via `mvn`, FerretDB and
+# helm source via `go`); Qdrant is a prebuilt binary outside the repository
+# (../shared/bin/qdrant from the repository root, or KEEL_QDRANT_BIN).
 #
 #   tools/infra/infra.sh install        # download/build into the cache (idempotent)
-#   tools/infra/infra.sh start          # start both, wait until they really answer
-#   tools/infra/infra.sh stop [--clean] # stop both; --clean also deletes their data
+#   tools/infra/infra.sh start          # start all, wait until they really answer
+#   tools/infra/infra.sh stop [--clean] # stop all; --clean also deletes their data
 #   tools/infra/infra.sh status         # what runs where
 #   tools/infra/infra.sh env            # `eval "$(tools/infra/infra.sh env)"`
 #   tools/infra/infra.sh install-helm   # optional: build helm into the cache
@@ -18,6 +20,9 @@
 #   KEEL_KAFKA_PORT         broker port           (default: 9092)
 #   KEEL_KAFKA_CONTROLLER_PORT  KRaft controller  (default: broker port + 1)
 #   KEEL_FERRETDB_PORT      MongoDB wire port     (default: 27017)
+#   KEEL_QDRANT_BIN         Qdrant server binary  (default: <repo>/../shared/bin/qdrant; optional)
+#   KEEL_QDRANT_PORT        Qdrant HTTP port      (default: 6333)
+#   KEEL_QDRANT_GRPC_PORT   Qdrant gRPC port      (default: HTTP port + 1)
 #   KEEL_INFRA_START_TIMEOUT  seconds to wait per service (default: 120)
 #   KEEL_JAVA               java binary, >= 17    (default: /usr/bin/java, else PATH)
 #   KEEL_KAFKA_HEAP         broker -Xmx           (default: 512m)
@@ -25,6 +30,7 @@
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$INFRA_DIR/../.." && pwd)"
 INFRA_HOME="${KEEL_INFRA_HOME:-$HOME/.cache/keel-infra}"
 RUN_DIR="${KEEL_INFRA_RUN:-$INFRA_HOME/run}"
 
@@ -34,19 +40,28 @@ FERRETDB_MODULE="github.com/FerretDB/FerretDB"
 FERRETDB_VERSION="v1.24.2"
 HELM_MODULE="helm.sh/helm/v3"
 HELM_VERSION="v3.22.0"
+# The Qdrant release the binary outside the repository is built from; another
+# version still starts (with a warning), and infra.json records what it reports.
+QDRANT_VERSION="1.18.3"
 
 KAFKA_HOME="$INFRA_HOME/kafka-$KAFKA_VERSION"
 FERRETDB_BIN="$INFRA_HOME/bin/ferretdb"
 HELM_BIN="$INFRA_HOME/bin/helm"
+QDRANT_BIN="${KEEL_QDRANT_BIN:-$REPO_ROOT/../shared/bin/qdrant}"
+# Absolute, because services start with their run dir as the working directory.
+[[ "$QDRANT_BIN" == /* ]] || QDRANT_BIN="$PWD/$QDRANT_BIN"
 
 KAFKA_PORT="${KEEL_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KEEL_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 FERRETDB_PORT="${KEEL_FERRETDB_PORT:-27017}"
+QDRANT_PORT="${KEEL_QDRANT_PORT:-6333}"
+QDRANT_GRPC_PORT="${KEEL_QDRANT_GRPC_PORT:-$((QDRANT_PORT + 1))}"
 START_TIMEOUT="${KEEL_INFRA_START_TIMEOUT:-120}"
 KAFKA_HEAP="${KEEL_KAFKA_HEAP:-512m}"
 
 KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 MONGODB_URL="mongodb://127.0.0.1:$FERRETDB_PORT/"
+QDRANT_URL="http://127.0.0.1:$QDRANT_PORT"
 STATE_FILE="$RUN_DIR/infra.json"
 
 log() { printf '[infra] %s\n' "$*" >&2; }
@@ -181,10 +196,27 @@ install_helm() {
   log "helm $HELM_VERSION: installed $HELM_BIN ($("$HELM_BIN" version --short))"
 }
 
+# Qdrant is not installed from a registry: its binary comes with the machine. This
+# only reports what `start` will find.
+check_qdrant_binary() {
+  local version
+  if ! qdrant_available; then
+    log "qdrant: no binary at $QDRANT_BIN (optional; set KEEL_QDRANT_BIN) - start will run without Qdrant"
+    return
+  fi
+  version="$(qdrant_version "$QDRANT_BIN")"
+  if [[ -z "$version" ]]; then
+    log "WARNING: qdrant: $QDRANT_BIN does not run ('qdrant --version' failed); start will fail until it does"
+    return
+  fi
+  log "qdrant $version: using $QDRANT_BIN"
+}
+
 cmd_install() {
   mkdir -p "$INFRA_HOME"
   install_kafka
   install_ferretdb
+  check_qdrant_binary
 }
 
 # ---------------------------------------------------------------- process ----
@@ -203,6 +235,7 @@ running_pid() {
   case "$name" in
     kafka) grep -qa 'kafka.Kafka' "/proc/$pid/cmdline" 2>/dev/null || return 1 ;;
     ferretdb) grep -qa 'ferretdb' "/proc/$pid/cmdline" 2>/dev/null || return 1 ;;
+    qdrant) grep -qa 'qdrant' "/proc/$pid/cmdline" 2>/dev/null || return 1 ;;
   esac
   echo "$pid"
 }
@@ -243,6 +276,13 @@ fail_start() {
   log "-----"
   for svc in "${STARTED[@]}"; do stop_service "$svc"; done
   die "$name failed to start"
+}
+
+# A check that fails after other services were launched: stop those too, then exit.
+abort_start() {
+  local svc
+  for svc in "${STARTED[@]}"; do stop_service "$svc"; done
+  die "$*"
 }
 
 # ----------------------------------------------------------------- kafka -----
@@ -382,8 +422,8 @@ start_ferretdb() {
     log "ferretdb: already running (pid $pid) on $MONGODB_URL"
     return
   fi
-  [[ -x "$FERRETDB_BIN" ]] || die "ferretdb is not installed; run: $0 install"
-  port_busy "$FERRETDB_PORT" && die "port $FERRETDB_PORT is already in use by another process (set KEEL_FERRETDB_PORT)"
+  [[ -x "$FERRETDB_BIN" ]] || abort_start "ferretdb is not installed; run: $0 install"
+  port_busy "$FERRETDB_PORT" && abort_start "port $FERRETDB_PORT is already in use by another process (set KEEL_FERRETDB_PORT)"
 
   local dir="$RUN_DIR/ferretdb"
   mkdir -p "$dir/data"
@@ -411,6 +451,59 @@ wait_ferretdb() {
   log "ferretdb: ready ($(cat "$RUN_DIR/ferretdb/ready.out"))"
 }
 
+# ---------------------------------------------------------------- qdrant -----
+
+qdrant_available() { [[ -x "$QDRANT_BIN" ]]; }
+
+# Prints the version a qdrant binary reports ("qdrant 1.18.3" -> "1.18.3"; "" if it does not run).
+qdrant_version() {
+  local out
+  out="$("$1" --version 2>/dev/null)" || true
+  sed -n 's/^qdrant \([0-9][^ ]*\).*/\1/p' <<<"$out"
+}
+
+start_qdrant() {
+  local pid version
+  if pid="$(running_pid qdrant)"; then
+    log "qdrant: already running (pid $pid) on $QDRANT_URL"
+    return
+  fi
+  if ! qdrant_available; then
+    log "WARNING: qdrant: no binary at $QDRANT_BIN (set KEEL_QDRANT_BIN); starting without Qdrant, so QDRANT_URL stays unset and Qdrant suites skip"
+    return
+  fi
+  version="$(qdrant_version "$QDRANT_BIN")"
+  [[ -n "$version" ]] || abort_start "$QDRANT_BIN does not run ('qdrant --version' failed)"
+  [[ "$version" == "$QDRANT_VERSION" ]] || log "WARNING: qdrant: $QDRANT_BIN is $version, tested with $QDRANT_VERSION"
+  port_busy "$QDRANT_PORT" && abort_start "port $QDRANT_PORT is already in use by another process (set KEEL_QDRANT_PORT)"
+  port_busy "$QDRANT_GRPC_PORT" && abort_start "port $QDRANT_GRPC_PORT is already in use by another process (set KEEL_QDRANT_GRPC_PORT)"
+
+  local dir="$RUN_DIR/qdrant"
+  mkdir -p "$dir/storage" "$dir/snapshots"
+  rm -f "$(pid_file qdrant)"
+  log "qdrant: starting $version on $QDRANT_URL (gRPC 127.0.0.1:$QDRANT_GRPC_PORT)"
+  # No config file: everything through Qdrant's environment variables. HOST keeps it off the
+  # other interfaces (its default is 0.0.0.0); no web UI folder, no telemetry.
+  spawn qdrant env \
+    QDRANT__SERVICE__HOST=127.0.0.1 \
+    QDRANT__SERVICE__HTTP_PORT="$QDRANT_PORT" \
+    QDRANT__SERVICE__GRPC_PORT="$QDRANT_GRPC_PORT" \
+    QDRANT__SERVICE__ENABLE_STATIC_CONTENT=false \
+    QDRANT__STORAGE__STORAGE_PATH="$dir/storage" \
+    QDRANT__STORAGE__SNAPSHOTS_PATH="$dir/snapshots" \
+    QDRANT__TELEMETRY_DISABLED=true \
+    "$QDRANT_BIN"
+}
+
+wait_qdrant() {
+  local pid
+  pid="$(cat "$(pid_file qdrant)")"
+  need node
+  node "$INFRA_DIR/probe/http-ready.mjs" qdrant "$QDRANT_URL/readyz" "$START_TIMEOUT" >"$RUN_DIR/qdrant/ready.out" 2>&1 &
+  await_probe qdrant "$pid" $!
+  log "qdrant: ready ($(cat "$RUN_DIR/qdrant/ready.out"))"
+}
+
 # ------------------------------------------------------------- commands -----
 
 # Serialise start/stop: parallel test targets may all call `start` at once.
@@ -423,35 +516,47 @@ take_lock() {
 }
 
 write_state() {
-  local tmp="$STATE_FILE.tmp"
+  local tmp="$STATE_FILE.tmp" qdrant="" pid version
+  # Qdrant is listed only when it runs: without its binary the stack has none.
+  if pid="$(running_pid qdrant)"; then
+    version="$(qdrant_version "$QDRANT_BIN")"
+    qdrant=",\"qdrant\":{\"url\":\"$QDRANT_URL\",\"version\":\"${version:-$QDRANT_VERSION}\",\"pid\":$pid}"
+  fi
   cat >"$tmp" <<EOF
-{"kafka":{"brokers":"$KAFKA_BROKERS","version":"$KAFKA_VERSION","pid":$(cat "$(pid_file kafka)")},"mongodb":{"url":"$MONGODB_URL","server":"ferretdb $FERRETDB_VERSION","pid":$(cat "$(pid_file ferretdb)")}}
+{"kafka":{"brokers":"$KAFKA_BROKERS","version":"$KAFKA_VERSION","pid":$(cat "$(pid_file kafka)")},"mongodb":{"url":"$MONGODB_URL","server":"ferretdb $FERRETDB_VERSION","pid":$(cat "$(pid_file ferretdb)")}$qdrant}
 EOF
   mv -f "$tmp" "$STATE_FILE" # atomic: readers never see a half-written file
 }
 
 cmd_start() {
   take_lock
-  local kafka_pid ferret_pid
-  if kafka_pid="$(running_pid kafka)" && ferret_pid="$(running_pid ferretdb)"; then
-    local wanted="$KAFKA_BROKERS $MONGODB_URL"
+  local kafka_pid ferret_pid qdrant_pid=""
+  # Qdrant counts only when its binary is there (or it runs anyway).
+  if kafka_pid="$(running_pid kafka)" && ferret_pid="$(running_pid ferretdb)" &&
+    { qdrant_pid="$(running_pid qdrant)" || ! qdrant_available; }; then
+    local wanted="$KAFKA_BROKERS $MONGODB_URL${qdrant_pid:+ $QDRANT_URL}"
     load_recorded_endpoints
-    if [[ "$wanted" != "$KAFKA_BROKERS $MONGODB_URL" ]]; then
+    if [[ "$wanted" != "$KAFKA_BROKERS $MONGODB_URL${qdrant_pid:+ $QDRANT_URL}" ]]; then
       log "WARNING: the running stack uses other ports than requested; run '$0 stop' first to change them"
     fi
-    log "already running: kafka pid $kafka_pid ($KAFKA_BROKERS), ferretdb pid $ferret_pid ($MONGODB_URL) - nothing to do"
+    local qdrant_note=", no qdrant (no binary at $QDRANT_BIN)"
+    [[ -n "$qdrant_pid" ]] && qdrant_note=", qdrant pid $qdrant_pid ($QDRANT_URL)"
+    log "already running: kafka pid $kafka_pid ($KAFKA_BROKERS), ferretdb pid $ferret_pid ($MONGODB_URL)$qdrant_note - nothing to do"
     [[ -f "$STATE_FILE" ]] || write_state
     return
   fi
   rm -f "$STATE_FILE"
   local t0=$SECONDS
-  # Launch both first, then wait for both: the JVM and FerretDB boot in parallel.
-  local started_kafka=0 started_ferret=0
+  # Launch all first, then wait for each: the JVM, FerretDB and Qdrant boot in parallel.
+  local started_kafka=0 started_ferret=0 started_qdrant=0
   running_pid kafka >/dev/null || started_kafka=1
   running_pid ferretdb >/dev/null || started_ferret=1
+  running_pid qdrant >/dev/null || ! qdrant_available || started_qdrant=1
   start_kafka
   start_ferretdb
+  start_qdrant
   if [[ $started_ferret == 1 ]]; then wait_ferretdb; fi
+  if [[ $started_qdrant == 1 ]]; then wait_qdrant; fi
   if [[ $started_kafka == 1 ]]; then wait_kafka; fi
   write_state
   log "started in $((SECONDS - t0))s; state in $STATE_FILE"
@@ -489,9 +594,10 @@ cmd_stop() {
   rm -f "$STATE_FILE" # first, so harnesses stop discovering a going-away stack
   stop_service kafka
   stop_service ferretdb
+  stop_service qdrant
   if [[ $clean == 1 ]]; then
     # Only our own subdirectories, never the whole (possibly user-set) run dir.
-    rm -rf "$RUN_DIR/kafka" "$RUN_DIR/ferretdb"
+    rm -rf "$RUN_DIR/kafka" "$RUN_DIR/ferretdb" "$RUN_DIR/qdrant"
     log "removed run data under $RUN_DIR"
   fi
   log "stopped"
@@ -504,6 +610,11 @@ cmd_status() {
   echo "run dir:  $RUN_DIR"
   if [[ -f "$KAFKA_HOME/.installed" ]]; then echo "kafka:    $KAFKA_VERSION installed"; else echo "kafka:    $KAFKA_VERSION NOT installed"; fi
   if [[ -x "$FERRETDB_BIN" ]]; then echo "ferretdb: $FERRETDB_VERSION installed"; else echo "ferretdb: NOT installed"; fi
+  if qdrant_available; then
+    echo "qdrant:   $(qdrant_version "$QDRANT_BIN") at $QDRANT_BIN"
+  else
+    echo "qdrant:   no binary at $QDRANT_BIN (optional; set KEEL_QDRANT_BIN)"
+  fi
   if [[ -x "$HELM_BIN" ]]; then echo "helm:     $("$HELM_BIN" version --short 2>/dev/null) at $HELM_BIN"; fi
   if pid="$(running_pid kafka)"; then
     echo "kafka    RUNNING pid $pid  brokers=$KAFKA_BROKERS  log=$(log_file kafka)"
@@ -515,19 +626,35 @@ cmd_status() {
   else
     echo "ferretdb stopped"; rc=3
   fi
+  if pid="$(running_pid qdrant)"; then
+    echo "qdrant   RUNNING pid $pid  url=$QDRANT_URL  log=$(log_file qdrant)"
+  elif qdrant_available; then
+    echo "qdrant   stopped"; rc=3
+  else
+    echo "qdrant   not available (optional: no binary)"
+  fi
   [[ -f "$STATE_FILE" ]] && echo "state:    $STATE_FILE"
   return $rc
 }
 
 # The running stack may have been started with other port overrides than this
 # shell has: adopt what it recorded in infra.json, if anything.
+# RECORDED_QDRANT: 1 if infra.json lists Qdrant, 0 if it exists without it, "" without infra.json.
+RECORDED_QDRANT=""
 load_recorded_endpoints() {
   [[ -f "$STATE_FILE" ]] || return 0
-  local brokers url
-  brokers="$(sed -n 's/.*"brokers":"\([^"]*\)".*/\1/p' "$STATE_FILE")"
-  url="$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$STATE_FILE")"
+  local brokers url qdrant
+  brokers="$(sed -n 's/.*"kafka":{"brokers":"\([^"]*\)".*/\1/p' "$STATE_FILE")"
+  url="$(sed -n 's/.*"mongodb":{"url":"\([^"]*\)".*/\1/p' "$STATE_FILE")"
+  qdrant="$(sed -n 's/.*"qdrant":{"url":"\([^"]*\)".*/\1/p' "$STATE_FILE")"
   [[ -n "$brokers" ]] && KAFKA_BROKERS="$brokers"
   [[ -n "$url" ]] && MONGODB_URL="$url"
+  if [[ -n "$qdrant" ]]; then
+    QDRANT_URL="$qdrant"
+    RECORDED_QDRANT=1
+  else
+    RECORDED_QDRANT=0
+  fi
   return 0
 }
 
@@ -535,6 +662,12 @@ cmd_env() {
   load_recorded_endpoints
   echo "export KAFKA_BROKERS=$KAFKA_BROKERS"
   echo "export MONGODB_URL=$MONGODB_URL"
+  # A running stack: what it recorded. Otherwise: what `start` would run.
+  if [[ "$RECORDED_QDRANT" == 1 ]] || { [[ -z "$RECORDED_QDRANT" ]] && qdrant_available; }; then
+    echo "export QDRANT_URL=$QDRANT_URL"
+  else
+    echo "# no Qdrant in this stack (no binary at $QDRANT_BIN): QDRANT_URL left unset"
+  fi
 }
 
 usage() {

@@ -27,9 +27,10 @@ export interface QdrantEndpoint {
 }
 
 /**
- * `required` overrides `KEEL_REQUIRE_INFRA` for one dependency: Qdrant cannot run on the CI
- * machines (no container engine, no local build), so its absence there is a visible skip unless
- * `KEEL_REQUIRE_QDRANT=1` asks for it.
+ * `required` overrides `KEEL_REQUIRE_INFRA` for one dependency: Qdrant runs locally only where its
+ * binary is (`tools/infra` starts it from `../shared/bin/qdrant` or `KEEL_QDRANT_BIN`), so its
+ * absence is a visible skip unless `KEEL_REQUIRE_QDRANT=1` asks for it; `.ci/run` sets that
+ * whenever the binary is there.
  */
 export type Availability<T> =
   | { available: true; endpoint: T }
@@ -41,8 +42,15 @@ interface LocalInfraState {
   qdrant?: { url: string };
 }
 
+const isSet = (value: string | undefined) => value === '1' || value === 'true';
+
 export function infraIsRequired(): boolean {
-  return process.env.KEEL_REQUIRE_INFRA === '1' || process.env.KEEL_REQUIRE_INFRA === 'true';
+  return isSet(process.env.KEEL_REQUIRE_INFRA);
+}
+
+/** Qdrant is required only when asked (`KEEL_REQUIRE_QDRANT=1`), whatever `KEEL_REQUIRE_INFRA` says. */
+export function qdrantIsRequired(): boolean {
+  return isSet(process.env.KEEL_REQUIRE_QDRANT);
 }
 
 function localInfraStatePath(): string {
@@ -192,10 +200,22 @@ export async function findQdrant(): Promise<Availability<QdrantEndpoint>> {
     });
     return { available: true, endpoint: { url, source: 'testcontainers' } };
   }
+  const local = readLocalInfraState()?.qdrant?.url;
+  if (local) {
+    const { host, port } = hostPort(local, 6333);
+    if (await isPortOpen(host, port)) return { available: true, endpoint: { url: local, source: 'tools/infra' } };
+    return {
+      available: false,
+      reason: `Qdrant from tools/infra is not answering at ${local}`,
+      required: qdrantIsRequired(),
+    };
+  }
   return {
     available: false,
-    reason: 'no Qdrant: set QDRANT_URL or provide a container engine (Qdrant has no local-process install here)',
-    required: process.env.KEEL_REQUIRE_QDRANT === '1',
+    reason:
+      'no Qdrant: set QDRANT_URL, provide a container engine, or run `npm run infra:start` ' +
+      '(it starts Qdrant when ../shared/bin/qdrant or KEEL_QDRANT_BIN exists)',
+    required: qdrantIsRequired(),
   };
 }
 

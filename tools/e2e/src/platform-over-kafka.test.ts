@@ -14,6 +14,7 @@ import {
   describeWithInfra,
   findKafka,
   findMongo,
+  findQdrant,
   type KafkaEndpoint,
   type MongoEndpoint,
   waitFor,
@@ -28,12 +29,14 @@ import {
   waitUntilReady,
 } from './service-processes.js';
 
-const [kafka, mongo] = await Promise.all([findKafka(), findMongo()]);
+const [kafka, mongo, qdrant] = await Promise.all([findKafka(), findMongo(), findQdrant()]);
 const infrastructure: Availability<{ kafka: KafkaEndpoint; mongo: MongoEndpoint }> = !kafka.available
   ? kafka
   : !mongo.available
     ? mongo
-    : { available: true, endpoint: { kafka: kafka.endpoint, mongo: mongo.endpoint } };
+    : !qdrant.available && qdrant.required
+      ? qdrant
+      : { available: true, endpoint: { kafka: kafka.endpoint, mongo: mongo.endpoint } };
 
 const apiKey = 'e2e-demo-key-0123456789';
 const traceIdOf = (traceparent: string | undefined) => traceparent?.split('-')[1];
@@ -63,6 +66,8 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       HOST: '127.0.0.1',
       KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
       MONGODB_URL: endpoints.mongo.url,
+      // Real Qdrant when there is one (CI requires it where its binary is); else LanceDB in KEEL_DATA_DIR.
+      ...(qdrant.available ? { QDRANT_URL: qdrant.endpoint.url } : {}),
       KEEL_DATA_DIR: dataDir,
       KEEL_DEMO_API_KEY: apiKey,
       POLICY_ADDRESS: `127.0.0.1:${policyGrpc}`,

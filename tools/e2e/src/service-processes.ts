@@ -15,19 +15,45 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-export function startServiceProcess(name: string, env: NodeJS.ProcessEnv): ServiceProcess {
+export interface ServiceProcessOptions {
+  /**
+   * Its own process group: a terminal's Ctrl-C then reaches only the parent, which stops the
+   * services itself, in order, with one signal each.
+   */
+  detached?: boolean;
+  /** Receives each complete output line (stdout and stderr), e.g. to print it under the service's name. */
+  onLine?: (line: string) => void;
+}
+
+export function startServiceProcess(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  options: ServiceProcessOptions = {},
+): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `apps/${name}/src/main.ts`], {
     cwd: repositoryRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    if (output.length > 400) output.splice(0, output.length - 400);
+  const keepLines = (stream: NodeJS.ReadableStream | null) => {
+    let partial = '';
+    const keep = (lines: string[]) => {
+      for (const line of lines.filter(Boolean)) options.onLine?.(line);
+      output.push(...lines.filter(Boolean));
+      if (output.length > 400) output.splice(0, output.length - 400);
+    };
+    // A chunk may end inside a line: the rest of that line comes with the next chunk.
+    stream?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      keep(lines);
+    });
+    stream?.on('end', () => keep([partial]));
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  keepLines(child.stdout);
+  keepLines(child.stderr);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { name, child, output, exited };
 }
@@ -40,6 +66,17 @@ export async function stopServiceProcess(service: ServiceProcess, graceMs = 15_0
   const code = await service.exited;
   clearTimeout(timer);
   return code;
+}
+
+/** Whether something on this machine already listens on host:port (so a service could not bind it). */
+export async function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(true) : reject(error),
+    );
+    server.listen(port, host, () => server.close(() => resolve(false)));
+  });
 }
 
 export async function freePort(): Promise<number> {

@@ -22,6 +22,7 @@ import { kafkaLogCreator } from './kafka-log-creator.js';
 import { toKafkaMessage } from './kafka-messages.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 import { type CommitPolicy, resolveCommitPolicy } from './offset-committer.js';
+import { TopicSettling, waitUntilTopicsServe } from './topic-readiness.js';
 
 export interface KafkaEventBusOptions {
   brokers: string[];
@@ -76,6 +77,10 @@ class KafkaEventBus implements EventBus {
   readonly #producer: LazyConnection<Producer>;
   readonly #admin: LazyConnection<Admin>;
   readonly #subscriptions = new Set<KafkaSubscription>();
+  /** Work that waits for topics to come into being; kafkajs's lines about that go to debug. */
+  readonly #settling = new TopicSettling();
+  /** Topics this bus has published to: a first publish may have to wait for the topic's creation. */
+  readonly #publishedTopics = new Set<string>();
   #health: { at: number; report: Promise<HealthReport> } | undefined;
   #closed = false;
 
@@ -96,7 +101,7 @@ class KafkaEventBus implements EventBus {
       // default of retrying for most of a minute.
       retry: { initialRetryTime: 250, maxRetryTime: 2_000, retries: 4 },
       logLevel: options.logger ? logLevel.WARN : logLevel.NOTHING,
-      logCreator: kafkaLogCreator(this.#logger),
+      logCreator: kafkaLogCreator(this.#logger, this.#settling),
     });
     this.#producer = new LazyConnection(async () => {
       const producer = this.#kafka.producer({
@@ -137,6 +142,8 @@ class KafkaEventBus implements EventBus {
         // Dead letters bypass the closed check: in-flight deliveries finish while the bus closes.
         publishDeadLetter: (topic, message) => this.#send(topic, [message]),
         admin: () => this.#admin.get(),
+        whileTopicsSettle: (work) => this.#settling.during(work),
+        awaitTopicsServing: async (topics) => waitUntilTopicsServe(await this.#admin.get(), topics),
         joinTimeoutMs: this.#joinTimeoutMs,
         commitPolicy: this.#commitPolicy,
       },
@@ -167,20 +174,23 @@ class KafkaEventBus implements EventBus {
     for (const name of wanted.keys()) assertValidTopicName(name);
     const admin = await this.#admin.get();
     try {
-      // Only the missing ones: asking to create existing topics makes kafkajs log an ERROR line
-      // at every service start. A topic created by someone else in between is still fine:
-      // createTopics ignores "already exists".
-      const existing = new Set(await admin.listTopics());
-      const missing = [...wanted].filter(([topic]) => !existing.has(topic));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions })),
-        });
-      }
-      // kafkajs skips its leader wait when some of the topics existed already, which would let
-      // a publish or subscribe race the new ones' leader election.
-      await waitForLeaders(admin, [...wanted.keys()]);
+      await this.#settling.during(async () => {
+        // Only the missing ones: asking to create existing topics makes kafkajs log an ERROR line
+        // at every service start. A topic created by someone else in between is still fine:
+        // createTopics ignores "already exists".
+        const existing = new Set(await admin.listTopics());
+        const missing = [...wanted].filter(([topic]) => !existing.has(topic));
+        if (missing.length > 0) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions })),
+          });
+        }
+        // kafkajs skips its leader wait when some of the topics existed already (another service
+        // may be creating them right now), and its wait ends before the leaders serve: this one
+        // lasts until every partition answers, so a publish or subscribe never races the election.
+        await waitUntilTopicsServe(admin, [...wanted.keys()]);
+      });
     } catch (error) {
       throw toKafkaError(this.#brokers, error);
     }
@@ -216,8 +226,16 @@ class KafkaEventBus implements EventBus {
     assertValidTopicName(topic);
     if (messages.length === 0) return;
     const producer = await this.#producer.get();
+    const send = () => producer.send({ topic, acks: -1, messages: messages.map(toKafkaMessage) });
     try {
-      await producer.send({ topic, acks: -1, messages: messages.map(toKafkaMessage) });
+      if (this.#publishedTopics.has(topic)) {
+        await send();
+      } else {
+        // The first publish may be what creates the topic (a broker with auto-create): kafkajs
+        // retries until its leader serves, and its lines about that are expected.
+        await this.#settling.during(send);
+        this.#publishedTopics.add(topic);
+      }
     } catch (error) {
       throw toKafkaError(this.#brokers, error);
     }
@@ -252,26 +270,6 @@ class KafkaEventBus implements EventBus {
 
   #assertOpen(): void {
     if (this.#closed) throw new Error('the Kafka event bus is closed');
-  }
-}
-
-async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let ready = false;
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics });
-      ready = metadata.topics.every(
-        (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
-      );
-    } catch (error) {
-      const type = (error as { type?: unknown }).type;
-      if (type !== 'LEADER_NOT_AVAILABLE' && type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-    }
-    if (ready) return;
-    if (Date.now() > deadline)
-      throw new Error(`topics ${topics.join(',')} have no partition leaders after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -28,6 +28,7 @@ import type { EventBusLogger } from '../logger.js';
 import { toKafkaError } from './kafka-errors.js';
 import { toIncomingMessage } from './kafka-messages.js';
 import { type CommitPolicy, OffsetCommitter } from './offset-committer.js';
+import { fetchTopicOffsets } from './topic-readiness.js';
 
 export interface KafkaSubscriptionContext {
   kafka: Kafka;
@@ -35,6 +36,10 @@ export interface KafkaSubscriptionContext {
   logger: EventBusLogger;
   publishDeadLetter(topic: string, message: OutgoingMessage): Promise<void>;
   admin(): Promise<Admin>;
+  /** Runs work that waits for topics to come into being (kafkajs's lines about that go to debug). */
+  whileTopicsSettle<T>(work: () => Promise<T>): Promise<T>;
+  /** Resolves once every partition of the topics has a leader that serves it. */
+  awaitTopicsServing(topics: readonly string[]): Promise<void>;
   joinTimeoutMs: number;
   commitPolicy: CommitPolicy;
 }
@@ -114,7 +119,12 @@ export class KafkaSubscription implements Subscription {
     });
     try {
       await consumer.connect();
-      await this.#subscribeToTopics(fromBeginning);
+      // A topic created a moment ago (by this broker's auto-create, or by another service) may
+      // not be served yet: the first fetch and the start-offset lookup below would fail.
+      await this.context.whileTopicsSettle(async () => {
+        await this.#subscribeToTopics(fromBeginning);
+        await this.context.awaitTopicsServing(this.topics);
+      });
       await consumer.run({
         autoCommit: false,
         // Offsets are resolved message by message below, and only once a message is finished.
@@ -268,7 +278,7 @@ export class KafkaSubscription implements Subscription {
     for (const [topic, partitions] of Object.entries(assignment)) {
       if (partitions.length === 0) continue;
       const [committed] = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await fetchTopicOffsets(admin, topic);
       for (const partition of partitions) {
         const offset = committed?.partitions.find((entry) => entry.partition === partition)?.offset;
         if (offset !== undefined && BigInt(offset) >= 0n) continue;
