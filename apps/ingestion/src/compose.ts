@@ -21,7 +21,8 @@ export async function composeIngestion(
   logger: Logger,
   shared: SharedInfrastructure = {},
 ): Promise<ComposedIngestion> {
-  const bus = shared.bus ?? chooseEventBus({ kafka: config.kafka, service: config.service, logger });
+  const bus =
+    shared.bus ?? chooseEventBus({ kafka: config.kafka, service: config.service, logger, dataDir: config.dataDir });
   const store = await chooseDocumentStore({ mongo: config.mongo, dataDir: config.dataDir, service: config.service });
   const vectors = shared.vectors ?? (await chooseVectorIndex({ qdrant: config.qdrant, dataDir: config.dataDir }));
   const embedder = shared.embedder ?? (await chooseEmbedder({ embeddings: config.embeddings }));

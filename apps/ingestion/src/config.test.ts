@@ -1,19 +1,25 @@
 import { ConfigError } from '@keel/platform';
+import { testInternalAuthEnv } from '@keel/platform/testing';
 import { describe, expect, it } from 'vitest';
-import { loadIngestionConfig } from './config.js';
+import { loadIngestionConfig, sizeInBytes } from './config.js';
+
+/** What every start needs now: a key (there is no default one) and, with the scan on, an internal token. */
+const required = { KEEL_API_KEYS: 'acme-key=acme', ...testInternalAuthEnv };
 
 describe('ingestion configuration', () => {
   it('defaults to embedded adapters, port 8081 and the policy scan on', () => {
-    const config = loadIngestionConfig({});
+    const config = loadIngestionConfig(required);
     expect(config).toMatchObject({
-      http: { port: 8081, host: '0.0.0.0', bodyLimit: '5mb' },
+      http: { port: 8081, host: '127.0.0.1', bodyLimit: '5mb' },
       kafka: undefined,
       mongo: undefined,
       qdrant: undefined,
       embeddings: undefined,
       dataDir: '.keel/data',
       policy: { address: '127.0.0.1:50052', scan: true, deadlineMs: 3000 },
-      apiKeys: { spec: '', demoKey: 'keel-demo-key' },
+      apiKeys: [{ key: 'acme-key', tenantId: 'acme', aclGroups: [] }],
+      maxTextBytes: 5 * 1024 * 1024,
+      consumerGroup: 'keel-ingestion',
       embedBatchSize: 32,
       retry: { maxAttempts: 10, initialBackoffMs: 500, maxBackoffMs: 30_000 },
     });
@@ -21,6 +27,7 @@ describe('ingestion configuration', () => {
 
   it('selects the real adapters when their variables are set', () => {
     const config = loadIngestionConfig({
+      ...required,
       KAFKA_BROKERS: 'k1:9092, k2:9092',
       MONGODB_URL: 'mongodb://127.0.0.1:27017',
       MONGODB_DATABASE: 'keel-ingestion-test',
@@ -48,15 +55,36 @@ describe('ingestion configuration', () => {
   }
 
   it('names every bad variable', () => {
-    expect(badVariables({ HTTP_PORT: 'abc', INGEST_MAX_BODY: 'huge', INGEST_EMBED_BATCH: '0' })).toEqual([
-      'HTTP_PORT',
-      'INGEST_EMBED_BATCH',
-      'INGEST_MAX_BODY',
-    ]);
+    expect(
+      badVariables({
+        ...required,
+        HTTP_PORT: 'abc',
+        INGEST_MAX_BODY: 'huge',
+        INGEST_EMBED_BATCH: '0',
+        INGEST_CONSUMER_GROUP: 'a b',
+      }),
+    ).toEqual(['HTTP_PORT', 'INGEST_CONSUMER_GROUP', 'INGEST_EMBED_BATCH', 'INGEST_MAX_BODY']);
+  });
+
+  it('refuses to start without an API key, and with the policy scan on without an internal identity', () => {
+    expect(badVariables({})).toEqual(['KEEL_API_KEYS', 'KEEL_INTERNAL_TOKEN']);
+    expect(badVariables({ KEEL_API_KEYS: 'k=acme', POLICY_SCAN: 'off' })).toEqual([]);
+  });
+
+  it('bounds the body: it is kept on the job until indexed, in a document of at most 16 MB', () => {
+    expect(badVariables({ ...required, INGEST_MAX_BODY: '16mb' })).toEqual(['INGEST_MAX_BODY']);
+    expect(badVariables({ ...required, INGEST_MAX_BODY: '15mb' })).toEqual([]);
+    expect(loadIngestionConfig({ ...required, INGEST_MAX_BODY: '512KB' }).maxTextBytes).toBe(512 * 1024);
+    expect(sizeInBytes('2mb')).toBe(2 * 1024 * 1024);
   });
 
   it('requires the remote embedder settings together', () => {
-    expect(badVariables({ EMBEDDINGS_MODEL: 'bge-small' })).toEqual(['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_DIMENSIONS']);
-    expect(badVariables({ CHUNK_MAX_TOKENS: '64', CHUNK_OVERLAP_TOKENS: '64' })).toEqual(['CHUNK_OVERLAP_TOKENS']);
+    expect(badVariables({ ...required, EMBEDDINGS_MODEL: 'bge-small' })).toEqual([
+      'EMBEDDINGS_BASE_URL',
+      'EMBEDDINGS_DIMENSIONS',
+    ]);
+    expect(badVariables({ ...required, CHUNK_MAX_TOKENS: '64', CHUNK_OVERLAP_TOKENS: '64' })).toEqual([
+      'CHUNK_OVERLAP_TOKENS',
+    ]);
   });
 });

@@ -23,6 +23,21 @@ const SERVICE = 'ingestion';
 
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
+const sizeUnits = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
+
+/** `512kb` → bytes, as express's body parser counts them (1 kb = 1024 b). */
+export function sizeInBytes(size: string): number {
+  const match = /^(\d+)(b|kb|mb)$/i.exec(size);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * sizeUnits[(match[2] as string).toLowerCase() as keyof typeof sizeUnits];
+}
+
+/**
+ * The largest body: a job keeps its request (the text) until it is indexed, and a MongoDB
+ * document holds at most 16 MB.
+ */
+const MAX_BODY_BYTES = 15 * 1024 * 1024;
+
 const schema = z
   .object({
     HTTP_PORT: portSchema(8081),
@@ -42,7 +57,16 @@ const schema = z
     INGEST_MAX_BODY: z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 512kb or 5mb')
+      .refine((size) => {
+        const bytes = sizeInBytes(size);
+        // A malformed size is reported by the pattern above, once.
+        return Number.isNaN(bytes) || (bytes >= 1024 && bytes <= MAX_BODY_BYTES);
+      }, 'must be 1kb to 15mb')
       .default('5mb'),
+    INGEST_CONSUMER_GROUP: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-"')
+      .default('keel-ingestion'),
     INGEST_EMBED_BATCH: positiveInt(32, 2048),
     INGEST_RETRY_ATTEMPTS: positiveInt(10, 100),
     INGEST_RETRY_INITIAL_BACKOFF_MS: durationMs(500),
@@ -82,6 +106,9 @@ const schema = z
       auth: internalAuthOf(env),
     },
     apiKeys: apiKeysOf(env),
+    /** The largest text a request may carry, over HTTP (the body limit) and in events alike. */
+    maxTextBytes: sizeInBytes(env.INGEST_MAX_BODY),
+    consumerGroup: env.INGEST_CONSUMER_GROUP,
     embedBatchSize: env.INGEST_EMBED_BATCH,
     // Long enough to ride out a policy service restart before an event is dead-lettered.
     retry: {

@@ -1,6 +1,11 @@
 /**
  * Wires ingestion from the ports it is given: records, pipeline, the topic consumer, the HTTP API
  * and readiness. Exported so that tests and the one-process launcher start it with their adapters.
+ *
+ * Start: consumers first (requests left on the bus by the previous run flow again), then every
+ * unfinished job is accounted for (resume-jobs.ts), then the HTTP API opens. Stop, in reverse:
+ * the HTTP API stops accepting (in-flight requests finish), then the consumers drain what they
+ * are processing and commit it; whatever is left stays on the bus (and on its job) for the next run.
  */
 
 import type { DocumentStore } from '@keel/doc-store';
@@ -19,7 +24,7 @@ import type { Embedder } from '@keel/text';
 import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
 import type { IngestionConfig } from './config.js';
 import { ingestionRoutes } from './inbound/http-routes.js';
-import { startIngestConsumer } from './inbound/ingest-consumer.js';
+import { startDeadLetterWatcher, startIngestConsumer } from './inbound/ingest-consumer.js';
 import { createIngestion } from './indexing/ingestion.js';
 import { openIngestionRecords } from './indexing/records.js';
 import { type DocumentScanner, scanningDisabled } from './policy/document-scanner.js';
@@ -73,10 +78,17 @@ export async function startIngestionService(deps: IngestionDeps, config: Ingesti
       logger,
       embedBatchSize: config.embedBatchSize,
       chunking: config.chunking,
+      maxTextBytes: config.maxTextBytes,
     });
 
-    const consumer = await startIngestConsumer(bus, ingestion, { retry: config.retry });
+    const deadLetters = await startDeadLetterWatcher(bus, ingestion, logger, { groupId: config.consumerGroup });
+    shutdown.add('dead-letter watcher', () => deadLetters.stop());
+    const consumer = await startIngestConsumer(bus, ingestion, {
+      retry: config.retry,
+      groupId: config.consumerGroup,
+    });
     shutdown.add('ingest consumer', () => consumer.stop());
+    await callDependency('document store', () => ingestion.resumeUnfinishedJobs());
 
     const apiKeys = createStaticApiKeyResolver(config.apiKeys);
     const http = await serveHttp({

@@ -5,7 +5,7 @@
  * queue, and the caller's trace id follows each path across processes and topics.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topicNames } from '@keel/contracts';
@@ -38,12 +38,16 @@ const infrastructure: Availability<{ kafka: KafkaEndpoint; mongo: MongoEndpoint 
       ? qdrant
       : { available: true, endpoint: { kafka: kafka.endpoint, mongo: mongo.endpoint } };
 
-const apiKey = 'e2e-demo-key-0123456789';
 const traceIdOf = (traceparent: string | undefined) => traceparent?.split('-')[1];
 const newTraceparent = () => `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 
 describeWithInfra('six services as processes over Kafka and the MongoDB protocol', infrastructure, (endpoints) => {
   const runId = randomUUID().slice(0, 8);
+  // A tenant of its own per run: the vector collection outlives runs on the same Qdrant.
+  const tenant = `e2e-${runId}`;
+  // A reviewer in group `legal`, and a key of the same tenant in no group.
+  const apiKey = `e2e-legal-${randomBytes(12).toString('hex')}`;
+  const outsiderKey = `e2e-outsider-${randomBytes(12).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-e2e-'));
   const services: ServiceProcess[] = [];
   const urls: Record<string, string> = {};
@@ -60,6 +64,18 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     const retrievalHttp = await freePort();
     const policyGrpc = await freePort();
     const policyHttp = await freePort();
+    // The run's tenant gets the demo tenant's escalation topics, as a platform team seeds policies.
+    const policySeeds = join(dataDir, 'policies.json');
+    writeFileSync(
+      policySeeds,
+      JSON.stringify({
+        [tenant]: {
+          deniedTopics: [],
+          escalateTopics: [{ name: 'legal-dispute', phrases: ['lawsuit', 'legal action', 'my lawyer'] }],
+          piiAction: 'redact',
+        },
+      }),
+    );
     const common: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -69,7 +85,8 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       // Real Qdrant when there is one (CI requires it where its binary is); else LanceDB in KEEL_DATA_DIR.
       ...(qdrant.available ? { QDRANT_URL: qdrant.endpoint.url } : {}),
       KEEL_DATA_DIR: dataDir,
-      KEEL_DEMO_API_KEY: apiKey,
+      KEEL_API_KEYS: `${apiKey}=${tenant}:legal:e2e-reviewer,${outsiderKey}=${tenant}`,
+      KEEL_INTERNAL_TOKEN: randomBytes(32).toString('hex'),
       POLICY_ADDRESS: `127.0.0.1:${policyGrpc}`,
       RETRIEVAL_ADDRESS: `127.0.0.1:${retrievalGrpc}`,
       LOG_LEVEL: 'info',
@@ -111,7 +128,10 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       },
     });
 
-    const policy = startServiceProcess('policy', envFor('policy', { GRPC_PORT: policyGrpc, HTTP_PORT: policyHttp }));
+    const policy = startServiceProcess('policy', {
+      ...envFor('policy', { GRPC_PORT: policyGrpc, HTTP_PORT: policyHttp }),
+      POLICY_SEED_FILE: policySeeds,
+    });
     const retrieval = startServiceProcess(
       'retrieval',
       envFor('retrieval', { GRPC_PORT: retrievalGrpc, HTTP_PORT: retrievalHttp }),
@@ -156,8 +176,8 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     expect(codes.filter((code) => code !== 0)).toEqual([]);
   }, 60_000);
 
-  const headers = (extra: Record<string, string> = {}) => ({
-    authorization: `Bearer ${apiKey}`,
+  const headers = (extra: Record<string, string> = {}, key = apiKey) => ({
+    authorization: `Bearer ${key}`,
     'content-type': 'application/json',
     ...extra,
   });
@@ -169,9 +189,9 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       topic: 'keel.ingest.requested.v1',
       messages: [
         {
-          key: `demo:${documentId}`,
+          key: `${tenant}:${documentId}`,
           value: JSON.stringify({
-            tenantId: 'demo',
+            tenantId: tenant,
             documentId,
             title: 'Lighthouse maintenance',
             source: 'upstream://e2e',
@@ -219,6 +239,89 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     expect(JSON.stringify(evaluation)).toMatch(/groundedness/);
   });
 
+  it('indexes every plain upstream event without Keel headers, and an update as a new version', async () => {
+    const send = (documentId: string, text: string) =>
+      producer.send({
+        topic: 'keel.ingest.requested.v1',
+        messages: [
+          {
+            value: JSON.stringify({ tenantId: tenant, documentId, title: documentId, text }),
+            headers: { 'content-type': 'application/json' },
+          },
+        ],
+      });
+    const ids = ['one', 'two', 'three'].map((name) => `e2e-${runId}-plain-${name}`);
+    for (const [index, documentId] of ids.entries()) {
+      await send(documentId, `Plain upstream note ${index}: the ferry to island ${index} leaves at noon.`);
+    }
+    for (const documentId of ids) {
+      await waitFor('the indexed event', () => indexedEvents.find((event) => event.documentId === documentId), {
+        timeoutMs: 30_000,
+      });
+    }
+    await send(ids[0] ?? '', 'Plain upstream note 0, updated: the ferry to island 0 now leaves at one.');
+    await waitFor(
+      'the update indexed as a second event',
+      () => (indexedEvents.filter((event) => event.documentId === ids[0]).length >= 2 ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+  });
+
+  it('keeps answers derived from a restricted document from keys outside its group', async () => {
+    const documentId = `e2e-${runId}-salaries`;
+    await producer.send({
+      topic: 'keel.ingest.requested.v1',
+      messages: [
+        {
+          value: JSON.stringify({
+            tenantId: tenant,
+            documentId,
+            title: 'Settlement terms',
+            aclGroups: ['legal'],
+            text: 'The Brightwater settlement pays the claimant forty thousand euros in March.',
+          }),
+          headers: { 'content-type': 'application/json' },
+        },
+      ],
+    });
+    await waitFor('the restricted document', () => indexedEvents.find((event) => event.documentId === documentId), {
+      timeoutMs: 30_000,
+    });
+    const answer = await waitFor(
+      'an answer citing the restricted document',
+      async () => {
+        const response = await fetch(`${urls.gateway}/v1/answers`, {
+          method: 'POST',
+          headers: headers(),
+          body: JSON.stringify({ question: 'What does the Brightwater settlement pay?' }),
+        });
+        const body = (await response.json()) as { id: string; citations: { documentId: string }[] };
+        return body.citations.some((citation) => citation.documentId === documentId) ? body : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    await waitFor(
+      'the evaluation, for the legal key',
+      async () => {
+        const response = await fetch(`${urls.evaluation}/v1/evaluations/${answer.id}`, { headers: headers() });
+        return response.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    const outsider = await fetch(`${urls.evaluation}/v1/evaluations/${answer.id}`, {
+      headers: headers({}, outsiderKey),
+    });
+    expect(outsider.status).toBe(404);
+    const listed = await fetch(`${urls.evaluation}/v1/evaluations?limit=100`, { headers: headers({}, outsiderKey) });
+    expect(JSON.stringify(await listed.json())).not.toContain('Brightwater');
+    const outsiderAnswer = await fetch(`${urls.gateway}/v1/answers`, {
+      method: 'POST',
+      headers: headers({}, outsiderKey),
+      body: JSON.stringify({ question: 'What does the Brightwater settlement pay?' }),
+    });
+    expect(JSON.stringify(await outsiderAnswer.json())).not.toContain('forty thousand');
+  });
+
   it('queues a low-scored answer for review, carrying its trace id', async () => {
     // An upstream gateway (any producer of the topic) reports an answer its model made up.
     const requestId = `e2e-${runId}-fabricated`;
@@ -227,11 +330,11 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       topic: 'keel.inference.completed.v1',
       messages: [
         {
-          key: `demo:${requestId}`,
+          key: `${tenant}:${requestId}`,
           value: JSON.stringify({
             requestId,
             traceId: traceIdOf(trace),
-            tenantId: 'demo',
+            tenantId: tenant,
             endpoint: '/v1/answers',
             model: 'upstream-model',
             question: 'When is the Skerry lighthouse lamp cleaned?',

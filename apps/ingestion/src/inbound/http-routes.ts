@@ -1,7 +1,9 @@
 /**
  * The HTTP API: submit a document, follow its job, inspect or delete a document. Every route is
- * scoped to the tenant of the caller's API key: another tenant's ids answer 404, never 403, so
- * that ids do not leak across tenants.
+ * scoped to the tenant of the caller's API key, and inside it to the documents the key's groups
+ * may read: another tenant's ids, and documents (and their jobs) the caller may not read, answer
+ * 404, never 403, so that ids do not leak. 403 is only for a caller who may read a document but
+ * asks for groups it may not give (see indexing/document-access.ts).
  */
 import {
   type ApiKeyResolver,
@@ -13,20 +15,29 @@ import {
   validationError,
   z,
 } from '@keel/platform';
+import { isBlankText } from '@keel/text';
 import express from 'express';
-import { DOCUMENT_ID_PATTERN, newDocumentId, newJobId } from '../indexing/identifiers.js';
+import { DOCUMENT_ID_PATTERN, JOB_ID_PATTERN, newDocumentId, newJobId } from '../indexing/identifiers.js';
 import {
+  aclGroupsFromHttp,
   DEFAULT_CONTENT_TYPE,
   findViolations,
   type IngestRequest,
-  normalizeAclGroups,
   REQUEST_LIMITS,
   SUPPORTED_CONTENT_TYPES,
 } from '../indexing/ingest-request.js';
 import type { Ingestion } from '../indexing/ingestion.js';
 
+/**
+ * The body of `POST /v1/documents`. The text is bounded by the body limit (`INGEST_MAX_BODY`);
+ * metadata keys and counts are checked by `findViolations`, which names `metadata.<key>`.
+ */
 export const submitDocumentBody = z.object({
-  text: z.string().min(1, 'must not be empty'),
+  // Text made only of invisible characters (zero-width, bidi controls...) is empty too.
+  text: z
+    .string()
+    .min(1, 'must not be empty')
+    .refine((text) => !isBlankText(text), 'must not be empty (it holds only invisible characters)'),
   title: z.string().max(REQUEST_LIMITS.titleLength).optional(),
   source: z.string().max(REQUEST_LIMITS.sourceLength).optional(),
   contentType: z.enum(SUPPORTED_CONTENT_TYPES).optional(),
@@ -35,6 +46,7 @@ export const submitDocumentBody = z.object({
     .string()
     .regex(DOCUMENT_ID_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_", "~" or "-"')
     .optional(),
+  // Absent keeps the document's groups (a new document is open to the whole tenant); [] opens it.
   aclGroups: z.array(z.string().min(1).max(REQUEST_LIMITS.aclGroupLength)).max(REQUEST_LIMITS.aclGroups).optional(),
 });
 
@@ -46,7 +58,8 @@ export function ingestionRoutes(ingestion: Ingestion, apiKeys: ApiKeyResolver): 
     '/v1/documents',
     asyncRoute(async (req, res) => {
       const body = parseBody(submitDocumentBody, req.body);
-      const { tenantId } = principalOf(res);
+      const principal = principalOf(res);
+      const { tenantId } = principal;
       const request: IngestRequest = {
         tenantId,
         jobId: newJobId(),
@@ -56,11 +69,11 @@ export function ingestionRoutes(ingestion: Ingestion, apiKeys: ApiKeyResolver): 
         contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
         text: body.text,
         metadata: body.metadata ?? {},
-        aclGroups: normalizeAclGroups(body.aclGroups),
+        aclGroups: aclGroupsFromHttp(body.aclGroups),
       };
       const violations = findViolations(request);
       if (violations.length > 0) throw validationError(violations);
-      const submitted = await ingestion.submit(request);
+      const submitted = await ingestion.submit(request, principal);
       res
         .status(202)
         .location(`/v1/jobs/${encodeURIComponent(submitted.jobId)}`)
@@ -72,7 +85,9 @@ export function ingestionRoutes(ingestion: Ingestion, apiKeys: ApiKeyResolver): 
     '/v1/jobs/:id',
     asyncRoute(async (req, res) => {
       const id = String(req.params.id);
-      const job = await ingestion.job(principalOf(res).tenantId, id);
+      const principal = principalOf(res);
+      // An id no record can have answers 404 without a lookup.
+      const job = JOB_ID_PATTERN.test(id) ? await ingestion.job(principal.tenantId, id, principal) : null;
       if (!job) throw notFound(`job ${id}`);
       res.json(job);
     }),
@@ -82,7 +97,10 @@ export function ingestionRoutes(ingestion: Ingestion, apiKeys: ApiKeyResolver): 
     '/v1/documents/:id',
     asyncRoute(async (req, res) => {
       const id = String(req.params.id);
-      const document = await ingestion.document(principalOf(res).tenantId, id);
+      const principal = principalOf(res);
+      const document = DOCUMENT_ID_PATTERN.test(id)
+        ? await ingestion.document(principal.tenantId, id, principal)
+        : null;
       if (!document) throw notFound(`document ${id}`);
       res.json(document);
     }),
@@ -91,7 +109,13 @@ export function ingestionRoutes(ingestion: Ingestion, apiKeys: ApiKeyResolver): 
   router.delete(
     '/v1/documents/:id',
     asyncRoute(async (req, res) => {
-      await ingestion.deleteDocument(principalOf(res).tenantId, String(req.params.id));
+      const id = String(req.params.id);
+      const principal = principalOf(res);
+      // Absent and not readable answer alike: a delete must not reveal that a restricted id exists.
+      const deleted = DOCUMENT_ID_PATTERN.test(id)
+        ? await ingestion.deleteDocument(principal.tenantId, id, principal)
+        : false;
+      if (!deleted) throw notFound(`document ${id}`);
       res.status(204).end();
     }),
   );

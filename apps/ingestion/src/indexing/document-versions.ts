@@ -5,7 +5,7 @@
  */
 import type { Collection } from '@keel/doc-store';
 import { tenantScopedKey } from './identifiers.js';
-import type { IngestRequest } from './ingest-request.js';
+import type { ResolvedRequest } from './ingest-request.js';
 import type { DocumentRecord, VersionRecord } from './records.js';
 
 /** Superseded versions kept as history; their chunks are gone already. */
@@ -24,7 +24,7 @@ export class DocumentVersions {
   }
 
   /** Records `version` as being indexed; returns the versions whose chunks may still be indexed. */
-  async begin(request: IngestRequest, version: NewVersion): Promise<VersionRecord[]> {
+  async begin(request: ResolvedRequest, version: NewVersion): Promise<VersionRecord[]> {
     const now = this.now();
     const existing = await this.get(request.tenantId, request.documentId);
     const record: DocumentRecord = existing ?? {
@@ -54,7 +54,7 @@ export class DocumentVersions {
    * Makes `version` current; every other version is superseded (its chunks are deleted by now).
    * Returns null when the document was deleted while the version was being indexed.
    */
-  async commit(request: IngestRequest, version: string, chunkCount: number): Promise<DocumentRecord | null> {
+  async commit(request: ResolvedRequest, version: string, chunkCount: number): Promise<DocumentRecord | null> {
     const now = this.now();
     const record = await this.get(request.tenantId, request.documentId);
     if (!record) return null;

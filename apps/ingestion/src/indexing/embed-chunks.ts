@@ -7,7 +7,7 @@ import type { Chunk, Embedder } from '@keel/text';
 import type { IndexedChunk, VectorIndex } from '@keel/vector-store';
 import { chunkPayload } from './chunk-payload.js';
 import { chunkId, tenantScopedKey } from './identifiers.js';
-import type { IngestRequest } from './ingest-request.js';
+import type { ResolvedRequest } from './ingest-request.js';
 import type { ChunkRecord } from './records.js';
 
 export interface EmbedTarget {
@@ -18,7 +18,7 @@ export interface EmbedTarget {
 }
 
 export interface VersionChunks {
-  request: IngestRequest;
+  request: ResolvedRequest;
   version: string;
   parser: string;
   chunks: Chunk[];

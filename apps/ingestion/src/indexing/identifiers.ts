@@ -26,14 +26,61 @@ export function newDocumentId(): string {
   return `doc-${randomUUID()}`;
 }
 
-/** The job of an upstream event that carries no job id: one per idempotency key. */
-export function jobIdForEvent(tenantId: string, idempotencyKey: string): string {
-  return `evt-${digest([tenantId, idempotencyKey]).slice(0, 32)}`;
+/** Job ids from producers: the same alphabet as document ids (they appear in `/v1/jobs/<id>`). */
+export const JOB_ID_PATTERN = DOCUMENT_ID_PATTERN;
+
+/** Tenant ids, as API keys name them (`KEEL_API_KEYS`). */
+export const TENANT_ID_PATTERN = /^[\w.-]{1,128}$/;
+
+/** What an upstream event asks for: the fields that decide what gets indexed. */
+export interface EventContent {
+  text: string;
+  title: string;
+  source: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  /** As the event carried them (empty = keep the document's current groups). */
+  aclGroups: readonly string[];
 }
 
-/** The document of an upstream event that carries no document id: one per idempotency key. */
-export function documentIdForEvent(tenantId: string, idempotencyKey: string): string {
-  return `doc-${digest(['document', tenantId, idempotencyKey]).slice(0, 32)}`;
+/**
+ * A digest of everything an upstream event asks to index, independent of the order of metadata
+ * entries and groups: two events with the same digest ask for the same thing.
+ */
+export function eventContentDigest(content: EventContent): string {
+  const metadata = Object.entries(content.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const aclGroups = [...new Set(content.aclGroups)].sort();
+  return digest([
+    content.text,
+    content.title,
+    content.source,
+    content.contentType,
+    JSON.stringify(metadata),
+    JSON.stringify(aclGroups),
+  ]);
+}
+
+/**
+ * The document of an upstream event that names none: one per tenant and content, so that the
+ * same event sent twice is one document, and two different documents never share an id.
+ */
+export function documentIdForEvent(tenantId: string, contentDigest: string): string {
+  return `doc-${digest(['document', tenantId, contentDigest]).slice(0, 32)}`;
+}
+
+/**
+ * The job of an upstream event that names none: one per tenant, document, content and
+ * idempotency key (empty when the producer sent no Keel headers). A redelivery, or the same event
+ * sent again, finds the same job; an update of the document (other content) is a new job, and so
+ * is an event whose producer gave it a new idempotency key.
+ */
+export function jobIdForEvent(
+  tenantId: string,
+  documentId: string,
+  contentDigest: string,
+  idempotencyKey: string,
+): string {
+  return `evt-${digest(['job', tenantId, documentId, contentDigest, idempotencyKey]).slice(0, 32)}`;
 }
 
 /**

@@ -13,22 +13,24 @@ import {
   type ChunkOptions,
   chunkDocument,
   type Embedder,
+  isBlankText,
   type ParsedDocument,
   parseDocument,
   sha256Hex,
   TextError,
   TextErrorCode,
 } from '@keel/text';
-import type { VectorIndex } from '@keel/vector-store';
+import { OPEN_TO_TENANT, type VectorIndex } from '@keel/vector-store';
 import type { DocumentScanner } from '../policy/document-scanner.js';
 import { documentChunksFilter } from './chunk-payload.js';
+import { decideWrite } from './document-access.js';
 import { DocumentVersions } from './document-versions.js';
 import { embedAndUpsert } from './embed-chunks.js';
 import { fingerprintOf, tenantScopedKey, versionId } from './identifiers.js';
-import { findViolations, type IngestRequest } from './ingest-request.js';
+import { findViolations, type IngestRequest, type ResolvedRequest, textViolation } from './ingest-request.js';
 import { createIngestionMetrics, type IngestionMetrics } from './ingestion-metrics.js';
 import { Jobs } from './jobs.js';
-import type { ChunkRecord, DocumentRecord, IngestionRecords, VersionRecord } from './records.js';
+import type { ChunkRecord, DocumentRecord, IngestionRecords, JobRecord, VersionRecord } from './records.js';
 
 export interface IndexingPipelineDeps {
   records: IngestionRecords;
@@ -41,8 +43,16 @@ export interface IndexingPipelineDeps {
   logger: Logger;
   embedBatchSize: number;
   chunking?: ChunkOptions;
+  /** The largest text (UTF-8 bytes) a request may carry: `INGEST_MAX_BODY`, for events too. */
+  maxTextBytes?: number;
   now?: () => number;
 }
+
+/** The text limit when none is configured: `INGEST_MAX_BODY`'s default. */
+export const DEFAULT_MAX_TEXT_BYTES = 5 * 1024 * 1024;
+
+/** At most this many violations are named in a rejection's reason. */
+const MAX_REPORTED_VIOLATIONS = 10;
 
 export type PipelineOutcome =
   | { status: 'indexed'; documentVersion: string; chunkCount: number; unchanged: boolean }
@@ -55,6 +65,8 @@ export const RejectionCode = {
   empty: TextErrorCode.EmptyDocument,
   unsupportedContentType: TextErrorCode.UnsupportedContentType,
   deletedWhileIndexing: 'DOCUMENT.DELETED',
+  /** The HTTP caller lost the right to write the document between acceptance and processing. */
+  accessDenied: 'DOCUMENT.ACCESS_DENIED',
   policyBlocked: 'POLICY.BLOCKED',
   policyEscalated: 'POLICY.ESCALATED',
 } as const;
@@ -91,19 +103,33 @@ export class IndexingPipeline {
    */
   async process(request: IngestRequest): Promise<PipelineOutcome> {
     const { tenantId, jobId, documentId } = request;
-    const job = await this.jobs.ensure({ tenantId, jobId, documentId, origin: 'event' });
+    const document = await this.versions.get(tenantId, documentId);
+    // Absent groups keep the document's (a new document is open to the whole tenant).
+    const resolved: ResolvedRequest = {
+      ...request,
+      aclGroups: request.aclGroups ?? document?.aclGroups ?? [OPEN_TO_TENANT],
+    };
+    const job = await this.jobs.ensure({
+      tenantId,
+      jobId,
+      documentId,
+      origin: 'event',
+      aclGroups: resolved.aclGroups,
+    });
     if (job.documentId !== documentId) {
       // A producer reused a job id for another document: processing it would corrupt that job.
       throw conflict(`job ${jobId} belongs to document ${job.documentId}, not ${documentId}`, 'INGEST.JOB_ID_REUSED');
     }
-    const running = await this.jobs.markRunning(tenantId, jobId);
+    const running =
+      (await this.jobs.markRunning(tenantId, jobId, resolved.aclGroups)) ??
+      (request.contentAddressed ? await this.reopenIfMovedOn(resolved, document) : null);
     if (!running) {
       this.deps.logger.info({ tenantId, jobId, documentId }, 'job already finished; redelivery ignored');
       return { status: 'already-finished' };
     }
     const startedAt = performance.now();
     try {
-      const outcome = await this.run(request);
+      const outcome = await this.run(resolved, request.aclGroups, running, document);
       this.metrics.duration(performance.now() - startedAt, outcome.status);
       return outcome;
     } catch (error) {
@@ -114,24 +140,68 @@ export class IndexingPipeline {
     }
   }
 
-  private async run(request: IngestRequest): Promise<PipelineOutcome> {
+  /**
+   * A content-addressed job that indexed its content once runs again when its request arrives
+   * after the document moved on (changed or deleted since): the producer wants that content back.
+   * While the document still holds the job's version, the delivery is a redelivery.
+   */
+  private async reopenIfMovedOn(request: ResolvedRequest, document: DocumentRecord | null): Promise<JobRecord | null> {
+    const finished = await this.jobs.get(request.tenantId, request.jobId);
+    if (finished?.status !== 'indexed' || !finished.documentVersion) return null;
+    if (document?.currentVersion === finished.documentVersion) return null;
+    this.deps.logger.info(
+      { tenantId: request.tenantId, jobId: request.jobId, documentId: request.documentId },
+      'the document moved on since this request was indexed; indexing it again',
+    );
+    return this.jobs.reopen(request.tenantId, request.jobId, finished.documentVersion, request.aclGroups);
+  }
+
+  private async run(
+    request: ResolvedRequest,
+    askedGroups: string[] | undefined,
+    job: JobRecord,
+    document: DocumentRecord | null,
+  ): Promise<PipelineOutcome> {
     try {
-      return await this.index(request);
+      this.checkSubmitter(askedGroups, job, document);
+      return await this.index(request, document);
     } catch (error) {
       if (error instanceof Rejection) return this.reject(request, error);
       throw error;
     }
   }
 
-  private async index(request: IngestRequest): Promise<PipelineOutcome> {
+  /**
+   * An HTTP request was authorized when it was accepted; the document may have changed hands
+   * since (its groups narrowed), so the submitter's right to write it is checked again.
+   */
+  private checkSubmitter(askedGroups: string[] | undefined, job: JobRecord, document: DocumentRecord | null): void {
+    if (!job.submittedBy) return;
+    const decision = decideWrite(job.submittedBy, document?.aclGroups ?? null, askedGroups);
+    if (decision.allowed) return;
+    throw new Rejection(
+      decision.notFound ? RejectionCode.accessDenied : decision.code,
+      decision.notFound
+        ? "the document's groups changed after the request was accepted, and its submitter may no longer write it"
+        : decision.reason,
+    );
+  }
+
+  private async index(request: ResolvedRequest, existing: DocumentRecord | null): Promise<PipelineOutcome> {
     const { embedder, scanner } = this.deps;
     const violations = findViolations(request);
+    const tooLong = textViolation(request.text, this.deps.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES);
+    if (tooLong) violations.unshift(tooLong);
     if (violations.length > 0) {
+      const named = violations.slice(0, MAX_REPORTED_VIOLATIONS);
+      const more = violations.length - named.length;
       throw new Rejection(
         RejectionCode.invalid,
-        violations.map((violation) => `${violation.field}: ${violation.message}`).join('; '),
+        named.map((violation) => `${violation.field}: ${violation.message}`).join('; ') +
+          (more > 0 ? `; and ${more} more` : ''),
       );
     }
+    if (isBlankText(request.text)) throw new Rejection(RejectionCode.empty, 'the document has no visible text');
     const parsed = this.parse(request.text, request.contentType);
     const contentSha256 = sha256Hex(request.text);
     const version = versionId(
@@ -140,7 +210,6 @@ export class IndexingPipeline {
       fingerprintOf({ ...request, contentSha256, embedderId: embedder.id }),
     );
 
-    const existing = await this.versions.get(request.tenantId, request.documentId);
     if (existing?.currentVersion === version) return this.finishUnchanged(request, existing, contentSha256);
 
     const verdict = await withSpan('ingestion.policy_scan', {}, () =>
@@ -209,7 +278,7 @@ export class IndexingPipeline {
 
   /** Same content as the current version: a redelivery of the job that indexed it, or a resubmission. */
   private finishUnchanged(
-    request: IngestRequest,
+    request: ResolvedRequest,
     document: DocumentRecord,
     contentSha256: string,
   ): Promise<PipelineOutcome> {
@@ -223,7 +292,7 @@ export class IndexingPipeline {
     });
   }
 
-  private async removeVersions(request: IngestRequest, versions: Pick<VersionRecord, 'version'>[]): Promise<void> {
+  private async removeVersions(request: ResolvedRequest, versions: Pick<VersionRecord, 'version'>[]): Promise<void> {
     for (const { version } of versions) {
       await this.deps.vectors.deleteWhere(
         this.deps.collection,
@@ -232,7 +301,7 @@ export class IndexingPipeline {
     }
   }
 
-  private async replaceChunkRecords(request: IngestRequest, version: string, records: ChunkRecord[]): Promise<void> {
+  private async replaceChunkRecords(request: ResolvedRequest, version: string, records: ChunkRecord[]): Promise<void> {
     const { chunks } = this.deps.records;
     await chunks.deleteMany({
       tenantId: request.tenantId,
@@ -243,7 +312,7 @@ export class IndexingPipeline {
   }
 
   private async finishIndexed(
-    request: IngestRequest,
+    request: ResolvedRequest,
     result: { version: string; contentSha256: string; chunkCount: number; parser: string; unchanged: boolean },
   ): Promise<PipelineOutcome> {
     await this.deps.publisher.publish(
@@ -289,7 +358,7 @@ export class IndexingPipeline {
     };
   }
 
-  private async reject(request: IngestRequest, rejection: Rejection): Promise<PipelineOutcome> {
+  private async reject(request: ResolvedRequest, rejection: Rejection): Promise<PipelineOutcome> {
     await this.deps.publisher.publish(
       'keel.document.rejected.v1',
       {

@@ -8,6 +8,7 @@ import { createLogger, unavailable } from '@keel/platform';
 import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
 import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requestFromEvent } from '../inbound/ingest-consumer.js';
 import type { DocumentScanner } from '../policy/document-scanner.js';
 import { allowAll, HashingEmbedder, RecordingEventBus, ScriptedScanner } from '../testing/fakes.js';
 import type { IngestRequest } from './ingest-request.js';
@@ -38,8 +39,13 @@ interface Harness {
 let directory: string;
 let harness: Harness;
 let jobSequence = 0;
+/** A caller of the tenant without groups: it reads what is open to the whole tenant. */
+const reader = { subject: 'reader', aclGroups: [] as string[] };
 
-async function buildHarness(scanner: DocumentScanner = new ScriptedScanner(allowAll)): Promise<Harness> {
+async function buildHarness(
+  scanner: DocumentScanner = new ScriptedScanner(allowAll),
+  options: { maxTextBytes?: number } = {},
+): Promise<Harness> {
   const store = createEmbeddedDocumentStore({ path: ':memory:' });
   const vectors = await createEmbeddedVectorIndex({ directory: join(directory, `vectors-${jobSequence++}`) });
   const embedder = new HashingEmbedder(32);
@@ -57,6 +63,7 @@ async function buildHarness(scanner: DocumentScanner = new ScriptedScanner(allow
     logger: createLogger('ingestion-test', { level: 'silent' }),
     embedBatchSize: 2,
     chunking: { maxTokens: 24, overlapTokens: 4 },
+    ...options,
   });
   return { ingestion, records, vectors, store, bus, embedder, collection, scanner };
 }
@@ -131,7 +138,7 @@ describe('the indexing pipeline', () => {
     const expenses = hits.find((hit) => hit.text.includes('180 euros'));
     expect(expenses?.payload.headingPath).toEqual(['Travel policy', 'Expenses']);
 
-    const job = await harness.ingestion.job('acme', submitted.jobId);
+    const job = await harness.ingestion.job('acme', submitted.jobId, reader);
     expect(job).toMatchObject({
       status: 'indexed',
       chunkCount: outcome.chunkCount,
@@ -140,7 +147,7 @@ describe('the indexing pipeline', () => {
     });
     expect(job?.code).toBeUndefined();
 
-    const document = await harness.ingestion.document('acme', 'handbook');
+    const document = await harness.ingestion.document('acme', 'handbook', reader);
     expect(document).toMatchObject({ currentVersion: outcome.documentVersion, chunkCount: outcome.chunkCount });
     expect(document?.versions[0]).toMatchObject({
       state: 'current',
@@ -180,7 +187,10 @@ describe('the indexing pipeline', () => {
     expect(second.documentVersion).toBe(first.documentVersion);
     expect(second.chunkCount).toBe(first.chunkCount);
     expect(harness.embedder.embeddedTexts).toBe(embeddedAfterFirst);
-    expect(await harness.ingestion.job('acme', again.jobId)).toMatchObject({ status: 'indexed', unchanged: true });
+    expect(await harness.ingestion.job('acme', again.jobId, reader)).toMatchObject({
+      status: 'indexed',
+      unchanged: true,
+    });
     expect(harness.bus.events('keel.document.indexed.v1').map((event) => event.payload.unchanged)).toEqual([
       false,
       true,
@@ -204,7 +214,7 @@ describe('the indexing pipeline', () => {
     const lineage = await harness.records.chunks.find({ where: { tenantId: 'acme', documentId: 'handbook' } });
     expect(new Set(lineage.items.map((record) => record.documentVersion))).toEqual(new Set([second.documentVersion]));
 
-    const document = await harness.ingestion.document('acme', 'handbook');
+    const document = await harness.ingestion.document('acme', 'handbook', reader);
     expect(document?.versions.map((entry) => [entry.version, entry.state])).toEqual([
       [second.documentVersion, 'current'],
       [first.documentVersion, 'superseded'],
@@ -238,7 +248,7 @@ describe('the indexing pipeline', () => {
     });
 
     await expect(harness.ingestion.process(submitted)).rejects.toThrow(/broker unreachable/);
-    expect(await harness.ingestion.job('acme', submitted.jobId)).toMatchObject({
+    expect(await harness.ingestion.job('acme', submitted.jobId, reader)).toMatchObject({
       status: 'running',
       reason: expect.stringContaining('broker unreachable'),
     });
@@ -248,7 +258,7 @@ describe('the indexing pipeline', () => {
     // It was this job that indexed the version: not "unchanged".
     expect(retried.unchanged).toBe(false);
     expect(await chunksOf(harness, 'acme', 'handbook')).toHaveLength(retried.chunkCount);
-    const job = await harness.ingestion.job('acme', submitted.jobId);
+    const job = await harness.ingestion.job('acme', submitted.jobId, reader);
     expect(job).toMatchObject({ status: 'indexed', unchanged: false });
     expect(job?.reason).toBeUndefined();
     expect(harness.bus.events('keel.document.indexed.v1')).toHaveLength(1);
@@ -276,12 +286,12 @@ describe('rejections', () => {
     const outcome = await harness.ingestion.process(submitted);
 
     expect(outcome).toMatchObject({ status: 'rejected', code: 'PARSE.UNSUPPORTED_CONTENT_TYPE' });
-    expect(await harness.ingestion.job('acme', submitted.jobId)).toMatchObject({
+    expect(await harness.ingestion.job('acme', submitted.jobId, reader)).toMatchObject({
       status: 'rejected',
       code: 'PARSE.UNSUPPORTED_CONTENT_TYPE',
     });
     expect(await chunksOf(harness, 'acme', 'handbook')).toHaveLength(0);
-    expect(await harness.ingestion.document('acme', 'handbook')).toBeNull();
+    expect(await harness.ingestion.document('acme', 'handbook', reader)).toBeNull();
     const [event] = harness.bus.events('keel.document.rejected.v1');
     expect(event?.payload).toMatchObject({ jobId: submitted.jobId, code: 'PARSE.UNSUPPORTED_CONTENT_TYPE' });
   });
@@ -289,6 +299,33 @@ describe('rejections', () => {
   it('rejects empty text', async () => {
     const outcome = await harness.ingestion.process(request({ text: '  \n\t ' }));
     expect(outcome).toMatchObject({ status: 'rejected', code: 'PARSE.EMPTY_DOCUMENT' });
+  });
+
+  it('rejects text made only of invisible characters as empty', async () => {
+    // Zero-width space, joiner, word joiner, BOM, bidi isolates, a Hangul filler: nothing to see.
+    const outcome = await harness.ingestion.process(request({ text: '\u200B\u200D\u2060\uFEFF\u2066\u2069\u3164\n' }));
+    expect(outcome).toMatchObject({ status: 'rejected', code: 'PARSE.EMPTY_DOCUMENT' });
+    expect(await chunksOf(harness, 'acme', 'handbook')).toHaveLength(0);
+  });
+
+  it('rejects an upstream text over the size limit the HTTP body has, without indexing it', async () => {
+    await harness.vectors.close();
+    await harness.store.close();
+    harness = await buildHarness(new ScriptedScanner(allowAll), { maxTextBytes: 1024 });
+    const outcome = await harness.ingestion.process(request({ contentType: 'text/plain', text: 'é'.repeat(600) }));
+    expect(outcome).toMatchObject({ status: 'rejected', code: 'DOCUMENT.INVALID' });
+    if (outcome.status === 'rejected') expect(outcome.reason).toMatch(/^text: must be at most 1024 bytes/);
+    expect(harness.embedder.calls).toBe(0);
+    expect(
+      await harness.ingestion.process(request({ contentType: 'text/plain', text: 'é'.repeat(500) })),
+    ).toMatchObject({ status: 'indexed' });
+  });
+
+  it('names at most ten violations in a rejection', async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`bad.${index}`, 'x']));
+    const outcome = await harness.ingestion.process(request({ metadata }));
+    expect(outcome).toMatchObject({ status: 'rejected', code: 'DOCUMENT.INVALID' });
+    if (outcome.status === 'rejected') expect(outcome.reason).toMatch(/; and 24 more$/);
   });
 
   it('rejects an upstream request whose fields break the limits, naming the field', async () => {
@@ -308,7 +345,7 @@ describe('rejections', () => {
 
     expect(outcome).toEqual({ status: 'rejected', code: 'POLICY.BLOCKED', reason: 'contains credentials' });
     expect(await chunksOf(harness, 'acme', 'handbook')).toHaveLength(0);
-    expect(await harness.ingestion.document('acme', 'handbook')).toBeNull();
+    expect(await harness.ingestion.document('acme', 'handbook', reader)).toBeNull();
     expect(harness.bus.events('keel.document.rejected.v1')[0]?.payload.code).toBe('POLICY.BLOCKED');
   });
 
@@ -330,7 +367,7 @@ describe('rejections', () => {
     const texts = (await chunksOf(harness, 'acme', 'handbook')).map((hit) => hit.text).join(' ');
     expect(texts).toContain('[EMAIL]');
     expect(texts).not.toContain('jane@acme.test');
-    const document = await harness.ingestion.document('acme', 'handbook');
+    const document = await harness.ingestion.document('acme', 'handbook', reader);
     expect(document?.versions[0]).toMatchObject({ redacted: true, policyVersion: 'p8' });
   });
 
@@ -348,7 +385,7 @@ describe('rejections', () => {
 
     const failure = await harness.ingestion.process(submitted).catch((error: unknown) => error);
     expect(failure).toMatchObject({ retryable: true });
-    expect(await harness.ingestion.job('acme', submitted.jobId)).toMatchObject({
+    expect(await harness.ingestion.job('acme', submitted.jobId, reader)).toMatchObject({
       status: 'running',
       reason: expect.stringContaining('connection refused'),
     });
@@ -356,6 +393,106 @@ describe('rejections', () => {
 
     up = true;
     expect(await harness.ingestion.process(submitted)).toMatchObject({ status: 'indexed' });
+  });
+});
+
+describe('ACL groups', () => {
+  it('keeps the document’s groups when a request leaves them out, and opens a new document to the tenant', async () => {
+    await harness.ingestion.process(request({ aclGroups: ['legal'] }));
+    const update = await harness.ingestion.process(
+      request({ aclGroups: undefined, text: '# Travel policy\n\nAll travel is suspended.\n' }),
+    );
+    expect(update).toMatchObject({ status: 'indexed', unchanged: false });
+    const hits = await chunksOf(harness, 'acme', 'handbook');
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((hit) => JSON.stringify(hit.payload.aclGroups) === '["legal"]')).toBe(true);
+    expect(await harness.ingestion.document('acme', 'handbook', { subject: 'l', aclGroups: ['legal'] })).toMatchObject({
+      aclGroups: ['legal'],
+    });
+
+    await harness.ingestion.process(request({ documentId: 'fresh', aclGroups: undefined }));
+    expect(await harness.ingestion.document('acme', 'fresh', reader)).toMatchObject({ aclGroups: ['*'] });
+  });
+
+  it('hides a restricted document and its jobs from a caller outside its groups, and refuses to delete it', async () => {
+    const submitted = request({ aclGroups: ['legal'] });
+    await harness.ingestion.process(submitted);
+    const lawyer = { subject: 'lawyer', aclGroups: ['legal'] };
+    expect(await harness.ingestion.document('acme', 'handbook', reader)).toBeNull();
+    expect(await harness.ingestion.job('acme', submitted.jobId, reader)).toBeNull();
+    expect(await harness.ingestion.deleteDocument('acme', 'handbook', reader)).toBe(false);
+    expect(await chunksOf(harness, 'acme', 'handbook')).not.toHaveLength(0);
+
+    expect(await harness.ingestion.document('acme', 'handbook', lawyer)).not.toBeNull();
+    expect(await harness.ingestion.job('acme', submitted.jobId, lawyer)).not.toBeNull();
+    expect(await harness.ingestion.deleteDocument('acme', 'handbook', lawyer)).toBe(true);
+    expect(await chunksOf(harness, 'acme', 'handbook')).toHaveLength(0);
+  });
+
+  it('rejects an HTTP request whose submitter lost access to the document before it ran', async () => {
+    const lawyer = { subject: 'lawyer', aclGroups: ['legal'] };
+    await harness.ingestion.process(request({ aclGroups: ['legal'] }));
+    // Accepted while the lawyer may write the document, keeping its groups...
+    const { jobId } = await harness.ingestion.submit(
+      request({ jobId: 'http-job', aclGroups: undefined, text: 'Rewritten by a lawyer.', contentType: 'text/plain' }),
+      lawyer,
+    );
+    // ...then, before it runs, the document is restricted to partners only.
+    await harness.ingestion.process(request({ aclGroups: ['partners'] }));
+    const [published] = harness.bus.events('keel.ingest.requested.v1');
+    if (!published) throw new Error('nothing published');
+    const outcome = await harness.ingestion.process(requestFromEvent(published.payload, published.meta));
+
+    expect(outcome).toMatchObject({ status: 'rejected', code: 'DOCUMENT.ACCESS_DENIED' });
+    // The submitter still sees its own job and why it was refused.
+    expect(await harness.ingestion.job('acme', jobId, lawyer)).toMatchObject({ status: 'rejected' });
+    const texts = (await chunksOf(harness, 'acme', 'handbook')).map((hit) => hit.text).join(' ');
+    expect(texts).not.toContain('Rewritten');
+  });
+});
+
+describe('jobs that run again', () => {
+  it('indexes content-addressed content again when the document moved on (a revert is not a redelivery)', async () => {
+    const first = request({ jobId: 'evt-a', contentAddressed: true });
+    const a = await harness.ingestion.process(first);
+    expect(await harness.ingestion.process(first)).toEqual({ status: 'already-finished' });
+
+    await harness.ingestion.process(request({ jobId: 'evt-b', contentAddressed: true, text: '# B\n\nOther text.\n' }));
+    const reverted = await harness.ingestion.process(first);
+    if (a.status !== 'indexed' || reverted.status !== 'indexed') throw new Error('not indexed');
+    expect(reverted.documentVersion).toBe(a.documentVersion);
+    expect((await harness.ingestion.document('acme', 'handbook', reader))?.currentVersion).toBe(a.documentVersion);
+    // Now the document holds it again: a further delivery is a redelivery.
+    expect(await harness.ingestion.process(first)).toEqual({ status: 'already-finished' });
+
+    await harness.ingestion.deleteDocument('acme', 'handbook', reader);
+    expect(await harness.ingestion.process(first)).toMatchObject({ status: 'indexed' });
+    expect(await harness.ingestion.document('acme', 'handbook', reader)).not.toBeNull();
+  });
+
+  it('does not reopen a job with an id of its own (HTTP, or chosen by the producer)', async () => {
+    const first = request({ jobId: 'chosen' });
+    await harness.ingestion.process(first);
+    await harness.ingestion.process(request({ text: '# B\n\nOther text.\n' }));
+    expect(await harness.ingestion.process(first)).toEqual({ status: 'already-finished' });
+  });
+
+  it('runs a failed job when its request is delivered after all (a replay from the DLQ)', async () => {
+    const submitted = request({ jobId: 'replayed' });
+    await harness.ingestion.submit(submitted, { subject: 'a', aclGroups: [] });
+    await harness.ingestion.failDeadLettered('acme', 'replayed', 'handbook', 'the request went to the DLQ');
+    expect(await harness.ingestion.job('acme', 'replayed', reader)).toMatchObject({
+      status: 'failed',
+      code: 'INGEST.DEAD_LETTERED',
+      reason: 'the request went to the DLQ',
+    });
+    expect(await harness.ingestion.process(submitted)).toMatchObject({ status: 'indexed' });
+  });
+
+  it('does not fail the job of another document named by a dead letter', async () => {
+    await harness.ingestion.submit(request({ jobId: 'shared' }), { subject: 'a', aclGroups: [] });
+    await harness.ingestion.failDeadLettered('acme', 'shared', 'some-other-document', 'reused job id');
+    expect(await harness.ingestion.job('acme', 'shared', reader)).toMatchObject({ status: 'queued' });
   });
 });
 
@@ -367,28 +504,28 @@ describe('tenancy and deletion', () => {
     expect(globex.documentVersion).not.toBe(acme.documentVersion);
     expect(globex.unchanged).toBe(false);
 
-    await harness.ingestion.deleteDocument('acme', 'handbook');
+    await harness.ingestion.deleteDocument('acme', 'handbook', reader);
 
     expect(await chunksOf(harness, 'acme', 'handbook')).toHaveLength(0);
     expect(await chunksOf(harness, 'globex', 'handbook')).toHaveLength(globex.chunkCount);
-    expect(await harness.ingestion.document('acme', 'handbook')).toBeNull();
-    expect(await harness.ingestion.document('globex', 'handbook')).not.toBeNull();
+    expect(await harness.ingestion.document('acme', 'handbook', reader)).toBeNull();
+    expect(await harness.ingestion.document('globex', 'handbook', reader)).not.toBeNull();
   });
 
-  it('deletes a document from the index and the records, idempotently', async () => {
+  it('deletes a document from the index and the records; a second delete finds nothing', async () => {
     await harness.ingestion.process(request());
-    await harness.ingestion.deleteDocument('acme', 'handbook');
-    await harness.ingestion.deleteDocument('acme', 'handbook');
+    expect(await harness.ingestion.deleteDocument('acme', 'handbook', reader)).toBe(true);
+    expect(await harness.ingestion.deleteDocument('acme', 'handbook', reader)).toBe(false);
 
     expect(await chunksOf(harness, 'acme', 'handbook')).toHaveLength(0);
     expect(await harness.records.chunks.count({ tenantId: 'acme' })).toBe(0);
-    expect(await harness.ingestion.document('acme', 'handbook')).toBeNull();
+    expect(await harness.ingestion.document('acme', 'handbook', reader)).toBeNull();
   });
 
   it('does not show one tenant the jobs of another', async () => {
     const submitted = request({ tenantId: 'acme' });
     await harness.ingestion.process(submitted);
-    expect(await harness.ingestion.job('acme', submitted.jobId)).not.toBeNull();
-    expect(await harness.ingestion.job('globex', submitted.jobId)).toBeNull();
+    expect(await harness.ingestion.job('acme', submitted.jobId, reader)).not.toBeNull();
+    expect(await harness.ingestion.job('globex', submitted.jobId, reader)).toBeNull();
   });
 });

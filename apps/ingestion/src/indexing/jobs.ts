@@ -4,18 +4,28 @@
  *
  *   queued ──▶ running ──▶ indexed
  *      │          │
- *      └──────────┴──────▶ rejected
+ *      ├──────────┴──────▶ rejected
+ *      └──────────┴──────▶ failed ──▶ running (only when its request is delivered again)
+ *
+ * Two exceptions run a finished job again, both on a new delivery of its request: a `failed`
+ * job, and an `indexed` content-addressed job whose document moved on since (`reopen`).
  */
 import { type Collection, DuplicateKeyError } from '@keel/doc-store';
 import { tenantScopedKey } from './identifiers.js';
-import type { JobRecord } from './records.js';
+import { type JobRecord, type StoredRequest, UNFINISHED_JOB_STATUSES } from './records.js';
 
 export interface NewJob {
   tenantId: string;
   jobId: string;
   documentId: string;
   origin: JobRecord['origin'];
+  /** The groups the job's document has or will have (who may see the job). */
+  aclGroups: string[];
+  submittedBy?: JobRecord['submittedBy'];
+  request?: StoredRequest;
 }
+
+const unfinished = { status: { $in: [...UNFINISHED_JOB_STATUSES] } };
 
 export interface IndexedOutcome {
   documentVersion: string;
@@ -39,7 +49,15 @@ export class Jobs {
     const existing = await this.collection.get(key);
     if (existing) return existing;
     const now = this.now();
-    const record: JobRecord = { id: key, ...job, status: 'queued', createdAt: now, updatedAt: now };
+    const record: JobRecord = {
+      id: key,
+      ...job,
+      submittedBy: job.submittedBy ?? null,
+      request: job.request ?? null,
+      status: 'queued',
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
       await this.collection.insert(record);
       return record;
@@ -56,12 +74,41 @@ export class Jobs {
     await this.collection.delete(tenantScopedKey(tenantId, jobId));
   }
 
-  /** Returns the running job, or null when it has already finished (indexed or rejected). */
-  markRunning(tenantId: string, jobId: string): Promise<JobRecord | null> {
+  /** Records that the bus acknowledged the job's request: a restart need not publish it again. */
+  async markPublished(tenantId: string, jobId: string): Promise<void> {
+    await this.collection.updateIf(tenantScopedKey(tenantId, jobId), unfinished, { publishedAt: this.now() });
+  }
+
+  /**
+   * Returns the running job, or null when it has already finished (indexed or rejected). A
+   * failed job runs again: its request was delivered after all (a replay from the DLQ).
+   */
+  markRunning(tenantId: string, jobId: string, aclGroups: string[]): Promise<JobRecord | null> {
     return this.collection.updateIf(
       tenantScopedKey(tenantId, jobId),
-      { status: { $in: ['queued', 'running'] } },
-      { status: 'running', updatedAt: this.now() },
+      { status: { $in: [...UNFINISHED_JOB_STATUSES, 'failed'] } },
+      { status: 'running', aclGroups, updatedAt: this.now() },
+    );
+  }
+
+  /**
+   * Runs an indexed job again, if it is still the one that indexed `documentVersion` (two
+   * deliveries racing to reopen it: one wins).
+   */
+  reopen(tenantId: string, jobId: string, documentVersion: string, aclGroups: string[]): Promise<JobRecord | null> {
+    return this.collection.updateIf(
+      tenantScopedKey(tenantId, jobId),
+      { status: 'indexed', documentVersion },
+      {
+        status: 'running',
+        aclGroups,
+        documentVersion: null,
+        chunkCount: null,
+        unchanged: null,
+        code: null,
+        reason: null,
+        updatedAt: this.now(),
+      },
     );
   }
 
@@ -75,6 +122,7 @@ export class Jobs {
         // A retry may have left the reason of an earlier failed attempt: the job succeeded after all.
         code: null,
         reason: null,
+        request: null,
         updatedAt: this.now(),
       },
     );
@@ -84,8 +132,36 @@ export class Jobs {
     return this.collection.updateIf(
       tenantScopedKey(tenantId, jobId),
       { status: { $in: ['queued', 'running'] } },
-      { status: 'rejected', code, reason, updatedAt: this.now() },
+      { status: 'rejected', code, reason, request: null, updatedAt: this.now() },
     );
+  }
+
+  /** Gives up on an unfinished job (of `documentId`, when given), saying why (see `failed` in records.ts). */
+  markFailed(
+    tenantId: string,
+    jobId: string,
+    code: string,
+    reason: string,
+    documentId?: string,
+  ): Promise<JobRecord | null> {
+    const condition = documentId === undefined ? unfinished : { ...unfinished, documentId };
+    return this.collection.updateIf(tenantScopedKey(tenantId, jobId), condition, {
+      status: 'failed',
+      code,
+      reason,
+      request: null,
+      updatedAt: this.now(),
+    });
+  }
+
+  /** Every job that is neither finished nor failed, page by page (oldest key first). */
+  async *unfinished(pageSize = 200): AsyncGenerator<JobRecord> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.collection.find({ where: unfinished, limit: pageSize, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
   }
 
   /** Records why a running job is not done yet, so a caller polling it sees the cause. */

@@ -5,9 +5,31 @@
  */
 import type { Collection, DocumentStore } from '@keel/doc-store';
 
-export type JobStatus = 'queued' | 'running' | 'indexed' | 'rejected';
+/**
+ * `failed`: the job could not be completed (its request was lost in a restart, or its event went
+ * to the dead-letter topic after the retries ran out); nothing more happens to it unless its
+ * request is delivered again (a replay from the DLQ), which runs it.
+ */
+export type JobStatus = 'queued' | 'running' | 'indexed' | 'rejected' | 'failed';
 
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['indexed', 'rejected'];
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['indexed', 'rejected', 'failed'];
+
+export const UNFINISHED_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+
+/**
+ * What `POST /v1/documents` publishes, kept on the job until it is finished so that a request
+ * accepted with 202 can be published again after a crash or a restart (then dropped: finished
+ * jobs hold no content).
+ */
+export interface StoredRequest {
+  title: string;
+  source: string;
+  contentType: string;
+  text: string;
+  metadata: Record<string, string>;
+  /** As published: empty keeps the document's groups. */
+  aclGroups: string[];
+}
 
 export interface JobRecord {
   /** `<tenantId>/<jobId>`: job ids are only unique within a tenant. */
@@ -18,14 +40,25 @@ export interface JobRecord {
   status: JobStatus;
   origin: 'http' | 'event';
   /**
+   * The groups of the document the job is about (`['*']`: the whole tenant): who may see the job.
+   * Absent on jobs recorded before groups were kept (readable by the whole tenant).
+   */
+  aclGroups?: string[];
+  /** The HTTP caller who submitted it; checked again when the job runs. Null for events. */
+  submittedBy?: { subject: string; aclGroups: string[] } | null;
+  /** The request to publish again until the job is finished (HTTP jobs only). */
+  request?: StoredRequest | null;
+  /** When the bus acknowledged the request (HTTP jobs); absent: it may never have been published. */
+  publishedAt?: number | null;
+  /**
    * Why the job was rejected, or why it is still running (the last failed attempt). Null, not
    * absent, once cleared: stores differ in how they treat an undefined field in an update.
    */
   reason?: string | null;
   code?: string | null;
-  chunkCount?: number;
-  documentVersion?: string;
-  unchanged?: boolean;
+  chunkCount?: number | null;
+  documentVersion?: string | null;
+  unchanged?: boolean | null;
   createdAt: number;
   updatedAt: number;
 }
