@@ -2,12 +2,13 @@
  * Runs benchmarks by name (all of them without arguments), one after another, printing each
  * table and writing bench/results/<name>.json.
  *
- *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store]
+ *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring]
  */
 import { docStoreBenchmark } from './doc-store.js';
 import { eventBusBenchmark } from './event-bus.js';
 import { fusionWeightsBenchmark } from './fusion-weights.js';
 import { type Benchmark, machineFacts, printTable, writeResult } from './harness.js';
+import { scoringBenchmark } from './scoring.js';
 import { vectorSearchBenchmark } from './vector-search.js';
 
 const benchmarks: readonly Benchmark[] = [
@@ -15,6 +16,7 @@ const benchmarks: readonly Benchmark[] = [
   fusionWeightsBenchmark,
   eventBusBenchmark,
   docStoreBenchmark,
+  scoringBenchmark,
 ];
 
 async function main(names: string[]): Promise<void> {

@@ -25,6 +25,7 @@ import {
 } from './evaluations/evaluation-record.js';
 import { startInferenceConsumer, startReviewDecisionConsumer } from './inbound/event-consumers.js';
 import { evaluationRoutes } from './inbound/http-routes.js';
+import { createScoringPool } from './scoring/scoring-pool.js';
 
 export interface EvaluationDeps {
   bus: EventBus;
@@ -50,8 +51,14 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
     const evaluations = await store.collection<EvaluationRecord>(EVALUATIONS_COLLECTION, evaluationsCollectionOptions);
     const examples = await store.collection<GoldenExample>(GOLDEN_EXAMPLES_COLLECTION, goldenExamplesCollectionOptions);
 
+    // Scoring is CPU work: worker threads keep it off the event loop every service shares under
+    // `npm start`. Added before its users, so closed after they have drained.
+    const scorer = createScoringPool();
+    shutdown.add('scoring pool', () => scorer.close());
+
     const inference = await startInferenceConsumer(bus, {
       evaluations,
+      scorer,
       publisher: new EventPublisher(bus),
       policy: config.policy,
       logger,
@@ -67,7 +74,7 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
       logger,
       readiness,
       ...config.http,
-      handlers: [evaluationRoutes({ evaluations, examples, policy: config.policy, apiKeys })],
+      handlers: [evaluationRoutes({ evaluations, examples, policy: config.policy, apiKeys, scorer })],
     });
     // Added last, so stopped first: no new requests while the consumers drain.
     shutdown.add('http server', () => http.close());

@@ -7,7 +7,9 @@
  *     [--claim-threshold 0.7] [--fail-under 0.8] [--json]
  *
  * Exit status: 0 scored; 1 the mean groundedness is below --fail-under; 2 bad usage or input
- * (a line that is not a valid record is reported with its number and fails the run).
+ * (a line that is not a valid record is reported with its number and fails the run). Records are
+ * bounded like the HTTP route's (scoring-limits.ts): one over a limit is an invalid line naming
+ * the field. Scoring runs inline: the CLI is a process of its own, with no event loop to share.
  */
 
 import { realpathSync } from 'node:fs';

@@ -2,11 +2,27 @@
  * The use case behind `keel.review.decided.v1`: a reviewer's decision becomes a labelled
  * example in the `reviewed-answers` golden dataset. Idempotent: the example's id is the review
  * id, so a redelivered decision finds it already recorded.
+ *
+ * The example keeps who may read it (the decision's `readRequires` and its contexts' ACL groups),
+ * the citations and contexts the answer was grounded on, and what it lacks: a decision on half an
+ * exchange (a policy escalation) is recorded as an incomplete example, never as a complete one
+ * with an empty field.
  */
 import type { ReviewDecided } from '@keel/contracts/events/v1/review';
 import { ReviewOutcome } from '@keel/contracts/review/v1';
 import { type Collection, DuplicateKeyError } from '@keel/doc-store';
-import { type Logger, validationError } from '@keel/platform';
+import { combineReadRequirements, type Logger, readRequirementsOf, validationError, z } from '@keel/platform';
+import { isBlankText } from '@keel/text';
+import {
+  boundedList,
+  boundedText,
+  checkEventBounds,
+  citationsSchema,
+  contextChunksSchema,
+  EVENT_LIMITS,
+  groupRequirementsSchema,
+} from '../evaluations/event-limits.js';
+import { missingParts } from './example-completeness.js';
 import { type ExampleLabel, type GoldenExample, REVIEWED_ANSWERS_DATASET } from './golden-example.js';
 
 export interface RecordDecisionDeps {
@@ -21,20 +37,43 @@ const LABELS: Partial<Record<ReviewOutcome, ExampleLabel>> = {
   [ReviewOutcome.REVIEW_OUTCOME_CORRECTED]: 'corrected',
 };
 
+const reviewDecidedBounds = z.object({
+  reviewId: boundedText.id.min(1, 'is required'),
+  tenantId: boundedText.id,
+  requestId: boundedText.id,
+  traceId: boundedText.id,
+  question: boundedText.question,
+  originalAnswer: boundedText.answer,
+  correctedAnswer: boundedText.answer,
+  reviewer: boundedText.id,
+  comment: boundedText.comment,
+  readRequires: groupRequirementsSchema,
+  missing: boundedList(boundedText.id, EVENT_LIMITS.missing, 'entries'),
+  citations: citationsSchema,
+  contexts: contextChunksSchema,
+});
+
 export function exampleFromDecision(event: ReviewDecided, createdAt: number): GoldenExample {
+  // Permanent defects of the message (too large, no review id, an unknown outcome): not
+  // retryable, so the bus dead-letters it.
+  checkEventBounds(reviewDecidedBounds, event, 'keel.review.decided.v1 event');
   const label = LABELS[event.outcome];
-  // Both are permanent defects of the message: not retryable, so the bus dead-letters it.
-  if (!event.reviewId) throw validationError([{ field: 'review_id', message: 'is required' }]);
   if (!label) throw validationError([{ field: 'outcome', message: `unknown review outcome ${event.outcome}` }]);
-  if (label === 'corrected' && !event.correctedAnswer.trim()) {
-    throw validationError([{ field: 'corrected_answer', message: 'is required when the outcome is CORRECTED' }]);
+  if (label === 'corrected' && isBlankText(event.correctedAnswer)) {
+    throw validationError([{ field: 'correctedAnswer', message: 'is required when the outcome is CORRECTED' }]);
   }
+  const answer = label === 'corrected' ? event.correctedAnswer : event.originalAnswer;
+  const missing = missingParts({ question: event.question, answer, label }, event.missing);
   return {
     id: event.reviewId,
     tenantId: event.tenantId,
     datasetId: REVIEWED_ANSWERS_DATASET,
+    readRequires: combineReadRequirements(
+      event.readRequires,
+      readRequirementsOf(event.contexts.map((context) => context.aclGroups ?? [])),
+    ),
     question: event.question,
-    answer: label === 'corrected' ? event.correctedAnswer : event.originalAnswer,
+    answer,
     label,
     source: 'human-review',
     originalAnswer: event.originalAnswer,
@@ -42,6 +81,10 @@ export function exampleFromDecision(event: ReviewDecided, createdAt: number): Go
     traceId: event.traceId,
     reviewer: event.reviewer,
     comment: event.comment,
+    citations: event.citations,
+    contexts: event.contexts,
+    missing,
+    complete: missing.length === 0,
     decidedAt: event.decidedAt ? event.decidedAt.getTime() : null,
     createdAt,
   };
@@ -59,6 +102,11 @@ export async function recordReviewDecision(deps: RecordDecisionDeps, event: Revi
     }
     throw error;
   }
-  deps.logger.info({ reviewId: example.id, label: example.label }, 'review decision recorded as a golden example');
+  deps.logger.info(
+    { reviewId: example.id, label: example.label, ...(example.complete ? {} : { missing: example.missing }) },
+    example.complete
+      ? 'review decision recorded as a golden example'
+      : 'review decision recorded as an incomplete golden example (left out of exports)',
+  );
   return true;
 }

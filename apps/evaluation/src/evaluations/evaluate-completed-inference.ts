@@ -7,16 +7,37 @@
  * `publishedAt` says whether the events went out. A redelivery after everything succeeded does
  * nothing; one after a crash between storing and publishing publishes again, with the same
  * idempotency keys and the same deterministic review id, so consumers de-duplicate.
+ *
+ * Read access travels with the exchange: the record, the scored event and the review request
+ * carry `readRequires` (the event's own, combined with its contexts' ACL groups), so nothing
+ * derived from restricted chunks is shown to a caller who could not have read those chunks.
  */
 
 import type { InferenceCompleted } from '@keel/contracts/events/v1/inference';
 import { ReviewReason } from '@keel/contracts/review/v1';
 import { type Collection, DuplicateKeyError } from '@keel/doc-store';
 import type { EventPublisher } from '@keel/event-bus';
-import { conflict, currentTraceId, type Logger, validationError } from '@keel/platform';
-import { scoreAnswer } from '../scoring/score-answer.js';
+import {
+  combineReadRequirements,
+  conflict,
+  currentTraceId,
+  type GroupRequirement,
+  type Logger,
+  readRequirementsOf,
+  z,
+} from '@keel/platform';
+import { inlineScorer, type Scorer } from '../scoring/scoring-pool.js';
 import { recordGroundedness } from './evaluation-metrics.js';
 import type { EvaluationRecord } from './evaluation-record.js';
+import {
+  boundedList,
+  boundedText,
+  checkEventBounds,
+  citationsSchema,
+  contextChunksSchema,
+  EVENT_LIMITS,
+  groupRequirementsSchema,
+} from './event-limits.js';
 import { reviewIdFor } from './review-id.js';
 
 export interface EvaluationPolicy {
@@ -28,6 +49,8 @@ export interface EvaluationPolicy {
 
 export interface EvaluateDeps {
   evaluations: Collection<EvaluationRecord>;
+  /** Scores off the event loop: the service's worker pool. Inline when absent (unit tests). */
+  scorer?: Scorer;
   // Only publish is needed: tests hand in a recorder, the service an EventPublisher.
   publisher: Pick<EventPublisher, 'publish'>;
   policy: EvaluationPolicy;
@@ -37,14 +60,26 @@ export interface EvaluateDeps {
 
 const LOW_SCORE = 'LOW_SCORE';
 
-export function buildEvaluationRecord(
+/** Who may read what the event carries: its own requirements and those of every context. */
+export function readRequiresOf(event: InferenceCompleted): GroupRequirement[] {
+  return combineReadRequirements(
+    event.readRequires,
+    readRequirementsOf(event.contexts.map((context) => context.aclGroups ?? [])),
+  );
+}
+
+export async function buildEvaluationRecord(
   event: InferenceCompleted,
   policy: EvaluationPolicy,
   createdAt: number,
-): EvaluationRecord {
-  const scores = scoreAnswer(
+  scorer: Scorer = inlineScorer,
+): Promise<EvaluationRecord> {
+  // Bounded (an oversized event is cut down, with a note in the explanation) and off the event
+  // loop; an event waits for a scoring thread rather than being refused when the queue is full.
+  const scores = await scorer.score(
     { answer: event.answer, contexts: event.contexts.map(({ chunkId, text }) => ({ chunkId, text })) },
     { claimThreshold: policy.claimThreshold },
+    { wait: true },
   );
   const passed = scores.groundedness >= policy.reviewThreshold;
   return {
@@ -53,6 +88,7 @@ export function buildEvaluationRecord(
     requestId: event.requestId,
     // The handler runs inside the event's trace; the payload's own id wins when the producer set it.
     traceId: event.traceId || currentTraceId() || '',
+    readRequires: readRequiresOf(event),
     endpoint: event.endpoint,
     model: event.model,
     question: event.question,
@@ -117,6 +153,7 @@ async function publishEvaluation(
       passed: record.passed,
       evaluatorVersion: record.evaluatorVersion,
       scoredAt: new Date(record.createdAt),
+      readRequires: record.readRequires,
     },
     { idempotencyKey: `evaluation.scored:${record.tenantId}:${record.requestId}` },
   );
@@ -137,16 +174,44 @@ async function publishEvaluation(
       score: record.groundedness,
       requestedBy: 'evaluation',
       requestedAt: new Date(now),
+      // The contexts keep their own ACL groups; the item as a whole needs all of them.
+      readRequires: record.readRequires,
     },
     { idempotencyKey: record.reviewId },
   );
 }
 
+const completedInferenceBounds = z.object({
+  requestId: boundedText.id.min(1, 'is required'),
+  traceId: boundedText.id,
+  tenantId: boundedText.id,
+  endpoint: boundedText.id,
+  model: boundedText.id,
+  provider: boundedText.id,
+  subject: boundedText.id,
+  question: boundedText.question,
+  answer: boundedText.answer,
+  contexts: contextChunksSchema,
+  citations: citationsSchema,
+  policy: boundedList(
+    z.object({
+      stage: boundedText.id,
+      decision: boundedText.id,
+      decisionId: boundedText.id,
+      findingTypes: boundedList(boundedText.id, EVENT_LIMITS.findingTypes, 'finding types'),
+    }),
+    EVENT_LIMITS.policyOutcomes,
+    'policy outcomes',
+  ),
+  readRequires: groupRequirementsSchema,
+});
+
+/**
+ * Not retryable when it fails: the same bytes will never gain a request id nor shrink, so the bus
+ * dead-letters the event with the violations instead of scoring unbounded text.
+ */
 function checkEvent(event: InferenceCompleted): void {
-  if (!event.requestId) {
-    // Not retryable: the same bytes will never gain a request id, so the bus dead-letters it.
-    throw validationError([{ field: 'request_id', message: 'is required' }], 'inference event without a request id');
-  }
+  checkEventBounds(completedInferenceBounds, event, 'keel.inference.completed.v1 event');
 }
 
 export async function evaluateCompletedInference(
@@ -157,7 +222,7 @@ export async function evaluateCompletedInference(
   const now = deps.now ?? Date.now;
   const record =
     (await deps.evaluations.get(event.requestId)) ??
-    (await storeOnce(deps.evaluations, buildEvaluationRecord(event, deps.policy, now())));
+    (await storeOnce(deps.evaluations, await buildEvaluationRecord(event, deps.policy, now(), deps.scorer)));
   if (record.tenantId !== event.tenantId) {
     throw conflict(
       `request ${event.requestId} was already evaluated for another tenant`,

@@ -3,6 +3,7 @@
  * so a redelivered `keel.inference.completed.v1` finds the record instead of adding another.
  */
 import type { CollectionOptions } from '@keel/doc-store';
+import type { GroupRequirement } from '@keel/platform';
 import type { ClaimVerdict, MetricScore } from '../scoring/score-answer.js';
 
 export const EVALUATIONS_COLLECTION = 'evaluations';
@@ -18,6 +19,12 @@ export type EvaluationRecord = {
   tenantId: string;
   requestId: string;
   traceId: string;
+  /**
+   * Who may read this evaluation (it quotes the answer, which quotes the chunks): the completion
+   * event's `readRequires` combined with its contexts' ACL groups. Empty: the whole tenant.
+   * Every read checks it with `canRead`; records stored before it existed lack it (whole tenant).
+   */
+  readRequires: GroupRequirement[];
   endpoint: string;
   model: string;
   question: string;

@@ -1,30 +1,37 @@
 /**
  * The HTTP API: read evaluations and golden datasets, and score an answer offline (for CI of
  * prompt changes) without storing anything. Every read is scoped to the tenant of the caller's
- * API key: another tenant's ids answer 404, never 403, so that ids do not leak across tenants.
+ * API key and to what its ACL groups may read: another tenant's ids, and records derived from
+ * chunks outside the caller's groups, answer 404 (never 403, so that ids do not leak) and are left
+ * out of lists. Dataset listings hold complete examples unless `includeIncomplete=true`.
  */
 import type { Collection } from '@keel/doc-store';
-import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey, z } from '@keel/platform';
+import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey } from '@keel/platform';
 import express from 'express';
 import { listExamples } from '../datasets/dataset-queries.js';
 import type { GoldenExample } from '../datasets/golden-example.js';
 import type { EvaluationPolicy } from '../evaluations/evaluate-completed-inference.js';
 import { getEvaluation, listEvaluations } from '../evaluations/evaluation-queries.js';
 import type { EvaluationRecord } from '../evaluations/evaluation-record.js';
-import { scoreAnswer } from '../scoring/score-answer.js';
+import type { Scorer } from '../scoring/scoring-pool.js';
 import { scoringRequestSchema } from '../scoring/scoring-request.js';
-import { pageQuery, parseQuery } from './query-params.js';
+import {
+  datasetParams,
+  evaluationParams,
+  listEvaluationsQuery,
+  listExamplesQuery,
+  parsePathParams,
+  parseQuery,
+} from './query-params.js';
 import { evaluationView, exampleView } from './views.js';
-
-const listEvaluationsQuery = pageQuery.extend({
-  passed: z.enum(['true', 'false']).optional(),
-});
 
 export interface EvaluationRoutesDeps {
   evaluations: Collection<EvaluationRecord>;
   examples: Collection<GoldenExample>;
   policy: EvaluationPolicy;
   apiKeys: ApiKeyResolver;
+  /** Scores `POST /v1/evaluations:score` off the event loop (the service's worker pool). */
+  scorer: Scorer;
 }
 
 export function evaluationRoutes(deps: EvaluationRoutesDeps): express.Router {
@@ -32,11 +39,13 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): express.Router {
   router.use('/v1', requireApiKey(deps.apiKeys));
 
   // Express 5 paths treat ':' as a parameter; the backslash makes it the literal of `:score`.
+  // Inputs are bounded (400 naming the field over a limit); scoring runs on a worker thread, and
+  // when every thread is busy and the queue is full the request gets 503 with Retry-After.
   router.post(
     '/v1/evaluations\\:score',
     asyncRoute(async (req, res) => {
       const body = parseBody(scoringRequestSchema, req.body);
-      const scores = scoreAnswer(body, { claimThreshold: deps.policy.claimThreshold });
+      const scores = await deps.scorer.score(body, { claimThreshold: deps.policy.claimThreshold });
       res.json({
         groundedness: scores.groundedness,
         citationCoverage: scores.citationCoverage,
@@ -47,6 +56,7 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): express.Router {
         verdicts: scores.verdicts,
         claimThreshold: scores.claimThreshold,
         evaluatorVersion: scores.evaluatorVersion,
+        truncated: scores.truncated,
       });
     }),
   );
@@ -55,7 +65,7 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): express.Router {
     '/v1/evaluations',
     asyncRoute(async (req, res) => {
       const query = parseQuery(listEvaluationsQuery, req.query);
-      const page = await listEvaluations(deps.evaluations, principalOf(res).tenantId, {
+      const page = await listEvaluations(deps.evaluations, principalOf(res), {
         limit: query.limit,
         ...(query.cursor ? { cursor: query.cursor } : {}),
         ...(query.passed ? { passed: query.passed === 'true' } : {}),
@@ -67,7 +77,8 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): express.Router {
   router.get(
     '/v1/evaluations/:requestId',
     asyncRoute(async (req, res) => {
-      const record = await getEvaluation(deps.evaluations, principalOf(res).tenantId, String(req.params.requestId));
+      const { requestId } = parsePathParams(evaluationParams, req.params);
+      const record = await getEvaluation(deps.evaluations, principalOf(res), requestId);
       res.json(evaluationView(record));
     }),
   );
@@ -75,10 +86,12 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): express.Router {
   router.get(
     '/v1/datasets/:datasetId/examples',
     asyncRoute(async (req, res) => {
-      const query = parseQuery(pageQuery, req.query);
-      const page = await listExamples(deps.examples, principalOf(res).tenantId, String(req.params.datasetId), {
+      const { datasetId } = parsePathParams(datasetParams, req.params);
+      const query = parseQuery(listExamplesQuery, req.query);
+      const page = await listExamples(deps.examples, principalOf(res), datasetId, {
         limit: query.limit,
         ...(query.cursor ? { cursor: query.cursor } : {}),
+        includeIncomplete: query.includeIncomplete === 'true',
       });
       res.json({ items: page.items.map(exampleView), nextCursor: page.nextCursor ?? null });
     }),

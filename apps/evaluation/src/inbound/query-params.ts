@@ -1,21 +1,59 @@
-/** Query-string parsing for list endpoints: failures name the parameter, like body validation does. */
+/**
+ * Query-string and path parsing for the read endpoints: every input is bounded, and failures name
+ * the parameter, like body validation does. The limits are listed in the README.
+ */
 import { validationError, z } from '@keel/platform';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+/** Cursors this service issues hold a sort value and an id of at most 512 characters. */
+export const MAX_CURSOR_LENGTH = 4096;
+/** Request ids are document ids of the store: at most 512 characters. */
+export const MAX_REQUEST_ID_LENGTH = 512;
+export const MAX_DATASET_ID_LENGTH = 128;
+
+const booleanFlag = z.enum(['true', 'false']);
 
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().min(1).optional(),
+  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH, `at most ${MAX_CURSOR_LENGTH} characters`).optional(),
 });
+
+export const listEvaluationsQuery = pageQuery.extend({
+  passed: booleanFlag.optional(),
+});
+
+export const listExamplesQuery = pageQuery.extend({
+  includeIncomplete: booleanFlag.optional(),
+});
+
+export const evaluationParams = z.object({
+  requestId: z.string().min(1).max(MAX_REQUEST_ID_LENGTH, `at most ${MAX_REQUEST_ID_LENGTH} characters`),
+});
+
+export const datasetParams = z.object({
+  datasetId: z
+    .string()
+    .max(MAX_DATASET_ID_LENGTH, `at most ${MAX_DATASET_ID_LENGTH} characters`)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-', starting with a letter or digit"),
+});
+
+function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: 'query' | 'path'): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const violations = result.error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || `(${what})`,
+    message: issue.message,
+  }));
+  throw validationError(violations, `invalid ${what}: ${violations.map((v) => `${v.field}: ${v.message}`).join('; ')}`);
+}
 
 /** Validates `req.query`; a repeated parameter (`?limit=1&limit=2`) is an error, not an array. */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const result = schema.safeParse(query);
-  if (result.success) return result.data;
-  const violations = result.error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || '(query)',
-    message: issue.message,
-  }));
-  throw validationError(violations, `invalid query: ${violations.map((v) => `${v.field}: ${v.message}`).join('; ')}`);
+  return parseWith(schema, query, 'query');
+}
+
+/** Validates `req.params` (already percent-decoded: malformed encodings were refused before). */
+export function parsePathParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
+  return parseWith(schema, params, 'path');
 }

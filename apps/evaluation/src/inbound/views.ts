@@ -1,4 +1,5 @@
 /** The JSON the HTTP API returns: stored records with times as ISO-8601 strings. */
+import { isCompleteExample, missingParts } from '../datasets/example-completeness.js';
 import type { GoldenExample } from '../datasets/golden-example.js';
 import type { EvaluationRecord } from '../evaluations/evaluation-record.js';
 
@@ -10,6 +11,7 @@ export function evaluationView(record: EvaluationRecord) {
   return {
     requestId: record.requestId,
     traceId: record.traceId,
+    readRequires: record.readRequires ?? [],
     endpoint: record.endpoint,
     model: record.model,
     question: record.question,
@@ -33,6 +35,10 @@ export function exampleView(example: GoldenExample) {
   return {
     id: example.id,
     datasetId: example.datasetId,
+    readRequires: example.readRequires ?? [],
+    complete: isCompleteExample(example),
+    // Examples stored before `missing` existed are judged by their text.
+    missing: example.missing ?? missingParts(example),
     question: example.question,
     answer: example.answer,
     label: example.label,
@@ -42,6 +48,8 @@ export function exampleView(example: GoldenExample) {
     traceId: example.traceId,
     reviewer: example.reviewer,
     comment: example.comment,
+    citations: example.citations ?? [],
+    contexts: example.contexts ?? [],
     decidedAt: iso(example.decidedAt),
     createdAt: iso(example.createdAt),
   };

@@ -51,26 +51,36 @@ const MIN_CLAUSE_TERMS = 2;
 export function splitClauses(sentence: string): string[] {
   const parts = sentence.split(CLAUSE_BOUNDARY);
   const clauses: string[] = [parts[0] ?? ''];
+  // Term counts add up across a boundary (it holds `;` or `,`, which ends a negation's scope and
+  // separates tokens), so each piece is tokenized once however many pieces join.
+  const termCounts: number[] = [contentTerms(parts[0] ?? '').length];
   for (let index = 1; index + 1 < parts.length; index += 2) {
     const separator = parts[index] ?? '';
     const piece = parts[index + 1] ?? '';
+    const pieceTerms = contentTerms(piece).length;
     const last = clauses.length - 1;
-    const previous = clauses[last] ?? '';
-    if (contentTerms(previous).length < MIN_CLAUSE_TERMS || contentTerms(piece).length < MIN_CLAUSE_TERMS) {
-      clauses[last] = `${previous}${separator}${piece}`;
+    const previousTerms = termCounts[last] ?? 0;
+    if (previousTerms < MIN_CLAUSE_TERMS || pieceTerms < MIN_CLAUSE_TERMS) {
+      clauses[last] = `${clauses[last] ?? ''}${separator}${piece}`;
+      termCounts[last] = previousTerms + pieceTerms;
     } else {
       clauses.push(piece);
+      termCounts.push(pieceTerms);
     }
   }
   return clauses.map((clause) => clause.trim()).filter((clause) => clause.length > 0);
 }
 
 function withoutMarkers(text: string): string {
-  return text
-    .replace(MARKER, '')
-    .replace(/\s+([.,;:!?])/g, '$1')
-    .replace(/\s{2,}/g, ' ')
-    .trim();
+  return (
+    text
+      .replace(MARKER, '')
+      // Only from the start of a whitespace run: tried from every space of a long run, the
+      // pattern would rescan the rest of the run each time.
+      .replace(/(?<!\s)\s+([.,;:!?])/g, '$1')
+      .replace(/\s{2,}/g, ' ')
+      .trim()
+  );
 }
 
 export function extractClaims(answer: string): ClaimExtraction {

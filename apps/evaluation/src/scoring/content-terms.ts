@@ -67,38 +67,191 @@ export const NEGATED_PREFIX = 'not:';
 const SCOPE_BREAK = /[.!?;:,]/;
 
 /**
- * The content terms of `text`, in order, stemmed, with function words removed. A negation
- * ("not", "never", "no", "cannot", "-n't") is fused onto the next content term of its clause,
- * "does not cover damage" giving `not:cover`, `damage`, so that a statement and its negation
- * are different terms rather than the same words plus a stray "not" somewhere in the chunk.
+ * The term a redaction placeholder stands for, the same in answers and contexts: policy replaces
+ * PII with typed labels (`[EMAIL]`, `[PHONE]`, `[CARD]`; apps/policy/src/detection/redaction.ts),
+ * so a redacted answer ("Pay deposits with [CARD]. [1]") still matches the context it quotes,
+ * where the card number stands (contexts are indexed with a kind term before every email, phone
+ * number and card number they hold, see `valueKindSpans`).
  */
-export function contentTerms(text: string): string[] {
-  const terms: string[] = [];
-  let negationPending = false;
+export const VALUE_KIND_TERMS = { email: '<email>', phone: '<phone>', card: '<card>' } as const;
+export type ValueKind = keyof typeof VALUE_KIND_TERMS;
+
+// `[EMAIL]`, `[PHONE_2]`, `[REDACTED]`, `[PERSON]`: upper case, as redactors write them (a
+// lower-case "[note]" is text). Typed ones match their kind of value; any other label, whose
+// value nobody can tell, is neutral: neither a supported nor an unsupported term.
+const PLACEHOLDER = /\[([A-Z][A-Z0-9_]{2,31})\]/g;
+const TYPED_PLACEHOLDER = /^(EMAIL|PHONE|CARD)(?:_?\d+)?$/;
+
+function placeholderTerm(label: string): string | undefined {
+  const typed = TYPED_PLACEHOLDER.exec(label)?.[1];
+  return typed ? VALUE_KIND_TERMS[typed.toLowerCase() as ValueKind] : undefined;
+}
+
+export interface ContentTermsOptions {
+  /**
+   * Also emit a kind term (`<email>`, `<phone>`, `<card>`) before each such value in the text,
+   * keeping the value's own terms: for contexts, which redacted answers are compared with.
+   */
+  valueKinds?: boolean;
+}
+
+/** The tokenizer's state across the segments between placeholders. */
+interface TermState {
+  terms: string[];
+  negationPending: boolean;
+}
+
+function pushTerm(state: TermState, term: string): void {
+  state.terms.push(state.negationPending ? `${NEGATED_PREFIX}${term}` : term);
+  state.negationPending = false;
+}
+
+/** Tokens of one lowercased segment (no placeholders inside), with value kinds when asked. */
+function segmentTerms(state: TermState, segment: string, valueKinds: boolean): void {
+  const kinds = valueKinds ? valueKindSpans(segment) : [];
+  let nextKind = 0;
   let previousEnd = 0;
-  const normalised = text.normalize('NFKC').toLowerCase();
-  for (const match of normalised.matchAll(TOKEN)) {
+  for (const match of segment.matchAll(TOKEN)) {
     const start = match.index ?? 0;
-    if (negationPending && SCOPE_BREAK.test(normalised.slice(previousEnd, start))) negationPending = false;
+    if (state.negationPending && SCOPE_BREAK.test(segment.slice(previousEnd, start))) state.negationPending = false;
     previousEnd = start + match[0].length;
+    // A kind term goes where its value starts; the value's own tokens follow unchanged.
+    while (nextKind < kinds.length && (kinds[nextKind]?.start ?? 0) <= start) {
+      const kind = kinds[nextKind++];
+      if (kind) pushTerm(state, VALUE_KIND_TERMS[kind.kind]);
+    }
     let token = match[0].replace(/’/g, "'");
     if (token.endsWith("n't") || NEGATIONS.has(token)) {
-      negationPending = true;
+      state.negationPending = true;
       continue;
     }
     token = token.replace(/'s$/, '').replace(/'/g, '');
     if (token.length === 0 || STOPWORDS.has(token)) continue;
-    const term = normalizeTerm(token);
-    terms.push(negationPending ? `${NEGATED_PREFIX}${term}` : term);
-    negationPending = false;
+    pushTerm(state, normalizeTerm(token));
   }
-  return terms;
+  if (state.negationPending && SCOPE_BREAK.test(segment.slice(previousEnd))) state.negationPending = false;
+}
+
+/**
+ * The content terms of `text`, in order, stemmed, with function words removed. A negation
+ * ("not", "never", "no", "cannot", "-n't") is fused onto the next content term of its clause,
+ * "does not cover damage" giving `not:cover`, `damage`, so that a statement and its negation
+ * are different terms rather than the same words plus a stray "not" somewhere in the chunk.
+ * A redaction placeholder becomes its kind term (`[CARD]` → `<card>`) or, untyped, nothing.
+ */
+export function contentTerms(text: string, options: ContentTermsOptions = {}): string[] {
+  const state: TermState = { terms: [], negationPending: false };
+  const valueKinds = options.valueKinds ?? false;
+  const normalised = text.normalize('NFKC');
+  let segmentStart = 0;
+  for (const placeholder of normalised.matchAll(PLACEHOLDER)) {
+    const start = placeholder.index ?? 0;
+    segmentTerms(state, normalised.slice(segmentStart, start).toLowerCase(), valueKinds);
+    const term = placeholderTerm(placeholder[1] ?? '');
+    if (term) pushTerm(state, term);
+    segmentStart = start + placeholder[0].length;
+  }
+  segmentTerms(state, (segmentStart === 0 ? normalised : normalised.slice(segmentStart)).toLowerCase(), valueKinds);
+  return state.terms;
 }
 
 function normalizeTerm(token: string): string {
-  const number = NUMBER_WORDS[token];
+  // Own properties only: "constructor" is a word, not Object.prototype's.
+  const number = Object.hasOwn(NUMBER_WORDS, token) ? NUMBER_WORDS[token] : undefined;
   if (number !== undefined) return number;
   // Thousands separators are notation, not value: "1,000" and "1000" are one number.
   if (isNumericTerm(token)) return token.replace(/,(?=\p{N}{3}(?!\p{N}))/gu, '');
   return stem(token);
+}
+
+export interface ValueKindSpan {
+  start: number;
+  kind: ValueKind;
+}
+
+const EMAIL_LOCAL = /[a-z0-9!#$%&'*+/=?^_`{|}~.-]/;
+const EMAIL_DOMAIN = /[a-z0-9.-]/;
+// Digits with the separators people write in phone and card numbers. Every match is a maximal
+// run (the class holds the digits), so scanning is linear in the text.
+const DIGIT_RUN = /[+(]?\d[\d \u00a0()./-]*\d/g;
+const DIGIT_GROUP = /\d+/g;
+
+/**
+ * Where a lowercased text holds an email address, a phone number or a payment card number, by
+ * shape (and the Luhn check for cards): enough to say which kind of value a placeholder may have
+ * replaced, not a PII detector (policy's is stricter). Linear: every scan is bounded or maximal.
+ */
+export function valueKindSpans(text: string): ValueKindSpan[] {
+  const spans: ValueKindSpan[] = [];
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 64 && EMAIL_LOCAL.test(text[start - 1] ?? '')) start--;
+    let end = at + 1;
+    while (end < text.length && end - at <= 253 && EMAIL_DOMAIN.test(text[end] ?? '')) end++;
+    const domain = text.slice(at + 1, end).replace(/[.-]+$/, '');
+    if (start < at && /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63}$/.test(domain)) spans.push({ start, kind: 'email' });
+  }
+  for (const run of text.matchAll(DIGIT_RUN)) {
+    const runStart = run.index ?? 0;
+    const groups = [...run[0].matchAll(DIGIT_GROUP)].map((group) => ({
+      digits: group[0],
+      start: runStart + (group.index ?? 0),
+      end: runStart + (group.index ?? 0) + group[0].length,
+    }));
+    const card = cardStart(text, groups);
+    if (card !== undefined) {
+      spans.push({ start: card, kind: 'card' });
+      continue;
+    }
+    const digits = groups.reduce((count, group) => count + group.digits.length, 0);
+    if (digits >= 7 && digits <= 15 && !/^\d{4}-\d{2}-\d{2}$/.test(run[0]))
+      spans.push({ start: runStart, kind: 'phone' });
+  }
+  return spans.sort((a, b) => a.start - b.start);
+}
+
+/** The start of the first card number in a run of digit groups: 13-19 digits, Luhn-valid. */
+function cardStart(
+  text: string,
+  groups: readonly { digits: string; start: number; end: number }[],
+): number | undefined {
+  for (let first = 0; first < groups.length; first++) {
+    const head = groups[first];
+    if (!head) break;
+    if (head.digits.length >= 13) {
+      if (head.digits.length <= 19 && passesLuhn(head.digits)) return head.start;
+      continue;
+    }
+    // Grouped: groups of at least three digits, one separator (a space or a dash) throughout.
+    let digits = '';
+    let separator: string | undefined;
+    for (let index = first; index < groups.length; index++) {
+      const group = groups[index];
+      if (!group || group.digits.length < 3) break;
+      if (index > first) {
+        const between = text.slice(groups[index - 1]?.end, group.start);
+        if ((between !== ' ' && between !== '-') || (separator !== undefined && between !== separator)) break;
+        separator = between;
+      }
+      digits += group.digits;
+      if (digits.length > 19) break;
+      if (digits.length >= 13 && passesLuhn(digits)) return head.start;
+    }
+  }
+  return undefined;
+}
+
+function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let index = digits.length - 1; index >= 0; index--) {
+    let digit = digits.charCodeAt(index) - 48;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  return sum % 10 === 0;
 }

@@ -9,14 +9,39 @@
  * groundedness 1, because declining is exactly what a grounded system should do when the
  * contexts do not hold the answer; its citation coverage is 1 too (nothing needed citing).
  * But a claim-less answer that still cites sources is incoherent and scores 0.
+ *
+ * Bounded: an input over SCORING_LIMITS is cut down first (scoring-limits.ts), and the work of
+ * comparing claims with contexts is counted against a budget (context-index.ts); either way the
+ * groundedness explanation says what was left out, and `truncated` lists it.
  */
 import { extractClaims } from './claims.js';
-import { type PreparedChunk, prepareChunk, supportOf } from './support.js';
+import { type BestSupport, ContextIndex, WorkBudget } from './context-index.js';
+import { limitScoringInput } from './scoring-limits.js';
 
-/** Bumped whenever a change can move a score, so stored scores say how they were made. */
-export const EVALUATOR_VERSION = 'lexical-groundedness/1';
+/**
+ * Bumped whenever a change can move a score, so stored scores say how they were made.
+ * 2: redaction placeholders (`[CARD]`) match their kind of value in the contexts or, untyped
+ * (`[REDACTED]`), count as no term at all; inputs are bounded.
+ */
+export const EVALUATOR_VERSION = 'lexical-groundedness/2';
 
 export const DEFAULT_CLAIM_THRESHOLD = 0.7;
+
+/**
+ * Operations (posting entries, windows, window terms, LCS word steps) one answer may cost: about
+ * 0.5-1.5 s on one core of the 2-core dev machine. Realistic answers of the largest allowed size
+ * spend 10-12% of it, 11% with a term in every sentence and claim; only inputs built to defeat
+ * the index reach it (see bench/scoring.ts).
+ */
+export const DEFAULT_WORK_BUDGET = 100_000_000;
+
+export interface ScoreOptions {
+  claimThreshold?: number;
+  /** Overrides DEFAULT_WORK_BUDGET (tests). */
+  workBudget?: number;
+  /** What the caller already cut from the input, reported with what scoring cuts. */
+  truncated?: readonly string[];
+}
 
 export interface ScoringContext {
   chunkId: string;
@@ -52,6 +77,8 @@ export interface AnswerScores {
   claimThreshold: number;
   evaluatorVersion: string;
   metrics: MetricScore[];
+  /** What was not scored (input over SCORING_LIMITS, work over budget); empty when nothing. */
+  truncated: string[];
 }
 
 /** Four decimals: stable in events and JSON, and finer than any threshold anyone sets. */
@@ -59,22 +86,24 @@ function round(value: number): number {
   return Math.round(value * 10_000) / 10_000;
 }
 
-function bestSupport(terms: readonly string[], chunks: readonly PreparedChunk[]): { chunkId: string; support: number } {
-  let best = { chunkId: '', support: 0 };
-  for (const chunk of chunks) {
-    const support = supportOf(terms, chunk);
-    if (support > best.support) best = { chunkId: chunk.chunkId, support };
-  }
-  return best;
-}
-
-export function scoreAnswer(input: ScoringInput, options: { claimThreshold?: number } = {}): AnswerScores {
+export function scoreAnswer(input: ScoringInput, options: ScoreOptions = {}): AnswerScores {
   const claimThreshold = options.claimThreshold ?? DEFAULT_CLAIM_THRESHOLD;
-  const { claims, abstentions, markerCount } = extractClaims(input.answer);
-  const chunks = input.contexts.map((context) => prepareChunk(context.chunkId, context.text));
-
+  const limited = limitScoringInput(input);
+  const truncated = [...(options.truncated ?? []), ...limited.truncated];
+  const { claims, abstentions, markerCount } = extractClaims(limited.input.answer);
+  const index = new ContextIndex(limited.input.contexts);
+  const budget = new WorkBudget(options.workBudget ?? DEFAULT_WORK_BUDGET);
+  // Answers repeat themselves; a repeated claim is looked up once.
+  const seen = new Map<string, BestSupport>();
+  let incomplete = 0;
   const verdicts: ClaimVerdict[] = claims.map((claim) => {
-    const best = bestSupport(claim.terms, chunks);
+    const key = claim.terms.join('\u0000');
+    let best = seen.get(key);
+    if (!best) {
+      best = index.bestSupport(claim.terms, budget);
+      seen.set(key, best);
+    }
+    if (!best.complete) incomplete++;
     const support = round(best.support);
     return {
       claim: claim.text,
@@ -84,7 +113,11 @@ export function scoreAnswer(input: ScoringInput, options: { claimThreshold?: num
       cited: claim.citationMarkers.length > 0,
     };
   });
-
+  if (incomplete > 0) {
+    truncated.push(
+      `work limit reached: ${incomplete} of ${claims.length} claims not compared with every context (their support is a lower bound)`,
+    );
+  }
   const supported = verdicts.filter((verdict) => verdict.supported).length;
   const cited = verdicts.filter((verdict) => verdict.cited).length;
   let groundedness: number;
@@ -105,6 +138,7 @@ export function scoreAnswer(input: ScoringInput, options: { claimThreshold?: num
     groundednessExplanation = 'the answer makes no claims yet cites sources';
   }
 
+  if (truncated.length > 0) groundednessExplanation += `; truncated: ${truncated.join('; ')}`;
   return {
     groundedness,
     citationCoverage,
@@ -121,5 +155,6 @@ export function scoreAnswer(input: ScoringInput, options: { claimThreshold?: num
           verdicts.length > 0 ? `${cited} of ${verdicts.length} claims carry a citation marker` : 'no claims to cite',
       },
     ],
+    truncated,
   };
 }

@@ -16,6 +16,10 @@
  *   2 years"; "covers water damage" is not supported by "does not cover damage from water").
  *
  * Unrelated text shares no content terms and scores 0. Deterministic: no model, no randomness.
+ *
+ * This file is the definition, one claim against one chunk; scoring an answer goes through
+ * context-index.ts, which finds the same best support without comparing every claim with every
+ * window.
  */
 import { contentTerms, isNegatedTerm, isNumericTerm, NEGATED_PREFIX } from './content-terms.js';
 import { splitSentences } from './sentences.js';
@@ -42,11 +46,19 @@ export interface PreparedChunk {
   windows: TermWindow[];
 }
 
+/**
+ * The content terms of each sentence of a context that has any, in order. Contexts also get a
+ * kind term before each email, phone or card number, which redaction placeholders in answers
+ * match (see content-terms.ts).
+ */
+export function sentenceTermsOf(text: string): string[][] {
+  return splitSentences(text, { joinWrappedLines: true })
+    .map((sentence) => contentTerms(sentence, { valueKinds: true }))
+    .filter((terms) => terms.length > 0);
+}
+
 export function prepareChunk(chunkId: string, text: string): PreparedChunk {
-  const sentences: Sentence[] = splitSentences(text, { joinWrappedLines: true })
-    .map((sentence) => contentTerms(sentence))
-    .filter((terms) => terms.length > 0)
-    .map((terms) => ({ terms, termSet: new Set(terms) }));
+  const sentences: Sentence[] = sentenceTermsOf(text).map((terms) => ({ terms, termSet: new Set(terms) }));
   const windows: TermWindow[] = sentences.map((sentence) => ({ ...sentence, sentences: [sentence] }));
   for (let index = 1; index < sentences.length; index++) {
     const pair = [sentences[index - 1], sentences[index]].filter((s): s is Sentence => s !== undefined);
