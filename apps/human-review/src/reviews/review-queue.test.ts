@@ -6,6 +6,7 @@ import { createRecordingPublisher, type RecordingPublisher } from '@keel/event-b
 import { isKeelError } from '@keel/platform';
 import { createTestLogger } from '@keel/platform/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requested } from '../testing/fixtures.js';
 import { claimReview, releaseReview } from './claim-review.js';
 import { type DecideDeps, decideReview } from './decide-review.js';
 import { enqueueReview } from './enqueue-review.js';
@@ -18,26 +19,6 @@ const alice: Reviewer = { tenantId: 'acme', name: 'alice', aclGroups: [] };
 const bob: Reviewer = { tenantId: 'acme', name: 'bob', aclGroups: [] };
 const mallory: Reviewer = { tenantId: 'globex', name: 'mallory', aclGroups: [] };
 const LEASE_MS = 60_000;
-
-function requested(overrides: Partial<ReviewRequested> = {}): ReviewRequested {
-  return {
-    reviewId: 'rev-1',
-    tenantId: 'acme',
-    requestId: 'req-1',
-    traceId: 'trace-1',
-    reason: ReviewReason.REVIEW_REASON_LOW_SCORE,
-    detail: 'groundedness 0.2 is below 0.7',
-    question: 'How long can I return a robot?',
-    answer: 'For 90 days.',
-    citations: [],
-    contexts: [],
-    score: 0.2,
-    requestedBy: 'evaluation',
-    requestedAt: new Date('2026-01-02T03:04:05Z'),
-    readRequires: [],
-    ...overrides,
-  };
-}
 
 let store: DocumentStore;
 let publisher: RecordingPublisher;
