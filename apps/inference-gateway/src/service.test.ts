@@ -8,10 +8,11 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   type AnswerRequest as GrpcAnswerRequest,
   type AnswerResponse as GrpcAnswerResponse,
@@ -23,8 +24,10 @@ import {
   type SearchRequest,
   type SearchResponse,
 } from '@keel/contracts/retrieval/v1';
-import type { Subscription } from '@keel/event-bus';
+import type { EventBus, Subscription } from '@keel/event-bus';
+import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
 import { recordEvents } from '@keel/event-bus/testing';
+import { createExtractiveChatModel } from '@keel/models/embedded';
 import {
   callUnary,
   createGrpcClient,
@@ -38,11 +41,20 @@ import {
   startGrpcServer,
   unaryHandler,
 } from '@keel/platform';
-import { startTestTelemetry, type TestTelemetry } from '@keel/platform/testing';
+import {
+  createTestLogger,
+  startTestTelemetry,
+  type TestTelemetry,
+  testInternalAuth,
+  testInternalAuthEnv,
+} from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
+import type { Embedder } from '@keel/text';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceCompletedPayload } from './answering/completion-event.js';
+import type { PolicyCheck } from './answering/policy-gate.js';
+import type { RetrievalQuery, RetrievedPassage } from './answering/retriever.js';
 import { type ComposedGateway, composeGateway } from './compose.js';
 import { loadGatewayConfig } from './config.js';
 import { startGatewayService } from './service.js';
@@ -50,9 +62,16 @@ import { startGatewayService } from './service.js';
 const logger = createLogger('gateway-test', { level: 'silent' });
 const policyMain = fileURLToPath(new URL('../../policy/src/main.ts', import.meta.url));
 
-function chunk(tenant: string, id: string, title: string, text: string): RetrievedChunk & { tenant: string } {
+function chunk(
+  tenant: string,
+  id: string,
+  title: string,
+  text: string,
+  aclGroups: string[] = [],
+): RetrievedChunk & { tenant: string } {
   return {
     tenant,
+    aclGroups,
     chunkId: `${id}#0`,
     documentId: id,
     documentVersion: 'v1',
@@ -76,14 +95,21 @@ const corpus = [
   ),
   chunk('demo', 'warranty', 'Warranty', 'The warranty covers manufacturing defects for two years from purchase.'),
   chunk('acme', 'acme-travel', 'Travel', 'Hotel stays are reimbursed up to 180 euros per night.'),
+  chunk('acme', 'acme-bonus', 'Bonus plan', 'Hotel managers get a bonus of 5 percent per night sold.', ['hr', 'staff']),
+  chunk('acme', 'acme-board', 'Board notes', 'The board reviews hotel contracts every night.', ['board']),
 ];
 
-/** Ranks the tenant's chunks by words shared with the query, like a (very) small keyword index. */
+/**
+ * Ranks the chunks of the tenant the caller may read (open, or sharing a group) by words shared
+ * with the query, like a (very) small keyword index.
+ */
 function search(request: SearchRequest): SearchResponse {
   const words = new Set(request.query.toLowerCase().match(/[a-z0-9]+/g) ?? []);
   const overlap = (text: string) => (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => words.has(w)).length;
+  const readable = (c: RetrievedChunk) =>
+    c.aclGroups.length === 0 || c.aclGroups.some((group) => request.aclGroups.includes(group));
   const chunks = corpus
-    .filter((c) => c.tenant === request.tenantId)
+    .filter((c) => c.tenant === request.tenantId && readable(c))
     .map(({ tenant: _tenant, ...c }) => ({ ...c, score: overlap(c.text) }))
     .sort((a, b) => b.score - a.score)
     .slice(0, request.topK || 5);
@@ -142,6 +168,18 @@ async function readJson<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** Whether a TCP connection to host:port opens (then closes it). */
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -159,6 +197,7 @@ async function startPolicyProcess(dataDir: string): Promise<{ address: string; s
     HTTP_PORT: String(await freePort()),
     HOST: '127.0.0.1',
     KEEL_DATA_DIR: dataDir,
+    ...testInternalAuthEnv,
     LOG_LEVEL: 'warn',
   };
   // Embedded adapters, whatever the environment of the test run says.
@@ -175,7 +214,7 @@ async function startPolicyProcess(dataDir: string): Promise<{ address: string; s
     stderr += data.toString();
   });
   const address = `127.0.0.1:${grpcPort}`;
-  const health = grpcHealthCheck(address);
+  const health = grpcHealthCheck(address, { auth: testInternalAuth });
   try {
     await waitFor(
       `the policy service on ${address}`,
@@ -236,6 +275,7 @@ describe('inference gateway', () => {
           },
         },
       ],
+      auth: testInternalAuth,
     });
     const config = loadGatewayConfig({
       HTTP_PORT: '0',
@@ -243,7 +283,9 @@ describe('inference gateway', () => {
       HOST: '127.0.0.1',
       POLICY_ADDRESS: policy.address,
       RETRIEVAL_ADDRESS: retrieval.address,
-      KEEL_API_KEYS: 'acme-key=acme:staff|eng',
+      KEEL_API_KEYS: 'acme-key=acme:staff|eng:alice',
+      KEEL_DEMO_API_KEY: 'keel-demo-key',
+      ...testInternalAuthEnv,
     });
     deps = await composeGateway(config, logger);
     gateway = await startGatewayService(deps, config);
@@ -361,6 +403,30 @@ describe('inference gateway', () => {
         'gen_ai.request.model': 'keel-extractive-v1',
         'gen_ai.usage.output_tokens': body.usage.completionTokens,
       });
+    });
+
+    it('keeps the groups of restricted contexts on the completion event, and names who asked', async () => {
+      const response = await post(
+        '/v1/answers',
+        { question: 'What bonus do hotel managers get per night?', topK: 10 },
+        { authorization: 'Bearer acme-key' },
+      );
+      expect(response.status).toBe(200);
+      const body = await readJson<AnswerBody>(response);
+      const event = await waitFor('the completion event', () => completed.find((e) => e.requestId === body.id));
+      // The key (groups staff, eng) reads the bonus plan (hr, staff) and the open travel policy,
+      // never the board notes (board).
+      expect(Object.fromEntries(event.contexts.map((c) => [c.documentId, c.aclGroups]))).toEqual({
+        'acme-bonus': ['hr', 'staff'],
+        'acme-travel': [],
+      });
+      // Whoever reads this exchange later must be able to read the bonus plan.
+      expect(event.readRequires).toEqual([{ anyOf: ['hr', 'staff'] }]);
+      expect(event.subject).toBe('alice');
+
+      const demo = await readJson<AnswerBody>(await post('/v1/answers', { question: 'How long is the warranty?' }));
+      const demoEvent = await waitFor('the demo completion', () => completed.find((e) => e.requestId === demo.id));
+      expect(demoEvent).toMatchObject({ subject: 'demo', readRequires: [] });
     });
 
     it('rejects a missing key and an invalid body with problems', async () => {
@@ -497,7 +563,10 @@ describe('inference gateway', () => {
     let client: InferenceClient;
 
     beforeAll(() => {
-      client = createGrpcClient(InferenceClient, gateway.urls.grpc as string);
+      client = createGrpcClient(InferenceClient, gateway.urls.grpc as string, {
+        auth: testInternalAuth,
+        callerName: 'test',
+      });
     });
 
     afterAll(() => {
@@ -537,7 +606,12 @@ describe('inference gateway', () => {
       const event = await waitFor('the gRPC completion event', () =>
         completed.find((e) => e.requestId === response.requestId),
       );
-      expect(event).toMatchObject({ endpoint: 'keel.inference.v1.Inference/Answer', tenantId: 'demo' });
+      // No API key on this port: the calling service is who asked.
+      expect(event).toMatchObject({
+        endpoint: 'keel.inference.v1.Inference/Answer',
+        tenantId: 'demo',
+        subject: 'service:test',
+      });
     });
 
     it('searches with the ACL groups and top_k of the request, and the tenant in both request and metadata', async () => {
@@ -587,7 +661,7 @@ describe('inference gateway', () => {
 
     it('reports SERVING on grpc.health.v1, for the server and the Inference service', async () => {
       for (const service of ['', 'keel.inference.v1.Inference']) {
-        const health = grpcHealthCheck(gateway.urls.grpc as string, { service });
+        const health = grpcHealthCheck(gateway.urls.grpc as string, { auth: testInternalAuth, service });
         try {
           expect(await health()).toMatchObject({ ok: true, detail: expect.stringMatching(/SERVING$/) });
         } finally {
@@ -690,6 +764,8 @@ describe('inference gateway', () => {
         RETRIEVAL_ADDRESS: retrieval.address,
         POLICY_DEADLINE_MS: '1000',
         RETRIEVAL_DEADLINE_MS: '1000',
+        KEEL_DEMO_API_KEY: 'keel-demo-key',
+        ...testInternalAuthEnv,
         ...overrides,
       });
       const composed = await composeGateway(config, logger);
@@ -725,7 +801,7 @@ describe('inference gateway', () => {
         expect(ready.status).toBe(503);
         expect((await readJson<ReadinessBody>(ready)).checks[dependency]).toMatchObject({ ok: false });
 
-        const client = createGrpcClient(InferenceClient, down.grpc);
+        const client = createGrpcClient(InferenceClient, down.grpc, { auth: testInternalAuth, callerName: 'test' });
         try {
           const error = await grpcFailure(
             grpcAnswer(client, { tenantId: 'demo', question: 'How long is the warranty?' }),
@@ -743,5 +819,332 @@ describe('inference gateway', () => {
         await down.stop();
       }
     });
+  });
+});
+
+/**
+ * The gateway against hostile callers, with fakes behind it that record every call: nothing a
+ * malformed, oversized or unauthenticated request sends may reach policy, retrieval or the model,
+ * and none of it may be logged as an error.
+ */
+describe('inference gateway against hostile requests', () => {
+  const logs = createTestLogger('gateway-hostile-test', 'info');
+  const checks: PolicyCheck[] = [];
+  const searchesMade: RetrievalQuery[] = [];
+  let bus: EventBus;
+  let gateway: RunningService;
+  const apiKey = 'hostile-test-key';
+
+  const passage: RetrievedPassage = {
+    chunkId: 'faq#0',
+    documentId: 'faq',
+    documentVersion: 'v1',
+    title: 'FAQ',
+    source: 'kb://faq.md',
+    text: 'Refunds are paid within five days.',
+    startOffset: 0,
+    endOffset: 34,
+    score: 1,
+    aclGroups: [],
+  };
+
+  const send = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+    fetch(`${gateway.urls.http}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
+    });
+  const postJson = (path: string, body: unknown) => send(path, { method: 'POST', body: JSON.stringify(body) });
+  const openAi = () => new OpenAI({ baseURL: `${gateway.urls.http}/v1`, apiKey, maxRetries: 0 });
+
+  beforeAll(async () => {
+    bus = createEmbeddedEventBus();
+    const embedder: Embedder = {
+      id: 'fake-embedder-3d',
+      dimensions: 3,
+      embed: async (texts) => texts.map((text) => [text.length, 1, 0]),
+    };
+    // No HOST: the loopback default is under test too.
+    const config = loadGatewayConfig({
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      KEEL_API_KEYS: `${apiKey}=acme:staff:mallory`,
+      ...testInternalAuthEnv,
+    });
+    gateway = await startGatewayService(
+      {
+        bus,
+        policy: {
+          async check(check) {
+            checks.push(check);
+            return {
+              decision: 'ALLOW',
+              text: check.text,
+              reason: '',
+              decisionId: `d-${checks.length}`,
+              policyVersion: 'v',
+              findingTypes: [],
+            };
+          },
+        },
+        retriever: {
+          async search(query) {
+            searchesMade.push(query);
+            return [passage];
+          },
+        },
+        models: [createExtractiveChatModel()],
+        embedder,
+        dependencyChecks: {},
+        logger: logs.logger,
+      },
+      config,
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await bus?.close();
+  });
+
+  it('answers a well-formed question (the fakes work)', async () => {
+    const response = await postJson('/v1/answers', { question: 'When are refunds paid?' });
+    expect(response.status).toBe(200);
+    expect(checks.map((check) => check.stage)).toEqual(['input', 'output']);
+    checks.length = 0;
+    searchesMade.length = 0;
+  });
+
+  describe('malformed paths, encodings and bodies', () => {
+    it('answers /v1/models/%ZZ with a 400 in OpenAI shape', async () => {
+      for (const path of ['/v1/models/%ZZ', '/v1/models/%E0%A4%A', '/v1/models/abc%']) {
+        const response = await send(path);
+        expect(response.status, path).toBe(400);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await response.json()).toEqual({
+          error: {
+            message: expect.stringMatching(/percent-encoding/),
+            type: 'invalid_request_error',
+            param: null,
+            code: 'HTTP.MALFORMED_PATH',
+          },
+        });
+      }
+      // The SDK encodes ids itself: it asks for a model literally named "%ZZ", which does not exist.
+      const error = await openAi()
+        .models.retrieve('%ZZ')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    });
+
+    it('answers a body declared gzip that is not: 400, OpenAI shape on OpenAI routes, problem+json on /v1/answers', async () => {
+      const notGzip = { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: '{"question":"hi"}' };
+      for (const path of ['/v1/chat/completions', '/v1/embeddings']) {
+        const response = await send(path, notGzip);
+        expect(response.status, path).toBe(400);
+        expect(await response.json()).toMatchObject({
+          error: { type: 'invalid_request_error', code: 'HTTP.MALFORMED_BODY_ENCODING' },
+        });
+      }
+      const answers = await send('/v1/answers', notGzip);
+      expect(answers.status).toBe(400);
+      expect(answers.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await answers.json()).toMatchObject({ status: 400, code: 'HTTP.MALFORMED_BODY_ENCODING' });
+    });
+
+    it('answers a wrong method with 405 and Allow, in OpenAI shape on OpenAI routes', async () => {
+      const chat = await send('/v1/chat/completions');
+      expect(chat.status).toBe(405);
+      expect(chat.headers.get('allow')).toBe('POST');
+      expect(await chat.json()).toMatchObject({
+        error: { type: 'invalid_request_error', code: 'HTTP.METHOD_NOT_ALLOWED' },
+      });
+      // What an OpenAI SDK sees: an APIError with the status and OpenAI's error type.
+      const error = await openAi()
+        .get('/chat/completions')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect(error).toMatchObject({ status: 405, type: 'invalid_request_error' });
+
+      const models = await send('/v1/models', { method: 'DELETE' });
+      expect(models.status).toBe(405);
+      expect(models.headers.get('allow')).toBe('GET, HEAD');
+
+      const answers = await send('/v1/answers', { method: 'PUT', body: '{}' });
+      expect(answers.status).toBe(405);
+      expect(answers.headers.get('allow')).toBe('POST');
+      expect(answers.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    });
+
+    it('answers a JSON body that is not an object with "must be a JSON object" on every route', async () => {
+      for (const path of ['/v1/answers', '/v1/chat/completions', '/v1/embeddings']) {
+        for (const body of ['null', '"How do refunds work?"', '[1,2]', '42']) {
+          const response = await send(path, { method: 'POST', body });
+          expect(response.status, `${path} ${body}`).toBe(400);
+          const text = await response.text();
+          expect(text, `${path} ${body}`).toMatch(/must be a JSON object/);
+          expect(text).not.toMatch(/not valid JSON/);
+        }
+      }
+      expect(checks).toEqual([]);
+    });
+  });
+
+  describe('questions nothing could answer, or over the limits, never reach policy', () => {
+    const invisible = '\u200b\u200c\u200d\u2060\ufeff\u202e\u2066\u3164';
+
+    it('refuses an over-long chat question naming messages[n].content, with zero policy checks', async () => {
+      const error = await openAi()
+        .chat.completions.create({
+          model: 'keel-extractive-v1',
+          messages: [
+            { role: 'system', content: 'Answer from the FAQ.' },
+            { role: 'user', content: 'Hello' },
+            { role: 'assistant', content: 'Hi!' },
+            { role: 'user', content: 'Why? '.repeat(2000) },
+          ],
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages[3].content');
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).type).toBe('invalid_request_error');
+      expect(checks).toEqual([]);
+      expect(searchesMade).toEqual([]);
+    });
+
+    it('refuses a question made only of invisible characters on every endpoint', async () => {
+      const answers = await postJson('/v1/answers', { question: invisible });
+      expect(answers.status).toBe(400);
+      expect((await readJson<ProblemBody>(answers)).errors).toEqual([
+        { field: 'question', message: 'must not be empty' },
+      ]);
+
+      const chat = await openAi()
+        .chat.completions.create({
+          model: 'keel-extractive-v1',
+          messages: [{ role: 'user', content: invisible }],
+        })
+        .catch((e: unknown) => e);
+      expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((chat as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages[0].content');
+
+      const client = createGrpcClient(InferenceClient, gateway.urls.grpc as string, {
+        auth: testInternalAuth,
+        callerName: 'test',
+      });
+      try {
+        const error = await grpcFailure(grpcAnswer(client, { tenantId: 'acme', question: invisible }));
+        expect(error.grpcCode).toBe(GrpcCode.INVALID_ARGUMENT);
+        expect(error.violations).toEqual([{ field: 'question', message: 'is required' }]);
+      } finally {
+        client.close();
+      }
+      expect(checks).toEqual([]);
+      expect(searchesMade).toEqual([]);
+    });
+
+    it('bounds every field of /v1/answers and of chat completions, naming it', async () => {
+      const problemFields = async (body: unknown) =>
+        ((await readJson<ProblemBody>(await postJson('/v1/answers', body))).errors ?? []).map((e) => e.field);
+      expect(await problemFields({ question: 'q'.repeat(4097) })).toEqual(['question']);
+      expect(await problemFields({ question: 'ok', topK: 51 })).toEqual(['topK']);
+      const manyFilters = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']));
+      expect(await problemFields({ question: 'ok', filters: manyFilters })).toEqual(['filters']);
+      expect(await problemFields({ question: 'ok', filters: { lang: 'x'.repeat(1025) } })).toEqual(['filters.lang']);
+      expect(await problemFields({ question: 'ok', filters: { 'not a key': 'x' } })).toEqual(['filters.not a key']);
+
+      const chatParam = async (body: Record<string, unknown>) => {
+        const response = await postJson('/v1/chat/completions', {
+          model: 'keel-extractive-v1',
+          messages: [{ role: 'user', content: 'Why?' }],
+          ...body,
+        });
+        expect(response.status).toBe(400);
+        return ((await response.json()) as { error: { param: string | null } }).error.param;
+      };
+      expect(await chatParam({ model: 'm'.repeat(257) })).toBe('model');
+      expect(await chatParam({ messages: Array.from({ length: 1025 }, () => ({ role: 'user', content: 'x' })) })).toBe(
+        'messages',
+      );
+      expect(
+        await chatParam({
+          messages: [
+            { role: 'system', content: 's'.repeat(131_073) },
+            { role: 'user', content: 'Why?' },
+          ],
+        }),
+      ).toBe('messages[0].content');
+      expect(await chatParam({ max_tokens: 10_000_000 })).toBe('max_tokens');
+      expect(await chatParam({ user: 'u'.repeat(513) })).toBe('user');
+      expect(checks).toEqual([]);
+      expect(searchesMade).toEqual([]);
+    });
+
+    it('refuses a maximum-size embeddings request of hostile words fast, while other routes stay fast', async () => {
+      // One "word" of 900,000 letters: counting its tokens took minutes and held the event loop.
+      const body = JSON.stringify({ model: 'fake-embedder-3d', input: ['a'.repeat(900_000)] });
+      const startedAt = performance.now();
+      const embedding = send('/v1/embeddings', { method: 'POST', body });
+      const models = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const asked = performance.now();
+        const response = await send('/v1/models');
+        return { status: response.status, ms: performance.now() - asked };
+      })();
+      const [refused, listed] = await Promise.all([embedding, models]);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: { param: 'input[0]', type: 'invalid_request_error' } });
+      expect(performance.now() - startedAt).toBeLessThan(3_000);
+      expect(listed.status).toBe(200);
+      expect(listed.ms).toBeLessThan(1_000);
+    });
+  });
+
+  describe('internal gRPC', () => {
+    it('refuses a plain Inference/Answer: UNAUTHENTICATED, no answer, nothing checked or searched', async () => {
+      const raw = new InferenceClient(gateway.urls.grpc as string, credentials.createInsecure());
+      const request: GrpcAnswerRequest = {
+        tenantId: 'acme',
+        question: 'When are refunds paid?',
+        aclGroups: ['staff', 'board', 'hr'],
+        model: '',
+        topK: 50,
+      };
+      try {
+        for (const token of [undefined, 'x'.repeat(40)]) {
+          const metadata = new Metadata();
+          if (token) metadata.set('authorization', `Bearer ${token}`);
+          const outcome = await new Promise<{ error: ServiceError | null; response?: GrpcAnswerResponse }>((resolve) =>
+            raw.answer(request, metadata, { deadline: Date.now() + 5000 }, (error, response) =>
+              resolve({ error, response }),
+            ),
+          );
+          expect(outcome.error?.code).toBe(status.UNAUTHENTICATED);
+          expect(outcome.response).toBeUndefined();
+        }
+      } finally {
+        raw.close();
+      }
+      expect(checks).toEqual([]);
+      expect(searchesMade).toEqual([]);
+      expect(logs.find('internal call refused').map((line) => line.level)).toEqual(['warn', 'warn']);
+    });
+
+    it('binds HTTP and gRPC to loopback unless HOST says otherwise', async () => {
+      const httpUrl = new URL(gateway.urls.http as string);
+      const grpcAddress = gateway.urls.grpc as string;
+      expect(httpUrl.hostname).toBe('127.0.0.1');
+      expect(grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+      for (const port of [Number(httpUrl.port), Number(grpcAddress.split(':')[1])]) {
+        expect(await canConnect('127.0.0.1', port)).toBe(true);
+        // Bound to every interface, 127.0.0.2 (loopback too on Linux) would answer as well.
+        expect(await canConnect('127.0.0.2', port)).toBe(false);
+      }
+    });
+  });
+
+  it('logged every refusal above at most as a warning', () => {
+    const rejected = logs.find('request rejected');
+    expect(rejected.length).toBeGreaterThan(20);
+    expect(logs.lines().filter((line) => line.level === 'error' || line.level === 'fatal')).toEqual([]);
   });
 });

@@ -1,12 +1,17 @@
 import { ConfigError } from '@keel/platform';
+import { testInternalAuthEnv } from '@keel/platform/testing';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyConfig } from './config.js';
+import { loadPolicyConfig as loadConfigFrom } from './config.js';
+
+/** Every environment below has the internal token, unless a test says otherwise. */
+const loadPolicyConfig = (env: NodeJS.ProcessEnv) => loadConfigFrom({ ...testInternalAuthEnv, ...env });
 
 describe('loadPolicyConfig', () => {
-  it('defaults to embedded adapters, the standard ports and US phone numbers', () => {
+  it('defaults to embedded adapters, the standard ports on loopback and US phone numbers', () => {
     expect(loadPolicyConfig({})).toMatchObject({
-      grpc: { port: 50052, host: '0.0.0.0' },
-      http: { port: 8085 },
+      grpc: { port: 50052, host: '127.0.0.1' },
+      http: { port: 8085, host: '127.0.0.1' },
+      internalAuth: { token: testInternalAuthEnv.KEEL_INTERNAL_TOKEN },
       kafka: undefined,
       mongo: undefined,
       dataDir: '.keel/data',
@@ -32,6 +37,12 @@ describe('loadPolicyConfig', () => {
       },
       phoneRegions: ['US', 'GB'],
     });
+  });
+
+  it('refuses to start without an internal identity (a token, or the three mTLS files)', () => {
+    expect(() => loadConfigFrom({})).toThrow(/KEEL_INTERNAL_TOKEN: internal gRPC calls need an identity/);
+    expect(() => loadConfigFrom({ KEEL_GRPC_TLS_KEY: '/tls/tls.key' })).toThrow(/KEEL_GRPC_TLS_CERT: required/);
+    expect(loadPolicyConfig({ HOST: '0.0.0.0' }).grpc.host).toBe('0.0.0.0');
   });
 
   it('names each bad variable', () => {

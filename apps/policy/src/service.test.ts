@@ -4,8 +4,10 @@
  */
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { PolicyDecided } from '@keel/contracts/events/v1/policy';
 import type { ReviewRequested } from '@keel/contracts/events/v1/review';
 import {
@@ -23,22 +25,28 @@ import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
 import type { EventBus, Subscription } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
 import { recordEvents } from '@keel/event-bus/testing';
-import {
-  callUnary,
-  createGrpcClient,
-  createLogger,
-  GrpcCode,
-  grpcHealthCheck,
-  KeelError,
-  type RunningService,
-} from '@keel/platform';
+import { callUnary, createGrpcClient, GrpcCode, grpcHealthCheck, KeelError, type RunningService } from '@keel/platform';
+import { createTestLogger, testInternalAuth, testInternalAuthEnv } from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicyConfig } from './config.js';
 import { reviewIdOf } from './decisions/decision-audit.js';
 import { startPolicyService } from './service.js';
 
-const logger = createLogger('policy-test', { level: 'silent' });
+const logs = createTestLogger('policy-test');
+const logger = logs.logger;
+
+/** Whether a TCP connection to host:port opens (then closes it). */
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 describe('policy service over gRPC', () => {
   let bus: EventBus;
@@ -52,7 +60,7 @@ describe('policy service over gRPC', () => {
   const check = (request: Partial<CheckRequest>, tenantId?: string) =>
     callUnary<CheckRequest, CheckResponse>(
       client.check.bind(client),
-      { tenantId: '', stage: Stage.STAGE_INPUT, text: '', contexts: [], requestId: '', ...request },
+      { tenantId: '', stage: Stage.STAGE_INPUT, text: '', contexts: [], requestId: '', readRequires: [], ...request },
       { deadlineMs: 5000, dependency: 'policy', ...(tenantId ? { tenantId } : {}) },
     );
   const scan = (request: ScanRequest) =>
@@ -71,10 +79,11 @@ describe('policy service over gRPC', () => {
         strict: { piiAction: 'block' },
       }),
     );
+    // No HOST: the default, loopback, is part of what is tested.
     const config = loadPolicyConfig({
       GRPC_PORT: '0',
       HTTP_PORT: '0',
-      HOST: '127.0.0.1',
+      ...testInternalAuthEnv,
       KEEL_DATA_DIR: directory,
       POLICY_SEED_FILE: seedFile,
       POLICY_DENIED_TOPICS: JSON.stringify({ acme: [{ name: 'weapons', phrases: ['build a bomb'] }] }),
@@ -82,7 +91,10 @@ describe('policy service over gRPC', () => {
     bus = createEmbeddedEventBus();
     store = createEmbeddedDocumentStore({ path: ':memory:' });
     service = await startPolicyService({ bus, store, logger }, config);
-    client = createGrpcClient(PolicyClient, service.urls.grpc as string);
+    client = createGrpcClient(PolicyClient, service.urls.grpc as string, {
+      auth: testInternalAuth,
+      callerName: 'test',
+    });
     const decisions = await recordEvents(bus, 'keel.policy.decided.v1', 'policy-test-decided');
     const reviewRequests = await recordEvents(bus, 'keel.review.requested.v1', 'policy-test-reviews');
     decided = decisions.payloads;
@@ -166,6 +178,8 @@ describe('policy service over gRPC', () => {
       text,
       requestId: 'req-esc',
       contexts: ['ctx one', 'ctx two'],
+      // As the gateway sends them: one requirement per restricted passage (here unordered, repeated).
+      readRequires: [{ anyOf: ['legal', 'exec'] }, { anyOf: ['finance'] }, { anyOf: ['exec', ' legal '] }],
     });
     expect(first.decision).toBe(Decision.DECISION_ESCALATE);
     expect(first.text).toBe('My lawyer will start a lawsuit, reach me at [EMAIL]');
@@ -182,7 +196,11 @@ describe('policy service over gRPC', () => {
       question: '',
       detail: first.reason,
     });
-    expect(review.contexts.map((c) => c.text)).toEqual(['ctx one', 'ctx two']);
+    // Who may read the review: the answer's requirements, canonical. Its contexts are not sent:
+    // their texts without their groups could not be guarded; human review takes them, with their
+    // groups, from the completion event.
+    expect(review.readRequires).toEqual([{ anyOf: ['exec', 'legal'] }, { anyOf: ['finance'] }]);
+    expect(review.contexts).toEqual([]);
     const stored = await (await store.collection('decisions')).get(first.decisionId);
     expect(stored).toMatchObject({ stage: 'output', contextCount: 2 });
 
@@ -234,8 +252,138 @@ describe('policy service over gRPC', () => {
     expect(event.tenantId).toBe('acme');
   });
 
+  it("asks for the review of an input escalation without read requirements: the question is the caller's", async () => {
+    await check({ tenantId: 'acme', text: 'Is there a lawsuit?', requestId: 'req-esc-input' });
+    const reviewId = reviewIdOf('acme', 'req-esc-input', 'input');
+    const review = await waitFor('the input review request', () => reviews.find((r) => r.reviewId === reviewId));
+    expect(review).toMatchObject({ question: 'Is there a lawsuit?', answer: '', contexts: [], readRequires: [] });
+  });
+
+  it('refuses a read requirement without a group, which would widen the review to the whole tenant', async () => {
+    const error = await check({
+      tenantId: 'acme',
+      stage: Stage.STAGE_OUTPUT,
+      text: 'a lawsuit',
+      requestId: 'req-empty-requirement',
+      readRequires: [{ anyOf: ['legal'] }, { anyOf: [' ', ''] }],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeelError);
+    expect((error as KeelError).grpcCode).toBe(GrpcCode.INVALID_ARGUMENT);
+    expect((error as KeelError).violations).toEqual([
+      { field: 'read_requires[1].any_of', message: 'must name at least one group' },
+    ]);
+    expect(reviews.some((r) => r.requestId === 'req-empty-requirement')).toBe(false);
+  });
+
+  it('refuses Check and Scan requests over the limits with INVALID_ARGUMENT naming the field, deciding nothing', async () => {
+    const decisionsBefore = decided.length;
+    const fieldsOf = async (call: Promise<unknown>) => {
+      const error = await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (!(error instanceof KeelError)) throw new Error(`expected INVALID_ARGUMENT, got ${String(error)}`);
+      expect(error.grpcCode).toBe(GrpcCode.INVALID_ARGUMENT);
+      return error.violations.map((violation) => violation.field);
+    };
+    const valid = { tenantId: 'acme', stage: Stage.STAGE_OUTPUT, text: 'fine', requestId: 'req-limits' };
+    expect(await fieldsOf(check({ ...valid, text: 'x'.repeat(262_145) }))).toEqual(['text']);
+    expect(await fieldsOf(check({ ...valid, contexts: Array.from({ length: 201 }, () => 'c') }))).toEqual(['contexts']);
+    expect(await fieldsOf(check({ ...valid, contexts: ['ok', 'c'.repeat(131_073)] }))).toEqual(['contexts[1]']);
+    expect(await fieldsOf(check({ ...valid, requestId: 'r'.repeat(513) }))).toEqual(['request_id']);
+    expect(await fieldsOf(check({ ...valid, tenantId: 't'.repeat(513) }))).toEqual(['tenant_id']);
+    const tooMany = Array.from({ length: 257 }, (_, i) => ({ anyOf: [`g${i}`] }));
+    expect(await fieldsOf(check({ ...valid, readRequires: tooMany }))).toEqual(['read_requires']);
+    const wideRequirement = [{ anyOf: Array.from({ length: 257 }, (_, i) => `g${i}`) }];
+    expect(await fieldsOf(check({ ...valid, readRequires: wideRequirement }))).toEqual(['read_requires[0].any_of']);
+    expect(await fieldsOf(check({ ...valid, readRequires: [{ anyOf: ['ok', 'g'.repeat(257)] }] }))).toEqual([
+      'read_requires[0].any_of[1]',
+    ]);
+    expect(await fieldsOf(scan({ tenantId: 'acme', documentId: 'd'.repeat(513), text: 'fine' }))).toEqual([
+      'document_id',
+    ]);
+    expect(await fieldsOf(scan({ tenantId: 'acme', documentId: 'doc', text: 'x'.repeat(3_000_001) }))).toEqual([
+      'text',
+    ]);
+    // Nothing was decided, audited or published for them.
+    expect(decided.length).toBe(decisionsBefore);
+    expect(logs.lines().filter((line) => line.level === 'error')).toEqual([]);
+  });
+
+  it('decides a maximum-size Scan full of personal data, within a deadline and a message', async () => {
+    // 3,000,000 characters with about 90,000 findings; the only phone number comes last, past the
+    // 1,000 findings listed, and is still named.
+    const unit = 'Mail ann@example.com about the lawsuit; card 4111 1111 1111 1111. ';
+    const text = `${unit.repeat(Math.floor((3_000_000 - 20) / unit.length))}Call 415-555-2671.`;
+    const startedAt = performance.now();
+    const response = await scan({ tenantId: 'acme', documentId: 'big', text });
+    // About a second here; comparing every finding with every other took far longer than any
+    // deadline, and listing them all passed gRPC's message limit (RESOURCE_EXHAUSTED).
+    expect(performance.now() - startedAt).toBeLessThan(10_000);
+    expect(response.decision).toBe(Decision.DECISION_REDACT);
+    expect(response.text.startsWith('Mail [EMAIL] about the lawsuit; card [CARD]. Mail')).toBe(true);
+    expect(response.text.endsWith('Call [PHONE].')).toBe(true);
+    expect(response.text).not.toContain('@');
+    expect(response.findings).toHaveLength(1001);
+    expect(new Set(response.findings.map((finding) => finding.type))).toEqual(
+      new Set(['pii.phone', 'pii.email', 'pii.payment_card']),
+    );
+    const event = await waitFor('the big scan decision', () =>
+      decided.find((d) => d.stage === 'document' && d.findingTypes.length === 3),
+    );
+    const stored = await (await store.collection('decisions')).get(event.decisionId);
+    expect(stored).toMatchObject({ findingCount: 1 + 2 * Math.floor((3_000_000 - 20) / unit.length) });
+    expect((stored as unknown as { findings: unknown[] }).findings).toHaveLength(1001);
+  }, 30_000);
+
+  describe('internal authentication', () => {
+    /** A call as anyone who can reach the port could make it: a generated client, no Keel credentials. */
+    function rawCheck(metadata = new Metadata()): Promise<{ error: ServiceError | null; response?: CheckResponse }> {
+      const raw = new PolicyClient(service.urls.grpc as string, credentials.createInsecure());
+      const request: CheckRequest = {
+        tenantId: 'acme',
+        stage: Stage.STAGE_INPUT,
+        text: 'Mail ann@example.com',
+        contexts: [],
+        requestId: 'req-anonymous',
+        readRequires: [],
+      };
+      return new Promise((resolve) => {
+        raw.check(request, metadata, { deadline: Date.now() + 5000 }, (error, response) => {
+          raw.close();
+          resolve({ error, response });
+        });
+      });
+    }
+
+    it('refuses a plain Check: UNAUTHENTICATED, no decision, no audit', async () => {
+      const before = decided.length;
+      const anonymous = await rawCheck();
+      expect(anonymous.error?.code).toBe(status.UNAUTHENTICATED);
+      expect(anonymous.response).toBeUndefined();
+      const forged = new Metadata();
+      forged.set('authorization', `Bearer ${'x'.repeat(40)}`);
+      const wrongToken = await rawCheck(forged);
+      expect(wrongToken.error?.code).toBe(status.UNAUTHENTICATED);
+      expect(decided.length).toBe(before);
+      expect(logs.find('internal call refused').every((line) => line.level === 'warn')).toBe(true);
+    });
+
+    it('binds to loopback unless HOST says otherwise', async () => {
+      const grpcUrl = service.urls.grpc as string;
+      const httpUrl = new URL(service.urls.http as string);
+      expect(grpcUrl).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(httpUrl.hostname).toBe('127.0.0.1');
+      const grpcPort = Number(grpcUrl.split(':')[1]);
+      expect(await canConnect('127.0.0.1', grpcPort)).toBe(true);
+      // Bound to every interface, 127.0.0.2 (loopback too on Linux) would answer as well.
+      expect(await canConnect('127.0.0.2', grpcPort)).toBe(false);
+      expect(await canConnect('127.0.0.2', Number(httpUrl.port))).toBe(false);
+    });
+  });
+
   it('reports SERVING on grpc.health.v1', async () => {
-    const health = grpcHealthCheck(service.urls.grpc as string);
+    const health = grpcHealthCheck(service.urls.grpc as string, { auth: testInternalAuth });
     try {
       expect(await health()).toMatchObject({ ok: true });
     } finally {

@@ -1,12 +1,17 @@
 import { ConfigError } from '@keel/platform';
+import { testInternalAuthEnv } from '@keel/platform/testing';
 import { describe, expect, it } from 'vitest';
-import { loadRetrievalConfig, REMOTE_EMBEDDER_FUSION, WORD_VECTOR_FUSION } from './config.js';
+import { loadRetrievalConfig as loadConfigFrom, REMOTE_EMBEDDER_FUSION, WORD_VECTOR_FUSION } from './config.js';
+
+/** Every environment below has the internal token, unless a test says otherwise. */
+const loadRetrievalConfig = (env: NodeJS.ProcessEnv) => loadConfigFrom({ ...testInternalAuthEnv, ...env });
 
 describe('retrieval configuration', () => {
-  it('defaults to gRPC 50051, HTTP 8084 and the embedded index and embedder', () => {
+  it('defaults to gRPC 50051, HTTP 8084 on loopback and the embedded index and embedder', () => {
     expect(loadRetrievalConfig({})).toMatchObject({
-      grpc: { port: 50051, host: '0.0.0.0' },
-      http: { port: 8084, host: '0.0.0.0' },
+      grpc: { port: 50051, host: '127.0.0.1' },
+      http: { port: 8084, host: '127.0.0.1' },
+      internalAuth: { token: testInternalAuthEnv.KEEL_INTERNAL_TOKEN },
       qdrant: undefined,
       embeddings: undefined,
       dataDir: '.keel/data',
@@ -51,6 +56,24 @@ describe('retrieval configuration', () => {
     }
     return [];
   }
+
+  it('refuses to start without an internal identity, or with half of the mTLS files', () => {
+    expect(() => loadConfigFrom({})).toThrow(/KEEL_INTERNAL_TOKEN: internal gRPC calls need an identity/);
+    expect(() => loadConfigFrom({ KEEL_INTERNAL_TOKEN: 'short' })).toThrow(/KEEL_INTERNAL_TOKEN: use a random secret/);
+    try {
+      loadConfigFrom({ KEEL_GRPC_TLS_CERT: '/tls/tls.crt' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).issues.map((issue) => issue.variable).sort()).toEqual([
+        'KEEL_GRPC_TLS_CA',
+        'KEEL_GRPC_TLS_KEY',
+      ]);
+    }
+    expect(
+      loadConfigFrom({ KEEL_GRPC_TLS_CERT: '/tls/c', KEEL_GRPC_TLS_KEY: '/tls/k', KEEL_GRPC_TLS_CA: '/tls/ca' })
+        .internalAuth,
+    ).toEqual({ tls: { certFile: '/tls/c', keyFile: '/tls/k', caFile: '/tls/ca' } });
+  });
 
   it('names a bad port', () => {
     expect(badVariables({ GRPC_PORT: '70000' })).toEqual(['GRPC_PORT']);

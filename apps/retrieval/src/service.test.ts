@@ -1,17 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   RetrievalClient,
   type SearchMode,
   type SearchRequest,
   type SearchResponse,
 } from '@keel/contracts/retrieval/v1';
-import { callUnary, createGrpcClient, createLogger, grpcHealthCheck, type RunningService } from '@keel/platform';
+import { callUnary, createGrpcClient, grpcHealthCheck, KeelError, type RunningService } from '@keel/platform';
+import { createTestLogger, testInternalAuth, testInternalAuthEnv } from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
 import type { Embedder } from '@keel/text';
 import { loadWordVectorEmbedder } from '@keel/text/embedded';
@@ -19,8 +20,6 @@ import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRetrievalConfig } from './config.js';
 import { startRetrievalService } from './service.js';
-
-const logger = createLogger('retrieval-test', { level: 'silent' });
 
 const ACME_TRAVEL = `# Travel policy
 
@@ -61,6 +60,18 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Whether a TCP connection to host:port opens (then closes it). */
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 interface IngestionProcess {
   url: string;
   stop(): Promise<number | null>;
@@ -75,7 +86,9 @@ async function startIngestionProcess(dataDir: string): Promise<IngestionProcess>
       HOST: '127.0.0.1',
       KEEL_DATA_DIR: dataDir,
       POLICY_SCAN: 'off',
-      KEEL_API_KEYS: 'acme-key=acme,globex-key=globex',
+      // acme's key may give documents the group it belongs to.
+      KEEL_API_KEYS: 'acme-key=acme:security,globex-key=globex',
+      ...testInternalAuthEnv,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -115,6 +128,7 @@ describe('retrieval over gRPC, fed by ingestion', () => {
   let retrieval: RunningService;
   let client: RetrievalClient;
   let closeVectors: () => Promise<void>;
+  const logs = createTestLogger('retrieval-test');
 
   async function ingest(apiKey: string, body: Record<string, unknown>): Promise<void> {
     const response = await fetch(`${ingestion.url}/v1/documents`, {
@@ -158,11 +172,15 @@ describe('retrieval over gRPC, fed by ingestion', () => {
     embedder = await loadWordVectorEmbedder();
     const vectors = await createEmbeddedVectorIndex({ directory: join(directory, 'vectors') });
     closeVectors = () => vectors.close();
+    // No HOST: the default, loopback, is part of what is tested.
     retrieval = await startRetrievalService(
-      { vectors, embedder, logger },
-      loadRetrievalConfig({ GRPC_PORT: '0', HTTP_PORT: '0', HOST: '127.0.0.1' }),
+      { vectors, embedder, logger: logs.logger },
+      loadRetrievalConfig({ GRPC_PORT: '0', HTTP_PORT: '0', ...testInternalAuthEnv }),
     );
-    client = createGrpcClient(RetrievalClient, retrieval.urls.grpc as string);
+    client = createGrpcClient(RetrievalClient, retrieval.urls.grpc as string, {
+      auth: testInternalAuth,
+      callerName: 'test',
+    });
 
     await ingest('acme-key', {
       documentId: 'travel',
@@ -256,8 +274,115 @@ describe('retrieval over gRPC, fed by ingestion', () => {
     expect(mismatched?.details).toContain('tenant_id');
   });
 
+  it('reports the ACL groups of each chunk, for the records derived from it', async () => {
+    const member = await search({
+      tenantId: 'acme',
+      query: 'Who do I report a security incident to?',
+      aclGroups: ['security'],
+      topK: 50,
+    });
+    const restricted = member.chunks.filter((found) => found.documentId === 'incidents');
+    const open = member.chunks.filter((found) => found.documentId === 'travel');
+    expect(restricted.length).toBeGreaterThan(0);
+    expect(open.length).toBeGreaterThan(0);
+    expect(restricted.every((found) => found.aclGroups.join() === 'security')).toBe(true);
+    // Open to the whole tenant: no groups (the index's "*" marker is not a group).
+    expect(open.every((found) => found.aclGroups.length === 0)).toBe(true);
+  });
+
+  describe('internal authentication', () => {
+    const restrictedSearch = {
+      tenantId: 'acme',
+      query: 'security incident on-call engineer',
+      topK: 50,
+      aclGroups: ['security'],
+      mode: 0 as SearchMode,
+      filters: {},
+    };
+
+    /** A call as anyone who can reach the port could make it: a generated client, no Keel credentials. */
+    function rawSearch(metadata = new Metadata()): Promise<{ error: ServiceError | null; response?: SearchResponse }> {
+      const raw = new RetrievalClient(retrieval.urls.grpc as string, credentials.createInsecure());
+      return new Promise((resolve) => {
+        raw.search(restrictedSearch, metadata, { deadline: Date.now() + 5000 }, (error, response) => {
+          raw.close();
+          resolve({ error, response });
+        });
+      });
+    }
+
+    it('refuses a plain Search with any tenant and groups: UNAUTHENTICATED, no chunks', async () => {
+      // The same search with the internal token finds the restricted chunk: there is something to leak.
+      const authorised = await search(restrictedSearch);
+      expect(authorised.chunks.map((found) => found.documentId)).toContain('incidents');
+
+      const anonymous = await rawSearch();
+      expect(anonymous.error?.code).toBe(status.UNAUTHENTICATED);
+      expect(anonymous.response).toBeUndefined();
+
+      const wrongToken = new Metadata();
+      wrongToken.set('authorization', `Bearer ${'x'.repeat(40)}`);
+      wrongToken.set('x-keel-tenant-id', 'acme');
+      const forged = await rawSearch(wrongToken);
+      expect(forged.error?.code).toBe(status.UNAUTHENTICATED);
+      expect(forged.response).toBeUndefined();
+
+      // Refusals are the caller's problem: logged as warnings, never as errors.
+      expect(logs.find('internal call refused').map((line) => line.level)).toEqual(['warn', 'warn']);
+      expect(logs.lines().filter((line) => line.level === 'error')).toEqual([]);
+    });
+
+    it('leaves health open to probes without credentials', async () => {
+      const health = grpcHealthCheck(retrieval.urls.grpc as string, { auth: {} });
+      try {
+        expect(await health()).toMatchObject({ ok: true });
+      } finally {
+        health.close();
+      }
+    });
+  });
+
+  it('binds to loopback unless HOST says otherwise', async () => {
+    const grpcUrl = retrieval.urls.grpc as string;
+    const httpUrl = new URL(retrieval.urls.http as string);
+    expect(grpcUrl).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(httpUrl.hostname).toBe('127.0.0.1');
+    const grpcPort = Number(grpcUrl.split(':')[1]);
+    const httpPort = Number(httpUrl.port);
+    expect(await canConnect('127.0.0.1', grpcPort)).toBe(true);
+    expect(await canConnect('127.0.0.1', httpPort)).toBe(true);
+    // Another address of this machine (the rest of 127.0.0.0/8 is loopback too on Linux) finds
+    // nothing listening, as the network would not: bound to 0.0.0.0, both would answer here.
+    expect(await canConnect('127.0.0.2', grpcPort)).toBe(false);
+    expect(await canConnect('127.0.0.2', httpPort)).toBe(false);
+  });
+
+  it('refuses requests over the limits with INVALID_ARGUMENT naming the field, before searching', async () => {
+    const fieldsOf = async (request: Partial<SearchRequest>) => {
+      const error = await search(request).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (!(error instanceof KeelError)) throw new Error(`expected INVALID_ARGUMENT, got ${String(error)}`);
+      expect(error.grpcCode).toBe(status.INVALID_ARGUMENT);
+      return error.violations.map((violation) => violation.field);
+    };
+    const valid = { tenantId: 'acme', query: 'hotel' };
+    expect(await fieldsOf({ ...valid, query: '\u200b\u200d\u2060\ufeff' })).toEqual(['query']);
+    expect(await fieldsOf({ ...valid, query: 'hotel '.repeat(1000) })).toEqual(['query']);
+    expect(await fieldsOf({ ...valid, aclGroups: Array.from({ length: 257 }, (_, i) => `g${i}`) })).toEqual([
+      'acl_groups',
+    ]);
+    expect(await fieldsOf({ ...valid, aclGroups: ['staff', 'g'.repeat(257)] })).toEqual(['acl_groups[1]']);
+    expect(await fieldsOf({ ...valid, filters: { department: 'x'.repeat(1025) } })).toEqual(['filters.department']);
+    const manyFilters = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']));
+    expect(await fieldsOf({ ...valid, filters: manyFilters })).toEqual(['filters']);
+    expect(await fieldsOf({ ...valid, tenantId: 't'.repeat(513) })).toEqual(['tenant_id']);
+    expect(logs.lines().filter((line) => line.level === 'error')).toEqual([]);
+  });
+
   it('serves grpc health and HTTP readiness', async () => {
-    const health = grpcHealthCheck(retrieval.urls.grpc as string);
+    const health = grpcHealthCheck(retrieval.urls.grpc as string, { auth: testInternalAuth });
     try {
       expect(await health()).toMatchObject({ ok: true });
     } finally {

@@ -22,6 +22,7 @@ const passages: RetrievedPassage[] = [
     startOffset: 0,
     endOffset: 89,
     score: 0.9,
+    aclGroups: ['sales', 'support'],
   },
   {
     chunkId: 'warranty#3',
@@ -33,6 +34,7 @@ const passages: RetrievedPassage[] = [
     startOffset: 400,
     endOffset: 456,
     score: 0.5,
+    aclGroups: [],
   },
 ];
 
@@ -79,6 +81,7 @@ function harness(verdicts: Verdicts = {}, model: ChatModel = createExtractiveCha
     requestId: 'req-1',
     endpoint: '/v1/answers',
     tenantId: 'acme',
+    subject: 'alice',
     aclGroups: ['staff'],
     question: 'How many days do I have to return items?',
     topK: 4,
@@ -145,6 +148,33 @@ describe('answer question', () => {
     expect(events[0]?.citations).toHaveLength(1);
     // Evaluation reads the markers to tell which claim cites which context.
     expect(events[0]?.citations[0]?.marker).toBe(1);
+  });
+
+  it('keeps the read requirements of the passages on the output check and the completion event', async () => {
+    const { answerQuestion, request, checks, events } = harness();
+    await answerQuestion(request);
+    // One requirement per restricted passage; the open one adds nothing.
+    const readRequires = [{ anyOf: ['sales', 'support'] }];
+    expect(checks.map((check) => [check.stage, check.readRequires])).toEqual([
+      ['input', []],
+      ['output', readRequires],
+    ]);
+    expect(events[0]?.readRequires).toEqual(readRequires);
+    expect(events[0]?.contexts.map((context) => context.aclGroups)).toEqual([['sales', 'support'], []]);
+    expect(events[0]?.subject).toBe('alice');
+  });
+
+  it.each([
+    ['blank', '   '],
+    ['made of invisible characters', '\u200b\u200c\u2060\ufeff\u202e'],
+    ['too long', 'why? '.repeat(1000)],
+  ])('refuses a question %s before policy, retrieval or the model is asked', async (_case, question) => {
+    const { answerQuestion, request, checks, searches, events } = harness();
+    const error = await answerQuestion({ ...request, question }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ httpStatus: 400, violations: [{ field: 'question' }] });
+    expect(checks).toEqual([]);
+    expect(searches).toEqual([]);
+    expect(events).toEqual([]);
   });
 
   it('continues with the redacted question', async () => {

@@ -9,13 +9,19 @@
  *     no citations; ESCALATE → served, flagged);
  *  5. `keel.inference.completed.v1` records what was served.
  * A blocked question is not an answer: no completion event (the policy decision is audited).
+ *
+ * The answer is derived from the passages, so it is only for readers of all of them: the output
+ * check and the completion event carry `readRequires`, one requirement per restricted passage,
+ * which the policy copies onto an escalation's review and evaluation onto its records.
  */
 
 import type { EventPublisher } from '@keel/event-bus';
 import type { GroundingContext } from '@keel/models';
-import { currentTraceId, type Logger } from '@keel/platform';
+import { currentTraceId, type Logger, readRequirementsOf, type Violation, validationError } from '@keel/platform';
+import { isBlankText } from '@keel/text';
 import type { Answer, AnswerRequest, PolicyStageOutcome } from './answer.js';
 import { blockedAnswerText, questionBlocked } from './answer-errors.js';
+import { maxQuestionLength, maxTopK } from './answer-limits.js';
 import { citationsOf } from './citations.js';
 import { completionEventOf } from './completion-event.js';
 import type { ModelCaller } from './model-call.js';
@@ -39,12 +45,16 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
 
   return async (request) => {
     const startedAt = performance.now();
+    // Each edge names the field its callers know (`messages[2].content`); this is the backstop.
+    assertAnswerable(request);
     const input = await deps.policy.check({
       tenantId: request.tenantId,
       stage: 'input',
       text: request.question,
       contexts: [],
       requestId: request.requestId,
+      // The question is the caller's own text: nothing restricted yet.
+      readRequires: [],
     });
     if (input.decision === 'BLOCK') throw questionBlocked(input);
     const question = input.text;
@@ -56,6 +66,7 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
       aclGroups: request.aclGroups,
       filters: request.filters,
     });
+    const readRequires = readRequirementsOf(passages.map((passage) => passage.aclGroups));
     const contexts: GroundingContext[] = passages.map((passage, index) => ({
       marker: index + 1,
       chunkId: passage.chunkId,
@@ -78,6 +89,7 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
       text: completion.content,
       contexts: passages.map((passage) => passage.text),
       requestId: request.requestId,
+      readRequires,
     });
     const blocked = output.decision === 'BLOCK';
     // Quotes of an answer policy changed would repeat what it removed: cite the sources without them.
@@ -103,14 +115,33 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
     await publishCompletion(deps, {
       answer,
       tenantId: request.tenantId,
+      subject: request.subject,
       endpoint: request.endpoint,
       question,
       passages,
+      readRequires,
       traceId: currentTraceId() ?? '',
       completedAt: now(),
     });
     return answer;
   };
+}
+
+/**
+ * A question nothing could answer (blank, or only invisible characters) or one past the limits is
+ * refused before policy is asked: a check costs an audited decision, and retrieval would refuse it
+ * anyway, after the fact.
+ */
+function assertAnswerable(request: AnswerRequest): void {
+  const violations: Violation[] = [];
+  if (isBlankText(request.question)) violations.push({ field: 'question', message: 'must not be empty' });
+  else if (request.question.length > maxQuestionLength) {
+    violations.push({ field: 'question', message: `must be at most ${maxQuestionLength} characters` });
+  }
+  if (!Number.isInteger(request.topK) || request.topK < 1 || request.topK > maxTopK) {
+    violations.push({ field: 'topK', message: `must be between 1 and ${maxTopK}` });
+  }
+  if (violations.length > 0) throw validationError(violations);
 }
 
 function outcomeOf(verdict: PolicyVerdict): PolicyStageOutcome {

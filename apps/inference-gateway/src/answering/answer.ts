@@ -10,6 +10,11 @@ export interface AnswerRequest {
   requestId: string;
   endpoint: AnswerEndpoint;
   tenantId: string;
+  /**
+   * Who asks: the API key's subject (its configured name, or a digest of the key) on HTTP, the
+   * calling service on gRPC (`service:<name>`). Recorded on the completion event.
+   */
+  subject: string;
   aclGroups: readonly string[];
   question: string;
   /** Earlier turns (system prompts, history) for a model that uses them; the question is appended. */

@@ -1,5 +1,6 @@
 /** The `keel.inference.completed.v1` payload of a served answer. */
 import type { TopicPayload } from '@keel/contracts';
+import type { GroupRequirement } from '@keel/platform';
 import type { Answer } from './answer.js';
 import type { RetrievedPassage } from './retriever.js';
 
@@ -8,10 +9,14 @@ export type InferenceCompletedPayload = TopicPayload<'keel.inference.completed.v
 export function completionEventOf(input: {
   answer: Answer;
   tenantId: string;
+  /** Who asked (see AnswerRequest.subject). */
+  subject: string;
   endpoint: string;
   /** The question as answered: after input redaction, so the event carries no more than the model saw. */
   question: string;
   passages: readonly RetrievedPassage[];
+  /** Who may read the exchange: readRequirementsOf the passages' groups. */
+  readRequires: readonly GroupRequirement[];
   traceId: string;
   completedAt: Date;
 }): InferenceCompletedPayload {
@@ -33,6 +38,7 @@ export function completionEventOf(input: {
       documentVersion: passage.documentVersion,
       text: passage.text,
       score: passage.score,
+      aclGroups: [...passage.aclGroups],
     })),
     citations: answer.citations,
     policy: (['input', 'output'] as const).map((stage) => ({
@@ -42,5 +48,7 @@ export function completionEventOf(input: {
       findingTypes: answer.policy[stage].findingTypes,
     })),
     completedAt: input.completedAt,
+    readRequires: input.readRequires.map((requirement) => ({ anyOf: [...requirement.anyOf] })),
+    subject: input.subject,
   };
 }

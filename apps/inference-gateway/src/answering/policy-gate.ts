@@ -3,6 +3,8 @@
  * it (outbound/grpc-policy-gate.ts); tests may hand in any implementation.
  */
 
+import type { GroupRequirement } from '@keel/platform';
+
 export type PolicyStage = 'input' | 'output';
 
 export type PolicyDecision = 'ALLOW' | 'REDACT' | 'BLOCK' | 'ESCALATE';
@@ -15,6 +17,11 @@ export interface PolicyCheck {
   contexts: readonly string[];
   /** Correlates the input and output checks (and the review a decision may open). */
   requestId: string;
+  /**
+   * Who may read the checked text: an output quoting restricted passages needs their groups. The
+   * policy service copies it onto the review an escalation opens. Empty: the whole tenant.
+   */
+  readRequires: readonly GroupRequirement[];
 }
 
 export interface PolicyVerdict {

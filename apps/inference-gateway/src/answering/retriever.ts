@@ -25,6 +25,12 @@ export interface RetrievedPassage {
   startOffset: number;
   endOffset: number;
   score: number;
+  /**
+   * The chunk's ACL groups (its document's); empty when the whole tenant may read it. Everything
+   * derived from the passage (the answer, its completion event, reviews and evaluations of it)
+   * stays restricted to readers of every such group set.
+   */
+  aclGroups: readonly string[];
 }
 
 export interface Retriever {

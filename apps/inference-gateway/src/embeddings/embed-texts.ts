@@ -5,8 +5,9 @@
  */
 
 import { ErrorCode, GrpcCode, isKeelError, KeelError, type Violation, validationError } from '@keel/platform';
-import { countTokens, type Embedder } from '@keel/text';
+import type { Embedder } from '@keel/text';
 import { modelNotFound } from '../models/model-catalog.js';
+import { countTokensWithin } from './token-count.js';
 
 /** OpenAI's limits per request: inputs per call, and tokens per input (cl100k_base, as it counts). */
 export const maxEmbeddingInputs = 2048;
@@ -33,14 +34,21 @@ export function createEmbedTexts(embedder: Embedder): EmbedTexts {
   return async (request) => {
     if (request.model !== embedder.id) throw modelNotFound(request.model);
     const inputs = typeof request.input === 'string' ? [request.input] : [...request.input];
-    const tokens = validate(request, inputs, embedder);
+    const tokens = await validate(request, inputs, embedder);
     const vectors = await embed(embedder, inputs);
     return { model: embedder.id, vectors, promptTokens: tokens.reduce((sum, count) => sum + count, 0) };
   };
 }
 
-/** The token count of each input, once every input has been checked. */
-function validate(request: EmbedTextsRequest, inputs: string[], embedder: Embedder): number[] {
+/** Counting yields to other requests this often: a request of 2048 long inputs takes a while. */
+const yieldEveryMs = 20;
+
+/**
+ * The token count of each input, once every input has been checked. Counting is linear in the
+ * text and stops at the limit (token-count.ts), and gives way to other work every few
+ * milliseconds, so a large request never holds the event loop for long.
+ */
+async function validate(request: EmbedTextsRequest, inputs: string[], embedder: Embedder): Promise<number[]> {
   const violations: Violation[] = [];
   const fieldOf = (index: number) => (typeof request.input === 'string' ? 'input' : `input.${index}`);
   if (inputs.length === 0) violations.push({ field: 'input', message: 'must not be empty' });
@@ -58,20 +66,28 @@ function validate(request: EmbedTextsRequest, inputs: string[], embedder: Embedd
   }
   // Counting tokens of thousands of inputs costs time: only for a request that is otherwise valid.
   if (violations.length > 0) throw validationError(violations);
-  const tokens = inputs.map((input, index) => {
+  const tokens: number[] = [];
+  let since = performance.now();
+  for (const [index, input] of inputs.entries()) {
+    if (performance.now() - since > yieldEveryMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
     if (input === '') {
       violations.push({ field: fieldOf(index), message: 'must not be empty' });
-      return 0;
+      tokens.push(0);
+      continue;
     }
-    const count = countTokens(input);
-    if (count > maxEmbeddingInputTokens) {
+    const count = countTokensWithin(input, maxEmbeddingInputTokens);
+    if (count.overLimit) {
       violations.push({
         field: fieldOf(index),
-        message: `must be at most ${maxEmbeddingInputTokens} tokens (has ${count})`,
+        // Counting stopped past the limit: what was counted is a lower bound.
+        message: `must be at most ${maxEmbeddingInputTokens} tokens (has at least ${count.tokens})`,
       });
     }
-    return count;
-  });
+    tokens.push(count.tokens);
+  }
   if (violations.length > 0) throw validationError(violations);
   return tokens;
 }

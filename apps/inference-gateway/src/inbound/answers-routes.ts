@@ -1,16 +1,35 @@
 /** `POST /v1/answers`: the Keel-native RAG endpoint (problem+json errors). */
 import { randomUUID } from 'node:crypto';
 import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey, z } from '@keel/platform';
+import { isBlankText } from '@keel/text';
 import { Router } from 'express';
 import type { Answer } from '../answering/answer.js';
-import { defaultTopK, maxQuestionLength, maxTopK } from '../answering/answer-limits.js';
+import {
+  defaultTopK,
+  filterKeyPattern,
+  maxFilters,
+  maxFilterValueLength,
+  maxQuestionLength,
+  maxTopK,
+} from '../answering/answer-limits.js';
 import type { AnswerQuestion } from '../answering/answer-question.js';
 import type { ModelCatalog } from '../models/model-catalog.js';
 
-const answerRequestSchema = z.object({
-  question: z.string().trim().min(1, 'must not be empty').max(maxQuestionLength),
+export const answerRequestSchema = z.object({
+  question: z
+    .string()
+    .trim()
+    .max(maxQuestionLength, `must be at most ${maxQuestionLength} characters`)
+    // Zero-width spaces, bidi controls and the like are nothing to answer.
+    .refine((question) => !isBlankText(question), 'must not be empty'),
   topK: z.number().int().min(1).max(maxTopK).optional(),
-  filters: z.record(z.string(), z.string()).optional(),
+  filters: z
+    .record(
+      z.string().regex(filterKeyPattern, 'keys must be 1-64 characters of letters, digits, "_" or "-"'),
+      z.string().max(maxFilterValueLength, `must be at most ${maxFilterValueLength} characters`),
+    )
+    .refine((filters) => Object.keys(filters).length <= maxFilters, `must have at most ${maxFilters} entries`)
+    .optional(),
 });
 
 export function answersRouter(deps: {
@@ -29,6 +48,7 @@ export function answersRouter(deps: {
         requestId: randomUUID(),
         endpoint: '/v1/answers',
         tenantId: principal.tenantId,
+        subject: principal.subject,
         aclGroups: principal.aclGroups,
         question: body.question,
         topK: body.topK ?? defaultTopK,

@@ -1,3 +1,4 @@
+import { Metadata } from '@grpc/grpc-js';
 import type { AnswerRequest } from '@keel/contracts/inference/v1';
 import type { ChatModel } from '@keel/models';
 import { GrpcCode, isKeelError } from '@keel/platform';
@@ -62,6 +63,40 @@ describe('answerInputOf', () => {
       { field: 'question', message: 'must be at most 4096 characters' },
       { field: 'top_k', message: expect.any(String) },
     ]);
+  });
+
+  it('refuses a question made only of invisible characters, and fields over their limits', () => {
+    expect(
+      violationsOf(() => answerInputOf(request({ question: '\u200b\u2060\u202e\ufeff \u3164' }), {}, catalog)),
+    ).toEqual([{ field: 'question', message: 'is required' }]);
+    expect(
+      violationsOf(() =>
+        answerInputOf(
+          request({ aclGroups: Array.from({ length: 257 }, (_, i) => `g${i}`), model: 'm'.repeat(257) }),
+          {},
+          catalog,
+        ),
+      ),
+    ).toEqual([
+      { field: 'acl_groups', message: 'must have at most 256 groups' },
+      { field: 'model', message: 'must be at most 256 characters' },
+    ]);
+    expect(violationsOf(() => answerInputOf(request({ aclGroups: ['eng', 'g'.repeat(257)] }), {}, catalog))).toEqual([
+      { field: 'acl_groups[1]', message: 'must be at most 256 characters' },
+    ]);
+    expect(violationsOf(() => answerInputOf(request({ tenantId: 't'.repeat(513) }), {}, catalog))).toEqual([
+      { field: 'tenant_id', message: 'must be at most 512 characters' },
+    ]);
+  });
+
+  it('names the calling service as the subject', () => {
+    const metadata = new Metadata();
+    metadata.set('x-keel-caller', 'evaluation');
+    expect(answerInputOf(request(), { metadata }, catalog).subject).toBe('service:evaluation');
+    expect(answerInputOf(request(), {}, catalog).subject).toBe('service:unknown');
+    const odd = new Metadata();
+    odd.set('x-keel-caller', 'not a service name!');
+    expect(answerInputOf(request(), { metadata: odd }, catalog).subject).toBe('service:unknown');
   });
 
   it('refuses a tenant that differs from the metadata', () => {

@@ -36,6 +36,7 @@ export function createGrpcPolicyGate(options: {
           text: input.text,
           contexts: [...input.contexts],
           requestId: input.requestId,
+          readRequires: input.readRequires.map((requirement) => ({ anyOf: [...requirement.anyOf] })),
         },
         { deadlineMs: options.deadlineMs, tenantId: input.tenantId, dependency: 'policy' },
       );

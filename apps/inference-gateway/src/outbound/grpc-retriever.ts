@@ -41,6 +41,7 @@ export function createGrpcRetriever(options: {
           startOffset: chunk.startOffset,
           endOffset: chunk.endOffset,
           score: chunk.score,
+          aclGroups: [...chunk.aclGroups],
         }),
       );
     },

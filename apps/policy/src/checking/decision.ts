@@ -18,4 +18,6 @@ export interface Evaluation {
 export interface CheckOutcome extends Evaluation {
   decisionId: string;
   policyVersion: string;
+  /** Every finding; `findings` lists at most MAX_REPORTED_FINDINGS of them (reported-findings.ts). */
+  findingCount: number;
 }

@@ -12,13 +12,20 @@ import type { Finding } from '../detection/finding.js';
 import { FindingType } from '../detection/finding.js';
 import type { PiiScanner } from '../detection/pii-scanner.js';
 import { redact } from '../detection/redaction.js';
+import { type MatchingText, toMatchingText } from '../topics/matching-text.js';
 import type { TopicMatch } from '../topics/topic-matcher.js';
 import type { CompiledPolicy } from './compiled-policy.js';
 import type { Evaluation, Stage } from './decision.js';
 
 export function evaluateText(policy: CompiledPolicy, scanPii: PiiScanner, stage: Stage, text: string): Evaluation {
-  const denied = policy.matchDenied(text);
-  const escalated = stage === 'document' ? [] : policy.matchEscalated(text);
+  // Normalised once, when a matcher first needs it, for both kinds of topics.
+  let matching: MatchingText | undefined;
+  const prepared = () => {
+    matching ??= toMatchingText(text);
+    return matching;
+  };
+  const denied = policy.matchDenied(text, prepared);
+  const escalated = stage === 'document' ? [] : policy.matchEscalated(text, prepared);
   const pii = scanPii(text);
   const findings: Finding[] = [
     ...denied.map((match) => topicFinding(FindingType.deniedTopic, match)),

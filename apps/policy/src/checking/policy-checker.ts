@@ -3,20 +3,24 @@
  * decision, answer. Transport-free: the gRPC handlers translate to and from these types.
  */
 import { randomUUID } from 'node:crypto';
+import type { GroupRequirement } from '@keel/platform';
 import type { DecisionAudit } from '../decisions/decision-audit.js';
 import type { PiiScanner } from '../detection/pii-scanner.js';
 import type { PolicyRepository } from '../policies/policy-repository.js';
 import { createCompiledPolicyCache } from './compiled-policy.js';
 import type { CheckOutcome, Stage } from './decision.js';
 import { evaluateText } from './evaluate-text.js';
+import { reportedFindings } from './reported-findings.js';
 
 export interface CheckInput {
   tenantId: string;
   stage: Stage;
   text: string;
-  /** Retrieved contexts of an output check; recorded (as a count) and shown to reviewers. */
+  /** Retrieved contexts of an output check; recorded as a count (reviewers get them from the completion). */
   contexts: readonly string[];
   requestId: string;
+  /** Who may read the checked text (canonical); copied onto the review an escalation opens. */
+  readRequires: readonly GroupRequirement[];
 }
 
 export interface ScanInput {
@@ -47,11 +51,23 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
     tenantId: string,
     stage: Stage,
     text: string,
-    context: { requestId: string; documentId: string; contexts: readonly string[] },
+    context: {
+      requestId: string;
+      documentId: string;
+      contexts: readonly string[];
+      readRequires: readonly GroupRequirement[];
+    },
   ): Promise<CheckOutcome> => {
     const policy = compiled(await deps.policies.current(tenantId));
     const evaluation = evaluateText(policy, deps.scanPii, stage, text);
-    const outcome: CheckOutcome = { ...evaluation, decisionId: newDecisionId(), policyVersion: policy.versionLabel };
+    const findingTypes = [...new Set(evaluation.findings.map((finding) => finding.type))];
+    const outcome: CheckOutcome = {
+      ...evaluation,
+      findings: reportedFindings(evaluation.findings),
+      findingCount: evaluation.findings.length,
+      decisionId: newDecisionId(),
+      policyVersion: policy.versionLabel,
+    };
     await deps.audit.record(
       {
         id: outcome.decisionId,
@@ -60,7 +76,8 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
         documentId: context.documentId,
         stage,
         decision: outcome.decision,
-        findingTypes: [...new Set(outcome.findings.map((finding) => finding.type))],
+        findingTypes,
+        findingCount: outcome.findingCount,
         findings: outcome.findings.map(({ type, start, end, ruleId, confidence }) => ({
           type,
           start,
@@ -73,7 +90,7 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
         contextCount: context.contexts.length,
         decidedAt: clock(),
       },
-      { text: outcome.text, contexts: context.contexts },
+      { text: outcome.text, readRequires: context.readRequires },
     );
     return outcome;
   };
@@ -84,8 +101,14 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
         requestId: input.requestId,
         documentId: '',
         contexts: input.contexts,
+        readRequires: input.readRequires,
       }),
     scan: (input) =>
-      decide(input.tenantId, 'document', input.text, { requestId: '', documentId: input.documentId, contexts: [] }),
+      decide(input.tenantId, 'document', input.text, {
+        requestId: '',
+        documentId: input.documentId,
+        contexts: [],
+        readRequires: [],
+      }),
   };
 }

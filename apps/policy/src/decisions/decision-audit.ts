@@ -11,7 +11,7 @@
 import { ReviewReason } from '@keel/contracts/review/v1';
 import type { Collection, DocumentStore } from '@keel/doc-store';
 import type { EventPublisher } from '@keel/event-bus';
-import { currentTraceId, unavailable } from '@keel/platform';
+import { currentTraceId, type GroupRequirement, unavailable } from '@keel/platform';
 import type { Decision, Stage } from '../checking/decision.js';
 import type { Finding } from '../detection/finding.js';
 import { nameBasedUuid } from './name-based-id.js';
@@ -26,7 +26,9 @@ export type DecisionRecord = {
   stage: Stage;
   decision: Decision;
   findingTypes: string[];
+  /** At most MAX_REPORTED_FINDINGS of them (every type is named); `findingCount` has them all. */
   findings: Pick<Finding, 'type' | 'start' | 'end' | 'ruleId' | 'confidence'>[];
+  findingCount: number;
   reason: string;
   policyVersion: string;
   contextCount: number;
@@ -38,7 +40,8 @@ export type DecisionRecord = {
 export interface CheckedSubject {
   /** The text as the caller goes on to use it (redacted). */
   text: string;
-  contexts: readonly string[];
+  /** Who may read the text (and so the review opened on it): from the Check's `read_requires`. */
+  readRequires: readonly GroupRequirement[];
 }
 
 export interface DecisionAudit {
@@ -103,16 +106,15 @@ export async function createDecisionAudit(store: DocumentStore, events: EventSin
               question: decision.stage === 'input' ? subject.text : '',
               answer: decision.stage === 'output' ? subject.text : '',
               citations: [],
-              contexts: subject.contexts.map((text) => ({
-                chunkId: '',
-                documentId: '',
-                documentVersion: '',
-                text,
-                score: 0,
-              })),
+              // No contexts: a Check carries their texts only, not the chunks' ids and ACL groups, and
+              // a context without its groups could not be guarded. Human review fills the whole
+              // exchange (question, answer, citations and contexts with their groups) from the
+              // request's keel.inference.completed.v1; this request is what policy saw and decided.
+              contexts: [],
               score: 0,
               requestedBy: 'policy',
               requestedAt: new Date(decision.decidedAt),
+              readRequires: subject.readRequires.map((requirement) => ({ anyOf: [...requirement.anyOf] })),
             },
             { idempotencyKey: reviewId },
           );

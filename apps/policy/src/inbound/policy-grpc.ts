@@ -1,4 +1,7 @@
-/** `keel.policy.v1.Policy`: translates the proto messages, validates, delegates to the checker. */
+/**
+ * `keel.policy.v1.Policy`: translates the proto messages, validates them (sizes included, see
+ * request-limits.ts), delegates to the checker.
+ */
 import {
   type CheckRequest,
   type CheckResponse,
@@ -18,6 +21,7 @@ import {
 } from '@keel/platform';
 import type { CheckOutcome, Decision, Stage } from '../checking/decision.js';
 import type { PolicyChecker } from '../checking/policy-checker.js';
+import { checkRequestViolations, REQUEST_LIMITS, scanRequestViolations } from './request-limits.js';
 
 const stages: ReadonlyMap<StageProto, Stage> = new Map([
   [StageProto.STAGE_INPUT, 'input'],
@@ -41,6 +45,8 @@ function tenantOf(requested: string, call: GrpcCallContext, violations: Violatio
     violations.push({ field: 'tenant_id', message: 'is required (in the request or the x-keel-tenant-id metadata)' });
   } else if (requested && call.tenantId && requested !== call.tenantId) {
     violations.push({ field: 'tenant_id', message: 'differs from the x-keel-tenant-id metadata' });
+  } else if (tenantId.length > REQUEST_LIMITS.idLength) {
+    violations.push({ field: 'tenant_id', message: `must be at most ${REQUEST_LIMITS.idLength} characters` });
   }
   return tenantId;
 }
@@ -58,6 +64,8 @@ export function policyGrpcService(logger: Logger, checker: PolicyChecker): GrpcS
         const tenantId = tenantOf(request.tenantId, call, violations);
         const stage = stages.get(request.stage);
         if (!stage) violations.push({ field: 'stage', message: 'must be STAGE_INPUT, STAGE_OUTPUT or STAGE_DOCUMENT' });
+        const sized = checkRequestViolations(request);
+        violations.push(...sized.violations);
         if (violations.length > 0 || !stage) throw validationError(violations);
         const outcome = await checker.check({
           tenantId,
@@ -65,6 +73,7 @@ export function policyGrpcService(logger: Logger, checker: PolicyChecker): GrpcS
           text: request.text,
           contexts: request.contexts,
           requestId: request.requestId,
+          readRequires: sized.readRequires,
         });
         return {
           decision: decisions[outcome.decision],
@@ -78,6 +87,7 @@ export function policyGrpcService(logger: Logger, checker: PolicyChecker): GrpcS
       scan: unaryHandler<ScanRequest, ScanResponse>(logger, async (request, call) => {
         const violations: Violations = [];
         const tenantId = tenantOf(request.tenantId, call, violations);
+        violations.push(...scanRequestViolations(request));
         if (violations.length > 0) throw validationError(violations);
         const outcome = await checker.scan({ tenantId, documentId: request.documentId, text: request.text });
         return {

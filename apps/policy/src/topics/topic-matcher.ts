@@ -3,7 +3,7 @@
  * boundaries (a phrase never matches inside a longer word: "arms" does not match "farms"),
  * tolerant of any run of whitespace between a phrase's words, on NFKC-normalised text.
  */
-import { normalisePhrase, toMatchingText } from './matching-text.js';
+import { type MatchingText, normalisePhrase, toMatchingText } from './matching-text.js';
 
 export interface TopicRule {
   name: string;
@@ -19,7 +19,11 @@ export interface TopicMatch {
   end: number;
 }
 
-export type TopicMatcher = (text: string) => TopicMatch[];
+/**
+ * `prepared` hands in the text's matching form when the caller has it (or will need it again):
+ * several matchers over one text then normalise it once.
+ */
+export type TopicMatcher = (text: string, prepared?: () => MatchingText) => TopicMatch[];
 
 interface CompiledTopic {
   name: string;
@@ -34,8 +38,8 @@ export function compileTopics(topics: readonly TopicRule[]): TopicMatcher {
     return compiledTopic ? [compiledTopic] : [];
   });
   if (compiled.length === 0) return () => [];
-  return (original) => {
-    const matching = toMatchingText(original);
+  return (original, prepared) => {
+    const matching = prepared ? prepared() : toMatchingText(original);
     const matches: TopicMatch[] = [];
     for (const topic of compiled) {
       for (const match of matching.text.matchAll(topic.pattern)) {

@@ -49,6 +49,21 @@ describe('toSearchQuery', () => {
     expect(violationsOf({ tenantId: '', query: '' })).toEqual(['tenant_id', 'query']);
   });
 
+  it('bounds every field: invisible queries, group and filter sizes, tenant ids', () => {
+    expect(violationsOf({ query: '\u200b\u2066\u00ad\u3164' })).toEqual(['query']);
+    expect(violationsOf({ aclGroups: Array.from({ length: 257 }, (_, i) => `g${i}`) })).toEqual(['acl_groups']);
+    expect(violationsOf({ aclGroups: Array.from({ length: 256 }, (_, i) => `g${i}`) })).toEqual([]);
+    expect(violationsOf({ aclGroups: ['hr', 'g'.repeat(257)] })).toEqual(['acl_groups[1]']);
+    expect(violationsOf({ filters: { department: 'x'.repeat(1025) } })).toEqual(['filters.department']);
+    expect(violationsOf({ filters: { department: 'x'.repeat(1024) } })).toEqual([]);
+    expect(violationsOf({ filters: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) })).toEqual(
+      ['filters'],
+    );
+    expect(violationsOf({ filters: { ['k'.repeat(100_000)]: 'v' } })).toEqual([`filters.${'k'.repeat(64)}`]);
+    expect(violationsOf({ tenantId: 't'.repeat(513) })).toEqual(['tenant_id']);
+    expect(violationsOf({ tenantId: '', transportTenantId: 't'.repeat(513) })).toEqual(['tenant_id']);
+  });
+
   it('is an INVALID_ARGUMENT error', () => {
     const error = (() => {
       try {

@@ -3,13 +3,17 @@
  * Violations name the request field as the proto spells it, so a gRPC caller can fix the request.
  */
 import { validationError } from '@keel/platform';
+import { isBlankText } from '@keel/text';
 import type { SearchMode } from '@keel/vector-store';
 
 export const DEFAULT_TOP_K = 5;
 export const MAX_TOP_K = 50;
 export const MAX_QUERY_LENGTH = 4096;
 export const MAX_ACL_GROUPS = 256;
+export const MAX_ACL_GROUP_LENGTH = 256;
 export const MAX_FILTERS = 16;
+export const MAX_FILTER_VALUE_LENGTH = 1024;
+export const MAX_TENANT_ID_LENGTH = 512;
 
 /** Metadata keys as ingestion accepts them (they are payload keys `meta.<key>`). */
 const FILTER_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -44,9 +48,12 @@ export function toSearchQuery(input: SearchInput): SearchQuery {
     violations.push({ field: 'tenant_id', message: 'is required (in the request or the x-keel-tenant-id metadata)' });
   } else if (input.tenantId && input.transportTenantId && input.tenantId !== input.transportTenantId) {
     violations.push({ field: 'tenant_id', message: 'differs from the x-keel-tenant-id metadata' });
+  } else if (tenantId.length > MAX_TENANT_ID_LENGTH) {
+    violations.push({ field: 'tenant_id', message: `must be at most ${MAX_TENANT_ID_LENGTH} characters` });
   }
   const query = input.query.trim();
-  if (!query) violations.push({ field: 'query', message: 'must not be empty' });
+  // Only invisible characters (zero-width spaces, bidi controls...) is nothing to search for either.
+  if (isBlankText(query)) violations.push({ field: 'query', message: 'must not be empty' });
   else if (query.length > MAX_QUERY_LENGTH) {
     violations.push({ field: 'query', message: `must be at most ${MAX_QUERY_LENGTH} characters` });
   }
@@ -56,17 +63,29 @@ export function toSearchQuery(input: SearchInput): SearchQuery {
   if (input.mode === undefined) violations.push({ field: 'mode', message: 'is not a known search mode' });
   if (input.aclGroups.length > MAX_ACL_GROUPS) {
     violations.push({ field: 'acl_groups', message: `must have at most ${MAX_ACL_GROUPS} groups` });
+  } else {
+    input.aclGroups.forEach((group, index) => {
+      if (group.length > MAX_ACL_GROUP_LENGTH) {
+        violations.push({
+          field: `acl_groups[${index}]`,
+          message: `must be at most ${MAX_ACL_GROUP_LENGTH} characters`,
+        });
+      }
+    });
   }
   const filters = Object.entries(input.filters);
   if (filters.length > MAX_FILTERS) {
     violations.push({ field: 'filters', message: `must have at most ${MAX_FILTERS} entries` });
   }
-  for (const [key] of filters) {
+  // Past the count, the entries are not looked at one by one: the count is the violation.
+  for (const [key, value] of filters.length > MAX_FILTERS ? [] : filters) {
     if (!FILTER_KEY_PATTERN.test(key)) {
       violations.push({
-        field: `filters.${key}`,
+        field: `filters.${key.slice(0, 64)}`,
         message: 'keys must be 1-64 characters of letters, digits, "_" or "-"',
       });
+    } else if (value.length > MAX_FILTER_VALUE_LENGTH) {
+      violations.push({ field: `filters.${key}`, message: `must be at most ${MAX_FILTER_VALUE_LENGTH} characters` });
     }
   }
   if (violations.length > 0) throw validationError(violations);

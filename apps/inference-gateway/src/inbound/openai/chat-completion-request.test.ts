@@ -36,16 +36,72 @@ describe('chat completion requests', () => {
     });
   });
 
-  it('rejects a conversation without a user question', () => {
-    const request = parse({
+  it('rejects a conversation without a user message', () => {
+    const request = parse({ model: 'm', messages: [{ role: 'system', content: 'x' }] });
+    expect(() => conversationOf(request)).toThrow(KeelError);
+    expect(() => conversationOf(request)).toThrow(/messages: must contain a user message with text/);
+  });
+
+  function violations(body: unknown): { field: string; message: string }[] {
+    try {
+      conversationOf(parse(body));
+    } catch (error) {
+      if (error instanceof KeelError && error.httpStatus === 400) return error.violations;
+      throw error;
+    }
+    throw new Error('expected a 400');
+  }
+
+  it.each([
+    ['blank', '  '],
+    ['made only of invisible characters', '\u200b\u200d\u2066\u2069\ufeff\u00a0'],
+  ])('names the question message when it is %s', (_case, content) => {
+    const found = violations({
       model: 'm',
       messages: [
         { role: 'system', content: 'x' },
-        { role: 'user', content: '  ' },
+        { role: 'user', content: 'earlier' },
+        { role: 'assistant', content: 'reply' },
+        { role: 'user', content },
       ],
     });
-    expect(() => conversationOf(request)).toThrow(KeelError);
-    expect(() => conversationOf(request)).toThrow(/messages: must contain a user message with text/);
+    expect(found).toEqual([{ field: 'messages.3.content', message: expect.stringMatching(/^must not be empty/) }]);
+  });
+
+  it('names the question message when it is longer than a question may be', () => {
+    const found = violations({
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'A long system prompt is fine. '.repeat(1000) },
+        { role: 'user', content: [{ type: 'text', text: 'why? '.repeat(820) }] },
+        { role: 'assistant', content: null },
+      ],
+    });
+    expect(found).toEqual([{ field: 'messages.1.content', message: expect.stringMatching(/at most 4096 characters/) }]);
+  });
+
+  it('bounds the conversation: messages, their text, the whole, and the other fields', () => {
+    const user = { role: 'user', content: 'Why?' };
+    const fields = (body: Record<string, unknown>) =>
+      violations({ model: 'm', messages: [user], ...body }).map((v) => v.field);
+    expect(fields({ messages: Array.from({ length: 1025 }, () => user) })).toEqual(['messages']);
+    expect(fields({ messages: [{ role: 'system', content: 'x'.repeat(131_073) }, user] })).toEqual([
+      'messages.0.content',
+    ]);
+    const parts = Array.from({ length: 257 }, () => ({ type: 'text', text: 'x' }));
+    expect(fields({ messages: [{ role: 'system', content: parts }, user] })).toEqual(['messages.0.content']);
+    // Parts that are each within the limit, together over it.
+    const halves = [
+      { type: 'text', text: 'x'.repeat(70_000) },
+      { type: 'text', text: 'x'.repeat(70_000) },
+    ];
+    expect(fields({ messages: [{ role: 'system', content: halves }, user] })).toEqual(['messages.0.content']);
+    const long = { role: 'assistant', content: 'x'.repeat(131_072) };
+    expect(fields({ messages: [long, long, long, long, user] })).toEqual(['messages']);
+    expect(fields({ model: 'm'.repeat(257) })).toEqual(['model']);
+    expect(fields({ user: 'u'.repeat(513) })).toEqual(['user']);
+    expect(fields({ max_tokens: 2_000_000 })).toEqual(['max_tokens']);
+    expect(fields({ messages: [{ ...user, name: 'n'.repeat(513) }] })).toEqual(['messages.0.name']);
   });
 
   it('names each invalid field', () => {

@@ -27,15 +27,17 @@ export function chatCompletionsRouter(deps: {
     asyncRoute(async (req, res) => {
       const created = Math.floor(Date.now() / 1000);
       const body = parseBody(chatCompletionRequestSchema, req.body);
+      // The whole request is checked before anything runs: no policy check for a question over the limits.
+      const { question, history } = conversationOf(body);
       const model = deps.catalog.find(body.model);
       if (!model) throw modelNotFound(body.model);
-      const { question, history } = conversationOf(body);
       const principal = principalOf(res);
       const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
       const answer = await deps.answerQuestion({
         requestId: `chatcmpl-${randomUUID().replace(/-/g, '')}`,
         endpoint: '/v1/chat/completions',
         tenantId: principal.tenantId,
+        subject: principal.subject,
         aclGroups: principal.aclGroups,
         question,
         conversation: history,

@@ -6,17 +6,22 @@
  */
 import { type ApiKeyResolver, asyncRoute, parseBody, requireApiKey, z } from '@keel/platform';
 import { Router } from 'express';
+import { maxModelNameLength, maxNameLength } from '../../answering/answer-limits.js';
 import type { EmbedTexts } from '../../embeddings/embed-texts.js';
+
+/** The widest vector any embedder here may declare (EMBEDDINGS_DIMENSIONS is at most this too). */
+export const maxEmbeddingDimensions = 65_536;
 
 // Unknown fields (`user`, new ones) are tolerated, as OpenAI's SDKs add them before servers know them.
 export const embeddingsRequestSchema = z.looseObject({
+  // Counts and token lengths are checked by embed-texts.ts (2048 inputs of 8192 tokens).
   input: z.union([z.string(), z.array(z.string())], {
     error: 'must be a string or an array of strings (token arrays are not supported)',
   }),
-  model: z.string().min(1),
+  model: z.string().min(1).max(maxModelNameLength, `must be at most ${maxModelNameLength} characters`),
   encoding_format: z.enum(['float', 'base64']).nullish(),
-  dimensions: z.number().int().min(1).nullish(),
-  user: z.string().optional(),
+  dimensions: z.number().int().min(1).max(maxEmbeddingDimensions).nullish(),
+  user: z.string().max(maxNameLength, `must be at most ${maxNameLength} characters`).optional(),
 });
 
 /** Float32, little-endian, whatever the machine's byte order: what OpenAI's clients decode. */

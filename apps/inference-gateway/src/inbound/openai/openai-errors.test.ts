@@ -57,6 +57,20 @@ describe('toOpenAiError', () => {
     });
   });
 
+  it('maps a malformed path to a 400 that names no parameter', () => {
+    expect(toOpenAiError(new URIError('URI malformed'))).toEqual({
+      status: 400,
+      body: {
+        error: {
+          message: expect.stringMatching(/percent-encoding/),
+          type: 'invalid_request_error',
+          param: null,
+          code: 'HTTP.MALFORMED_PATH',
+        },
+      },
+    });
+  });
+
   it('maps malformed JSON and hides unknown errors', () => {
     expect(toOpenAiError(Object.assign(new Error('Unexpected token'), { type: 'entity.parse.failed' }))).toMatchObject({
       status: 400,

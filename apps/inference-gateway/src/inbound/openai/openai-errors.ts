@@ -29,9 +29,12 @@ function typeOf(status: number): string {
   return 'server_error';
 }
 
-/** `messages.0.content` → `messages[0].content`, as OpenAI names parameters. */
+/**
+ * `messages.0.content` → `messages[0].content`, as OpenAI names parameters. The platform's
+ * pseudo-fields for the request as a whole (`(body)`, `(path)`) name no parameter.
+ */
 function paramOf(field: string | undefined): string | null {
-  if (!field || field === '(body)') return null;
+  if (!field || /^\(\w+\)$/.test(field)) return null;
   return field.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
 }
 
