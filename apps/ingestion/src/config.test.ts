@@ -18,11 +18,17 @@ describe('ingestion configuration', () => {
       dataDir: '.keel/data',
       policy: { address: '127.0.0.1:50052', scan: true, deadlineMs: 3000 },
       apiKeys: [{ key: 'acme-key', tenantId: 'acme', aclGroups: [] }],
-      maxTextBytes: 5 * 1024 * 1024,
+      // The body may be 5 MB, but no text larger than one policy Scan takes is promised a 202.
+      maxTextBytes: 3_000_000,
       consumerGroup: 'keel-ingestion',
       embedBatchSize: 32,
       retry: { maxAttempts: 10, initialBackoffMs: 500, maxBackoffMs: 30_000 },
     });
+  });
+
+  it('bounds the text by the body limit alone when documents are not scanned', () => {
+    expect(loadIngestionConfig({ ...required, POLICY_SCAN: 'off' }).maxTextBytes).toBe(5 * 1024 * 1024);
+    expect(loadIngestionConfig({ ...required, INGEST_MAX_BODY: '1mb' }).maxTextBytes).toBe(1024 * 1024);
   });
 
   it('selects the real adapters when their variables are set', () => {

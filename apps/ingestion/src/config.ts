@@ -26,6 +26,12 @@ const positiveInt = (fallback: number, max: number) => z.coerce.number().int().m
 const sizeUnits = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
 
 /** `512kb` → bytes, as express's body parser counts them (1 kb = 1024 b). */
+/**
+ * What one policy Scan takes: its text limit (3,000,000 characters) within gRPC's 4 MiB message,
+ * with room for the redacted text of the response. apps/policy's request-limits.ts holds the same.
+ */
+export const MAX_SCANNABLE_TEXT_BYTES = 3_000_000;
+
 export function sizeInBytes(size: string): number {
   const match = /^(\d+)(b|kb|mb)$/i.exec(size);
   if (!match) return Number.NaN;
@@ -106,8 +112,14 @@ const schema = z
       auth: internalAuthOf(env),
     },
     apiKeys: apiKeysOf(env),
-    /** The largest text a request may carry, over HTTP (the body limit) and in events alike. */
-    maxTextBytes: sizeInBytes(env.INGEST_MAX_BODY),
+    /**
+     * The largest text a request may carry, over HTTP and in events alike: the body limit, and
+     * never more than one policy Scan takes (a document the scan would refuse must be refused
+     * here, with a 4xx, not retried into the dead-letter topic after its 202).
+     */
+    maxTextBytes: env.POLICY_SCAN
+      ? Math.min(sizeInBytes(env.INGEST_MAX_BODY), MAX_SCANNABLE_TEXT_BYTES)
+      : sizeInBytes(env.INGEST_MAX_BODY),
     consumerGroup: env.INGEST_CONSUMER_GROUP,
     embedBatchSize: env.INGEST_EMBED_BATCH,
     // Long enough to ride out a policy service restart before an event is dead-lettered.

@@ -194,6 +194,17 @@ describe('ingestion over HTTP', () => {
     expect(deleted.status).toBe(404);
   });
 
+  it('refuses, before the 202, a text larger than one policy Scan takes', async () => {
+    const large = await startIngestion({ INGEST_MAX_BODY: '5mb' });
+    try {
+      const response = await postDocument(large.baseUrl, { text: 'word '.repeat(700_000) });
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(await response.json())).toContain('"field":"text"');
+    } finally {
+      await large.close();
+    }
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const response = await postDocument(running.baseUrl, { text: 'word '.repeat(20_000) });
     expect(response.status).toBe(413);

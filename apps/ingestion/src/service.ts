@@ -96,7 +96,7 @@ export async function startIngestionService(deps: IngestionDeps, config: Ingesti
       logger,
       readiness,
       ...config.http,
-      handlers: [ingestionRoutes(ingestion, apiKeys)],
+      handlers: [ingestionRoutes(ingestion, apiKeys, { maxTextBytes: config.maxTextBytes })],
     });
     // Added last, so stopped first: no new submissions while the consumer drains.
     shutdown.add('http server', () => http.close());

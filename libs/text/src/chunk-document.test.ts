@@ -136,6 +136,14 @@ describe('chunkDocument', () => {
     }
   });
 
+  it('chunks a hostile document of one 160,000-letter word in linear time (it took 18 s)', () => {
+    const parsed = parseDocument({ text: 'x'.repeat(160_000), contentType: 'text/plain' });
+    const startedAt = performance.now();
+    const chunks = chunkDocument(parsed);
+    expect(performance.now() - startedAt).toBeLessThan(3000);
+    expectFullCoverage(parsed, chunks);
+  });
+
   it('rejects invalid options', () => {
     const parsed = parseDocument({ text: 'Some text.', contentType: 'text/plain' });
     for (const options of [

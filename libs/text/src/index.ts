@@ -1,6 +1,6 @@
 export { isBlankText } from './blank-text.js';
 export { type Chunk, type ChunkOptions, chunkDocument, defaultChunkOptions } from './chunk-document.js';
-export { countTokens } from './count-tokens.js';
+export { countTokens, countTokensWithin, type TokenCount } from './count-tokens.js';
 export type { Embedder } from './embedder.js';
 export { TextError, TextErrorCode } from './errors.js';
 export { sha256Hex } from './hash.js';

@@ -5,9 +5,8 @@
  */
 
 import { ErrorCode, GrpcCode, isKeelError, KeelError, type Violation, validationError } from '@keel/platform';
-import type { Embedder } from '@keel/text';
+import { countTokensWithin, type Embedder } from '@keel/text';
 import { modelNotFound } from '../models/model-catalog.js';
-import { countTokensWithin } from './token-count.js';
 
 /** OpenAI's limits per request: inputs per call, and tokens per input (cl100k_base, as it counts). */
 export const maxEmbeddingInputs = 2048;

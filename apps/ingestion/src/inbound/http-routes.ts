@@ -25,6 +25,7 @@ import {
   type IngestRequest,
   REQUEST_LIMITS,
   SUPPORTED_CONTENT_TYPES,
+  textViolation,
 } from '../indexing/ingest-request.js';
 import type { Ingestion } from '../indexing/ingestion.js';
 
@@ -50,7 +51,11 @@ export const submitDocumentBody = z.object({
   aclGroups: z.array(z.string().min(1).max(REQUEST_LIMITS.aclGroupLength)).max(REQUEST_LIMITS.aclGroups).optional(),
 });
 
-export function ingestionRoutes(ingestion: Ingestion, apiKeys: ApiKeyResolver): express.Router {
+export function ingestionRoutes(
+  ingestion: Ingestion,
+  apiKeys: ApiKeyResolver,
+  limits: { maxTextBytes: number },
+): express.Router {
   const router = express.Router();
   router.use('/v1', requireApiKey(apiKeys));
 
@@ -71,7 +76,9 @@ export function ingestionRoutes(ingestion: Ingestion, apiKeys: ApiKeyResolver): 
         metadata: body.metadata ?? {},
         aclGroups: aclGroupsFromHttp(body.aclGroups),
       };
-      const violations = findViolations(request);
+      // The text limit is checked before the 202 too: a promise is only made for what will be processed.
+      const tooLong = textViolation(request.text, limits.maxTextBytes);
+      const violations = [...findViolations(request), ...(tooLong ? [tooLong] : [])];
       if (violations.length > 0) throw validationError(violations);
       const submitted = await ingestion.submit(request, principal);
       res

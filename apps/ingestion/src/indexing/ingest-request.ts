@@ -94,7 +94,7 @@ export function isTenantWide(groups: readonly string[]): boolean {
 export function textViolation(text: string, maxTextBytes: number): Violation | undefined {
   // Each UTF-16 unit is at most 3 UTF-8 bytes: most texts need no exact count.
   if (text.length * 3 <= maxTextBytes || Buffer.byteLength(text, 'utf8') <= maxTextBytes) return undefined;
-  return { field: 'text', message: `must be at most ${maxTextBytes} bytes (INGEST_MAX_BODY)` };
+  return { field: 'text', message: `must be at most ${maxTextBytes} bytes of UTF-8` };
 }
 
 /** Checks the fields whose limits protect the stores and indexes (the text is checked by parsing). */
