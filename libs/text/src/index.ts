@@ -4,6 +4,7 @@ export { countTokens, countTokensWithin, type TokenCount } from './count-tokens.
 export type { Embedder } from './embedder.js';
 export { TextError, TextErrorCode } from './errors.js';
 export { sha256Hex } from './hash.js';
+export { passesLuhn } from './luhn.js';
 export { normaliseText } from './normalise-text.js';
 export { type ParseInput, parseDocument, supportedContentTypes } from './parse-document.js';
 export type { DocumentSection, ParsedDocument } from './parsed-document.js';

@@ -3,7 +3,7 @@
  * reviewer's correction, else the answer the reviewer approved or rejected); without either it is
  * no test case. Text made only of invisible characters counts as absent.
  */
-import { isBlankText } from '@keel/text';
+import { isBlankText } from '@keel/text/checks';
 import type { ExampleLabel, GoldenExample } from './golden-example.js';
 
 export const EXAMPLE_PARTS = ['question', 'answer'] as const;

@@ -12,7 +12,7 @@ import type { ReviewDecided } from '@keel/contracts/events/v1/review';
 import { ReviewOutcome } from '@keel/contracts/review/v1';
 import { type Collection, DuplicateKeyError } from '@keel/doc-store';
 import { combineReadRequirements, type Logger, readRequirementsOf, validationError, z } from '@keel/platform';
-import { isBlankText } from '@keel/text';
+import { isBlankText } from '@keel/text/checks';
 import {
   boundedList,
   boundedText,

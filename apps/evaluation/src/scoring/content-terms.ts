@@ -3,6 +3,7 @@
  * not in a shared text library, because scores must only change when `EVALUATOR_VERSION` does:
  * a tokenizer tuned for search recall elsewhere must not silently move groundedness numbers.
  */
+import { passesLuhn } from '@keel/text/checks';
 
 // Function words carry no facts. Negations are deliberately absent ("not", "no", "never",
 // "without"): dropping them would make "returns are not accepted" match "returns are accepted".
@@ -239,19 +240,4 @@ function cardStart(
     }
   }
   return undefined;
-}
-
-function passesLuhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let index = digits.length - 1; index >= 0; index--) {
-    let digit = digits.charCodeAt(index) - 48;
-    if (double) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double = !double;
-  }
-  return sum % 10 === 0;
 }

@@ -8,7 +8,7 @@ import type { Citation } from '@keel/contracts/common/v1';
 import type { ContextChunk } from '@keel/contracts/events/v1/inference';
 import type { CollectionOptions } from '@keel/doc-store';
 import type { GroupRequirement } from '@keel/platform';
-import { isBlankText } from '@keel/text';
+import { isBlankText } from '@keel/text/checks';
 
 export const REVIEWS_COLLECTION = 'reviews';
 

@@ -7,9 +7,10 @@
  * groups, so "4111 1111 1111 1111 12/25" still yields the card, while a digit run longer than
  * 19 digits (an account or tracking number) is never carved into a card.
  */
+
+import { passesLuhn } from '@keel/text';
 import { cardNetworkOf } from './card-networks.js';
 import { FindingType, type PiiFinding } from './finding.js';
-import { passesLuhn } from './luhn.js';
 
 // Letters glued to the digits make an identifier (an IBAN, a licence number), not a card.
 const groupRun = /(?<![\p{L}\p{N}])\d+(?:[ -]\d+)*(?![\p{L}\p{N}])/gu;
