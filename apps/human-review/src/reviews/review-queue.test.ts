@@ -1,5 +1,4 @@
-import type { ReviewRequested } from '@keel/contracts/events/v1/review';
-import { ReviewOutcome, ReviewReason } from '@keel/contracts/review/v1';
+import { ReviewOutcome } from '@keel/contracts/review/v1';
 import type { DocumentStore } from '@keel/doc-store';
 import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
 import { createRecordingPublisher, type RecordingPublisher } from '@keel/event-bus/testing';

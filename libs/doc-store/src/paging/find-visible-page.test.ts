@@ -27,9 +27,7 @@ describe('findVisiblePage', () => {
         cursor = page.nextCursor;
         pages++;
       } while (cursor && pages < 50);
-      expect(seen).toEqual(
-        Array.from({ length: 14 }, (_, index) => `r${String(index * 3).padStart(2, '0')}`),
-      );
+      expect(seen).toEqual(Array.from({ length: 14 }, (_, index) => `r${String(index * 3).padStart(2, '0')}`));
     } finally {
       await store.close();
     }
