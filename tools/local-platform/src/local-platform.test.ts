@@ -46,7 +46,7 @@ describe('the local platform (embedded defaults, one process)', () => {
       env: { KEEL_DEMO_API_KEY: apiKey, KEEL_API_KEYS: 'reviewer-two-key-0123456789=demo::second-reviewer' },
       logger: createLogger('local-platform-test', { level: 'silent' }),
       serviceLogger: (service) => {
-        const log = createTestLogger(service, 'info');
+        const log = createTestLogger(service, 'debug');
         serviceLogs.set(service, log);
         return log.logger;
       },
