@@ -2,12 +2,13 @@
  * Runs benchmarks by name (all of them without arguments), one after another, printing each
  * table and writing bench/results/<name>.json.
  *
- *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring]
+ *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring] [policy-quality]
  */
 import { docStoreBenchmark } from './doc-store.js';
 import { eventBusBenchmark } from './event-bus.js';
 import { fusionWeightsBenchmark } from './fusion-weights.js';
 import { type Benchmark, machineFacts, printTable, writeResult } from './harness.js';
+import { policyQualityBenchmark } from './policy-quality.js';
 import { scoringBenchmark } from './scoring.js';
 import { vectorSearchBenchmark } from './vector-search.js';
 
@@ -17,6 +18,7 @@ const benchmarks: readonly Benchmark[] = [
   eventBusBenchmark,
   docStoreBenchmark,
   scoringBenchmark,
+  policyQualityBenchmark,
 ];
 
 async function main(names: string[]): Promise<void> {

@@ -3,8 +3,9 @@ import { testInternalAuthEnv } from '@keel/platform/testing';
 import { describe, expect, it } from 'vitest';
 import { loadPolicyConfig as loadConfigFrom } from './config.js';
 
-/** Every environment below has the internal token, unless a test says otherwise. */
-const loadPolicyConfig = (env: NodeJS.ProcessEnv) => loadConfigFrom({ ...testInternalAuthEnv, ...env });
+/** Every environment below has the internal token and an API key, unless a test says otherwise. */
+const loadPolicyConfig = (env: NodeJS.ProcessEnv) =>
+  loadConfigFrom({ ...testInternalAuthEnv, KEEL_API_KEYS: 'test-key=acme', ...env });
 
 describe('loadPolicyConfig', () => {
   it('defaults to embedded adapters, the standard ports on loopback and US phone numbers', () => {
@@ -63,5 +64,13 @@ describe('loadPolicyConfig', () => {
     expect(() => loadPolicyConfig({ POLICY_DENIED_TOPICS: '{"acme":[{"name":"x","phrases":[]}]}' })).toThrow(
       /POLICY_DENIED_TOPICS/,
     );
+  });
+
+  it('needs API keys for the dry-run HTTP API, and reads them', () => {
+    expect(() => loadPolicyConfig({ KEEL_API_KEYS: '' })).toThrow(/KEEL_API_KEYS/);
+    expect(loadPolicyConfig({ KEEL_API_KEYS: '', KEEL_DEMO_API_KEY: 'demo-key' }).apiKeys).toEqual([
+      expect.objectContaining({ key: 'demo-key', tenantId: 'demo' }),
+    ]);
+    expect(loadPolicyConfig({}).apiKeys).toEqual([expect.objectContaining({ key: 'test-key', tenantId: 'acme' })]);
   });
 });

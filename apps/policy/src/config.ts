@@ -1,5 +1,7 @@
 /** Policy's configuration: the only reader of the environment, validated once at start. */
 import {
+  apiKeyEnvFields,
+  apiKeysOf,
   bindHostEnvFields,
   csvList,
   internalAuthEnvFields,
@@ -8,6 +10,7 @@ import {
   optionalUrl,
   portSchema,
   requireInternalAuth,
+  requireSomeApiKey,
   z,
 } from '@keel/platform';
 import { isSupportedPhoneRegion } from './detection/phone-detector.js';
@@ -47,6 +50,7 @@ const schema = z
     HTTP_PORT: portSchema(8085),
     ...bindHostEnvFields,
     ...internalAuthEnvFields,
+    ...apiKeyEnvFields,
     KAFKA_BROKERS: csvList(),
     MONGODB_URL: optionalUrl({ protocols: ['mongodb', 'mongodb+srv'] }),
     MONGODB_DATABASE: z.string().min(1).default(`keel_${SERVICE}`),
@@ -60,12 +64,17 @@ const schema = z
       },
     ),
   })
-  .superRefine((env, context) => requireInternalAuth(env, context))
+  .superRefine((env, context) => {
+    requireInternalAuth(env, context);
+    // The dry run (`POST /v1/policies/check`) is an HTTP API: it needs keys like every other.
+    requireSomeApiKey(env, context);
+  })
   .transform((env) => ({
     service: SERVICE,
     grpc: { port: env.GRPC_PORT, host: env.HOST },
     http: { port: env.HTTP_PORT, host: env.HOST },
     internalAuth: internalAuthOf(env),
+    apiKeys: apiKeysOf(env),
     kafka: env.KAFKA_BROKERS.length > 0 ? { brokers: env.KAFKA_BROKERS } : undefined,
     mongo: env.MONGODB_URL ? { url: env.MONGODB_URL, database: env.MONGODB_DATABASE } : undefined,
     dataDir: env.KEEL_DATA_DIR,

@@ -8,6 +8,7 @@ import { protoRoot, serviceProtoFiles } from '@keel/contracts';
 import type { DocumentStore } from '@keel/doc-store';
 import { type EventBus, EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import {
+  createStaticApiKeyResolver,
   type Logger,
   Readiness,
   type RunningService,
@@ -19,6 +20,7 @@ import { createPolicyChecker } from './checking/policy-checker.js';
 import type { PolicyConfig } from './config.js';
 import { createDecisionAudit } from './decisions/decision-audit.js';
 import { createPiiScanner } from './detection/pii-scanner.js';
+import { DRY_RUN_LIMITS, dryRunRoutes } from './inbound/dry-run-routes.js';
 import { policyGrpcService } from './inbound/policy-grpc.js';
 import { createPolicyRepository } from './policies/policy-repository.js';
 import { applySeeds, loadSeeds } from './policies/policy-seeds.js';
@@ -67,7 +69,14 @@ export async function startPolicyService(deps: PolicyDeps, config: PolicyConfig)
     });
     shutdown.add('grpc server', () => grpcServer.close());
 
-    const http = await serveHttp({ serviceName: config.service, logger, readiness, ...config.http });
+    const http = await serveHttp({
+      serviceName: config.service,
+      logger,
+      readiness,
+      bodyLimit: DRY_RUN_LIMITS.bodyLimit,
+      ...config.http,
+      handlers: [dryRunRoutes({ apiKeys: createStaticApiKeyResolver(config.apiKeys), checker })],
+    });
     shutdown.add('http server', () => http.close());
 
     return { urls: { grpc: grpcServer.address, http: http.url }, stop: () => shutdown.run() };

@@ -35,7 +35,7 @@ A service that serves gRPC or calls another needs the internal identity (token a
 inference-gateway: { api: true, calls: [policy, retrieval], uses: [kafka, external] }
 ingestion: { api: true, calls: [policy], uses: [kafka, mongodb, qdrant, external] }
 retrieval: { api: false, calls: [], uses: [qdrant, external] }
-policy: { api: false, calls: [], uses: [kafka, mongodb] }
+policy: { api: true, calls: [], uses: [kafka, mongodb] }
 evaluation: { api: true, calls: [], uses: [kafka, mongodb] }
 human-review: { api: true, calls: [], uses: [kafka, mongodb] }
 {{- end -}}

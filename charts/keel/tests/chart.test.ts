@@ -23,7 +23,7 @@ const environmentFile = (environment: string) => repoPath(`deploy/environments/$
 /** The services that serve gRPC or call a service that does, and so need the internal identity. */
 const internalGrpc = ['inference-gateway', 'ingestion', 'retrieval', 'policy'];
 /** The services with an HTTP API for users, guarded by API keys. */
-const httpApis = ['inference-gateway', 'ingestion', 'human-review', 'evaluation'];
+const httpApis = ['inference-gateway', 'ingestion', 'human-review', 'evaluation', 'policy'];
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>

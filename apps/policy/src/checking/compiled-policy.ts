@@ -2,7 +2,7 @@
  * A tenant policy turned into matchers. Compiling builds regular expressions, so compiled
  * policies are cached per tenant and version: a new version compiles once, then is reused.
  */
-import type { TenantPolicy } from '../policies/tenant-policy.js';
+import type { FindingAction, TenantPolicy } from '../policies/tenant-policy.js';
 import { policyVersionLabel } from '../policies/tenant-policy.js';
 import { compileTopics, type TopicMatcher } from '../topics/topic-matcher.js';
 
@@ -10,6 +10,8 @@ export interface CompiledPolicy {
   tenantId: string;
   versionLabel: string;
   piiAction: TenantPolicy['piiAction'];
+  /** The action per finding family, defaults applied. */
+  actions: { pii: FindingAction; secret: FindingAction; injection: FindingAction };
   matchDenied: TopicMatcher;
   matchEscalated: TopicMatcher;
 }
@@ -19,6 +21,11 @@ export function compilePolicy(policy: TenantPolicy): CompiledPolicy {
     tenantId: policy.id,
     versionLabel: policyVersionLabel(policy),
     piiAction: policy.piiAction,
+    actions: {
+      pii: policy.actions?.pii ?? policy.piiAction,
+      secret: policy.actions?.secret ?? 'redact',
+      injection: policy.actions?.injection ?? 'block',
+    },
     matchDenied: compileTopics(policy.deniedTopics),
     matchEscalated: compileTopics(policy.escalateTopics),
   };

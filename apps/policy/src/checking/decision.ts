@@ -6,6 +6,20 @@ export type Stage = 'input' | 'output' | 'document';
 /** In order of severity: a stricter outcome always wins. */
 export type Decision = 'ALLOW' | 'REDACT' | 'ESCALATE' | 'BLOCK';
 
+/** A finding in one of the Check's contexts (retrieved passages): offsets are in that context. */
+export interface ContextFinding extends Finding {
+  /** Index into the Check's `contexts`. */
+  context: number;
+}
+
+/** A rule that fired, with the action the policy took on its findings. */
+export interface FiredRule {
+  ruleId: string;
+  type: Finding['type'];
+  action: 'allow' | 'redact' | 'block' | 'escalate';
+  count: number;
+}
+
 export interface Evaluation {
   decision: Decision;
   /** The text to use from here on: redacted for REDACT and ESCALATE, empty for BLOCK. */
@@ -13,6 +27,12 @@ export interface Evaluation {
   findings: Finding[];
   /** Why, for people: names the topics or the kinds of personal data; empty for ALLOW. */
   reason: string;
+  /** Prompt injection found in the contexts (indirect injection). */
+  contextFindings: ContextFinding[];
+  /** The contexts with redacted findings replaced (the contexts as given when nothing was redacted). */
+  contexts: string[];
+  /** Every rule that fired, in order of first finding. */
+  fired: FiredRule[];
 }
 
 export interface CheckOutcome extends Evaluation {

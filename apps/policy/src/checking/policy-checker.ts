@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { GroupRequirement } from '@keel/platform';
 import type { DecisionAudit } from '../decisions/decision-audit.js';
+import type { Finding } from '../detection/finding.js';
 import type { PiiScanner } from '../detection/pii-scanner.js';
 import type { PolicyRepository } from '../policies/policy-repository.js';
 import { createCompiledPolicyCache } from './compiled-policy.js';
-import type { CheckOutcome, Stage } from './decision.js';
+import type { CheckOutcome, Evaluation, Stage } from './decision.js';
 import { evaluateText } from './evaluate-text.js';
 import { reportedFindings } from './reported-findings.js';
 
@@ -16,7 +17,10 @@ export interface CheckInput {
   tenantId: string;
   stage: Stage;
   text: string;
-  /** Retrieved contexts of an output check; recorded as a count (reviewers get them from the completion). */
+  /**
+   * Retrieved passages: checked for prompt injection (indirect injection) at every stage, and
+   * recorded as a count (reviewers get them from the completion).
+   */
   contexts: readonly string[];
   requestId: string;
   /** Who may read the checked text (canonical); copied onto the review an escalation opens. */
@@ -29,9 +33,38 @@ export interface ScanInput {
   text: string;
 }
 
+export interface DryRunInput {
+  tenantId: string;
+  stage: Stage;
+  text: string;
+  contexts: readonly string[];
+}
+
+export interface DryRunOutcome extends Evaluation {
+  policyVersion: string;
+  findingCount: number;
+}
+
 export interface PolicyChecker {
   check(input: CheckInput): Promise<CheckOutcome>;
   scan(input: ScanInput): Promise<CheckOutcome>;
+  /** The decision Check would take, without auditing it, publishing it or opening a review. */
+  dryRun(input: DryRunInput): Promise<DryRunOutcome>;
+}
+
+/**
+ * The findings a Check reports: the text's, then those in its contexts, whose rule id names the
+ * context (`injection.prompt.override@contexts[2]`) and whose offsets are in that context (the
+ * proto's Finding has no context field).
+ */
+export function checkFindings(evaluation: Evaluation): Finding[] {
+  return [
+    ...evaluation.findings,
+    ...evaluation.contextFindings.map(({ context, ...finding }) => ({
+      ...finding,
+      ruleId: `${finding.ruleId}@contexts[${context}]`,
+    })),
+  ];
 }
 
 export interface PolicyCheckerDeps {
@@ -59,12 +92,13 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
     },
   ): Promise<CheckOutcome> => {
     const policy = compiled(await deps.policies.current(tenantId));
-    const evaluation = evaluateText(policy, deps.scanPii, stage, text);
-    const findingTypes = [...new Set(evaluation.findings.map((finding) => finding.type))];
+    const evaluation = evaluateText(policy, deps.scanPii, stage, text, context.contexts);
+    const all = checkFindings(evaluation);
+    const findingTypes = [...new Set(all.map((finding) => finding.type))];
     const outcome: CheckOutcome = {
       ...evaluation,
-      findings: reportedFindings(evaluation.findings),
-      findingCount: evaluation.findings.length,
+      findings: reportedFindings(all),
+      findingCount: all.length,
       decisionId: newDecisionId(),
       policyVersion: policy.versionLabel,
     };
@@ -96,6 +130,18 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
   };
 
   return {
+    dryRun: async (input) => {
+      const policy = compiled(await deps.policies.current(input.tenantId));
+      const evaluation = evaluateText(policy, deps.scanPii, input.stage, input.text, input.contexts);
+      const findingCount = evaluation.findings.length + evaluation.contextFindings.length;
+      return {
+        ...evaluation,
+        findings: reportedFindings(evaluation.findings),
+        contextFindings: reportedFindings(evaluation.contextFindings) as typeof evaluation.contextFindings,
+        findingCount,
+        policyVersion: policy.versionLabel,
+      };
+    },
     check: (input) =>
       decide(input.tenantId, input.stage, input.text, {
         requestId: input.requestId,

@@ -13,15 +13,35 @@ export const topicSchema = z.object({
 
 export const piiActionSchema = z.enum(['redact', 'block']);
 
+/**
+ * What happens to a family of findings: `allow` reports them only, `redact` replaces them with a
+ * typed placeholder, `block` refuses the text, `escalate` sends it to a person with the rest
+ * redacted (input and output only: at ingestion there is no answer to review, so a document
+ * under `escalate` is blocked).
+ */
+export const findingActionSchema = z.enum(['allow', 'redact', 'block', 'escalate']);
+
+/** Per family; unset families take the defaults (`pii`: `piiAction`, `secret`: redact, `injection`: block). */
+export const familyActionsSchema = z
+  .object({
+    pii: findingActionSchema.optional(),
+    secret: findingActionSchema.optional(),
+    injection: findingActionSchema.optional(),
+  })
+  .strict();
+
 /** What an operator writes: everything but the bookkeeping. */
 export const policyContentSchema = z.object({
   deniedTopics: z.array(topicSchema).max(200).default([]),
   escalateTopics: z.array(topicSchema).max(200).default([]),
   piiAction: piiActionSchema.default('redact'),
+  actions: familyActionsSchema.optional(),
 });
 
 export type TopicDefinition = z.infer<typeof topicSchema>;
 export type PiiAction = z.infer<typeof piiActionSchema>;
+export type FindingAction = z.infer<typeof findingActionSchema>;
+export type FamilyActions = z.infer<typeof familyActionsSchema>;
 export type PolicyContent = z.infer<typeof policyContentSchema>;
 
 // A type alias (not an interface) so it satisfies the document store's open record type.
@@ -53,5 +73,14 @@ function canonical(content: PolicyContent): PolicyContent {
     deniedTopics: content.deniedTopics.map(({ name, phrases }) => ({ name, phrases: [...phrases] })),
     escalateTopics: content.escalateTopics.map(({ name, phrases }) => ({ name, phrases: [...phrases] })),
     piiAction: content.piiAction,
+    ...(content.actions && Object.values(content.actions).some((action) => action !== undefined)
+      ? {
+          actions: {
+            ...(content.actions.pii ? { pii: content.actions.pii } : {}),
+            ...(content.actions.secret ? { secret: content.actions.secret } : {}),
+            ...(content.actions.injection ? { injection: content.actions.injection } : {}),
+          },
+        }
+      : {}),
   };
 }

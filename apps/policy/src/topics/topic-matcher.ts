@@ -3,7 +3,7 @@
  * boundaries (a phrase never matches inside a longer word: "arms" does not match "farms"),
  * tolerant of any run of whitespace between a phrase's words, on NFKC-normalised text.
  */
-import { type MatchingText, normalisePhrase, toMatchingText } from './matching-text.js';
+import { type MatchingText, normalisePhrase, toMatchingText } from '../normalisation/matching-text.js';
 
 export interface TopicRule {
   name: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalisePhrase, toMatchingText } from './matching-text.js';
+import { digitOf, foldFragment, normalisePhrase, toDetectionText, toMatchingText } from './matching-text.js';
 
 describe('toMatchingText', () => {
   it('folds compatibility forms and case, mapping back to original offsets', () => {
@@ -34,8 +34,8 @@ function referenceMatchingText(original: string) {
   const starts: number[] = [];
   const ends: number[] = [];
   for (const match of original.matchAll(/\P{M}\p{M}*|\p{M}+/gu)) {
-    if (/^\p{Cf}+$/u.test(match[0])) continue;
-    const normalised = match[0].normalize('NFKC').toLowerCase();
+    if (/^(?:\p{Cf}|[\ufe00-\ufe0f])+$/u.test(match[0])) continue;
+    const normalised = foldFragment(match[0], true);
     for (let index = 0; index < normalised.length; index++) {
       starts.push(match.index);
       ends.push(match.index + match[0].length);
@@ -66,6 +66,12 @@ describe('toMatchingText on long and mixed texts', () => {
       'कि',
       '😀',
       'Ж',
+      'а',
+      'Ρ',
+      '٤',
+      '\u202e',
+      '\u2066',
+      '\ufe0f',
     ];
     let seed = 7;
     const random = () => {
@@ -105,5 +111,48 @@ describe('toMatchingText on long and mixed texts', () => {
 describe('normalisePhrase', () => {
   it('normalises like the text and collapses whitespace', () => {
     expect(normalisePhrase('  Build\u00a0A   ＢＯＭＢ ')).toBe('build a bomb');
+  });
+});
+
+describe('toDetectionText', () => {
+  const spanOf = (original: string, needle: string) => {
+    const detection = toDetectionText(original);
+    const start = detection.text.indexOf(needle);
+    expect(start, detection.text).toBeGreaterThanOrEqual(0);
+    const span = detection.originalSpan(start, start + needle.length);
+    return original.slice(span.start, span.end);
+  };
+
+  it('returns an ASCII text as it is', () => {
+    const detection = toDetectionText('Mail ann@example.com');
+    expect(detection.identity).toBe(true);
+    expect(detection.text).toBe('Mail ann@example.com');
+  });
+
+  it('keeps case, which secrets and IBANs need', () => {
+    expect(toDetectionText('Key ＡＫＩＡ').text).toBe('Key AKIA');
+  });
+
+  it('reads fullwidth digits and Arabic-Indic, Devanagari and mathematical digits as ASCII digits', () => {
+    expect(toDetectionText('４１１１ ٤١١١ ४१११ 𝟒𝟏𝟏𝟏').text).toBe('4111 4111 4111 4111');
+    expect(digitOf('٠')).toBe('0');
+    expect(digitOf('९')).toBe('9');
+    expect(digitOf('𝟗')).toBe('9');
+  });
+
+  it('folds Cyrillic and Greek look-alikes to Latin letters', () => {
+    expect(toDetectionText('раураl').text).toBe('paypal');
+    expect(toDetectionText('ΑΚΙΑ').text).toBe('AKIA');
+  });
+
+  it('drops zero-width and bidirectional controls, mapping spans back over them', () => {
+    const original = 'card 4111\u200d1111\u202e1111\u20661111 ok';
+    expect(toDetectionText(original).text).toBe('card 4111111111111111 ok');
+    expect(spanOf(original, '4111111111111111')).toBe('4111\u200d1111\u202e1111\u20661111');
+  });
+
+  it('maps a fullwidth e-mail back onto its original characters', () => {
+    const original = 'write to ａｎｎ＠ｅｘａｍｐｌｅ．ｃｏｍ today';
+    expect(spanOf(original, 'ann@example.com')).toBe('ａｎｎ＠ｅｘａｍｐｌｅ．ｃｏｍ');
   });
 });
