@@ -52,7 +52,7 @@ Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo doc
   retrieval          ${urls.retrievalGrpc}   gRPC keel.retrieval.v1.Retrieval/Search (internal)
                      ${urls.retrievalHttp}   /healthz, /readyz
   policy             ${urls.policyGrpc}   gRPC keel.policy.v1.Policy/Check, /Scan (internal)
-                     ${urls.policyHttp}   /healthz, /readyz
+                     ${urls.policyHttp}   POST /v1/policies/check (dry run), /healthz, /readyz
 
   demo API key: ${apiKey}   (tenant "demo"; this key exists only in npm start)
 
