@@ -6,8 +6,10 @@
  */
 import { chooseEmbedder, chooseEventBus } from '@keel/adapters';
 import { createExtractiveChatModel } from '@keel/models/embedded';
+import { createAnthropicProvider, createOpenAiCompatibleProvider } from '@keel/models/providers';
 import { grpcHealthCheck, type Logger } from '@keel/platform';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig, ProviderConfig } from './config.js';
+import { createProviderRegistry } from './models/provider-registry.js';
 import { createGrpcPolicyGate } from './outbound/grpc-policy-gate.js';
 import { createGrpcRetriever } from './outbound/grpc-retriever.js';
 import type { GatewayDeps } from './service.js';
@@ -30,6 +32,19 @@ export async function composeGateway(
   const identity = { auth: config.internalAuth, callerName: config.service };
   const policy = createGrpcPolicyGate({ ...config.policy, identity });
   const retriever = createGrpcRetriever({ ...config.retrieval, identity });
+  // Model providers from OPENAI_API_KEY / ANTHROPIC_API_KEY: their lists are read before serving.
+  const providers =
+    config.providers.length > 0
+      ? createProviderRegistry({
+          providers: config.providers.map((provider) => providerOf(provider, config.modelCalls.attemptTimeoutMs)),
+          retry: config.modelCalls,
+          refreshMs: config.modelsRefreshMs,
+          // A provider that does not answer its model list must not hold the start for long.
+          listTimeoutMs: Math.min(config.modelCalls.attemptTimeoutMs, 10_000),
+          logger,
+        })
+      : undefined;
+  await providers?.start();
   const policyHealth = grpcHealthCheck(config.policy.address, { auth: config.internalAuth });
   const retrievalHealth = grpcHealthCheck(config.retrieval.address, { auth: config.internalAuth });
   return {
@@ -38,9 +53,11 @@ export async function composeGateway(
     retriever,
     embedder,
     models: [createExtractiveChatModel()],
+    ...(providers ? { providers } : {}),
     dependencyChecks: { policy: policyHealth, retrieval: retrievalHealth },
     logger,
     async close() {
+      providers?.stop();
       policy.close();
       retriever.close();
       policyHealth.close();
@@ -48,4 +65,21 @@ export async function composeGateway(
       if (!shared.bus) await bus.close();
     },
   };
+}
+
+function providerOf(provider: ProviderConfig, timeoutMs: number) {
+  return provider.kind === 'anthropic'
+    ? createAnthropicProvider({
+        name: provider.name,
+        baseUrl: provider.baseUrl,
+        apiKey: provider.apiKey,
+        defaultTimeoutMs: timeoutMs,
+        ...(provider.version ? { version: provider.version } : {}),
+      })
+    : createOpenAiCompatibleProvider({
+        name: provider.name,
+        baseUrl: provider.baseUrl,
+        apiKey: provider.apiKey,
+        defaultTimeoutMs: timeoutMs,
+      });
 }

@@ -79,4 +79,63 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig({ KEEL_API_KEYS: 'nonsense' })).toThrow(/KEEL_API_KEYS: entry 1/);
     expect(() => loadGatewayConfig({ GRPC_PORT: '70000' })).toThrow(/GRPC_PORT/);
   });
+
+  it('registers no provider by default, and the retry and timeout defaults', () => {
+    expect(loadGatewayConfig({})).toMatchObject({
+      providers: [],
+      modelCalls: {
+        maxAttempts: 3,
+        attemptTimeoutMs: 60_000,
+        totalTimeoutMs: 120_000,
+        baseDelayMs: 250,
+        maxDelayMs: 8000,
+      },
+      modelsRefreshMs: 300_000,
+    });
+  });
+
+  it('registers OpenAI (any compatible server) and Anthropic from their conventional variables', () => {
+    expect(loadGatewayConfig({ OPENAI_API_KEY: 'x', OPENAI_BASE_URL: 'http://127.0.0.1:9000/v1' }).providers).toEqual([
+      { name: 'openai', kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9000/v1', apiKey: 'x' },
+    ]);
+    expect(loadGatewayConfig({ OPENAI_API_KEY: 'sk-1', ANTHROPIC_API_KEY: 'sk-ant-1' }).providers).toEqual([
+      { name: 'openai', kind: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-1' },
+      { name: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKey: 'sk-ant-1' },
+    ]);
+    expect(
+      loadGatewayConfig({
+        ANTHROPIC_API_KEY: 'k',
+        ANTHROPIC_BASE_URL: 'http://proxy:8080',
+        ANTHROPIC_VERSION: '2023-06-01',
+        KEEL_MODEL_MAX_ATTEMPTS: '5',
+        KEEL_MODEL_ATTEMPT_TIMEOUT_MS: '10s',
+        KEEL_MODEL_TOTAL_TIMEOUT_MS: '30s',
+        KEEL_PROVIDER_MODELS_REFRESH_MS: '1m',
+      }),
+    ).toMatchObject({
+      providers: [{ name: 'anthropic', baseUrl: 'http://proxy:8080', version: '2023-06-01' }],
+      modelCalls: { maxAttempts: 5, attemptTimeoutMs: 10_000, totalTimeoutMs: 30_000 },
+      modelsRefreshMs: 60_000,
+    });
+  });
+
+  it('names the variable of a bad provider setting, and never echoes a key', () => {
+    expect(() => loadGatewayConfig({ OPENAI_BASE_URL: 'http://vllm:8000/v1' })).toThrow(/OPENAI_API_KEY: required/);
+    expect(() => loadGatewayConfig({ OPENAI_API_KEY: 'x', OPENAI_BASE_URL: 'vllm:8000' })).toThrow(/OPENAI_BASE_URL/);
+    expect(() => loadGatewayConfig({ KEEL_MODEL_MAX_ATTEMPTS: '0' })).toThrow(/KEEL_MODEL_MAX_ATTEMPTS/);
+    expect(() =>
+      loadGatewayConfig({ KEEL_MODEL_ATTEMPT_TIMEOUT_MS: '10s', KEEL_MODEL_TOTAL_TIMEOUT_MS: '5s' }),
+    ).toThrow(/KEEL_MODEL_TOTAL_TIMEOUT_MS/);
+    const error = (() => {
+      try {
+        loadGatewayConfig({ ANTHROPIC_API_KEY: 'sk-ant-secret-1', ANTHROPIC_BASE_URL: 'not a url' });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toContain('ANTHROPIC_BASE_URL');
+    expect(String((error as Error).message)).not.toContain('sk-ant-secret-1');
+  });
 });

@@ -10,6 +10,7 @@ import {
   internalAuthEnvFields,
   internalAuthOf,
   loadConfig,
+  optionalUrl,
   portSchema,
   requireCompleteEmbeddingsEnv,
   requireInternalAuth,
@@ -27,6 +28,36 @@ const address = (fallback: string) =>
     .transform((value) => value?.trim() || fallback)
     .refine((value) => /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(value), 'expected host:port');
 
+/** A positive whole number within bounds, with a default when unset. */
+const boundedInt = (fallback: number, min: number, max: number) =>
+  z
+    .union([z.string(), z.number()])
+    .optional()
+    .transform((value, context): number => {
+      if (value === undefined || String(value).trim() === '') return fallback;
+      const number = Number(String(value).trim());
+      if (!Number.isInteger(number) || number < min || number > max) {
+        context.addIssue({ code: 'custom', message: `expected a whole number between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return number;
+    });
+
+const secret = z
+  .string()
+  .optional()
+  .transform((value) => value?.trim() || undefined);
+
+export interface ProviderConfig {
+  /** The name models are listed and routed under (`owned_by`, the completion event's `provider`). */
+  name: 'openai' | 'anthropic';
+  kind: 'openai-compatible' | 'anthropic';
+  baseUrl: string;
+  apiKey: string;
+  /** Anthropic's `anthropic-version`. */
+  version?: string;
+}
+
 const schema = z
   .object({
     HTTP_PORT: portSchema(8080),
@@ -40,11 +71,50 @@ const schema = z
     ...apiKeyEnvFields,
     ...internalAuthEnvFields,
     ...embeddingsEnvFields,
+    // Model providers: a key registers the provider; its models are read from its model list.
+    OPENAI_API_KEY: secret,
+    OPENAI_BASE_URL: optionalUrl({ protocols: ['http', 'https'] }),
+    ANTHROPIC_API_KEY: secret,
+    ANTHROPIC_BASE_URL: optionalUrl({ protocols: ['http', 'https'] }),
+    ANTHROPIC_VERSION: z.string().trim().min(1).max(64).optional(),
+    KEEL_MODEL_MAX_ATTEMPTS: boundedInt(3, 1, 10),
+    KEEL_MODEL_ATTEMPT_TIMEOUT_MS: durationMs(60_000),
+    KEEL_MODEL_TOTAL_TIMEOUT_MS: durationMs(120_000),
+    KEEL_MODEL_RETRY_BASE_MS: durationMs(250),
+    KEEL_MODEL_RETRY_MAX_MS: durationMs(8_000),
+    KEEL_PROVIDER_MODELS_REFRESH_MS: durationMs(300_000),
   })
   .superRefine((env, context) => {
     requireCompleteEmbeddingsEnv(env, context);
     requireSomeApiKey(env, context);
     requireInternalAuth(env, context);
+    if (env.KEEL_MODEL_ATTEMPT_TIMEOUT_MS < 1) {
+      context.addIssue({ code: 'custom', path: ['KEEL_MODEL_ATTEMPT_TIMEOUT_MS'], message: 'must be at least 1 ms' });
+    }
+    if (env.KEEL_MODEL_TOTAL_TIMEOUT_MS < env.KEEL_MODEL_ATTEMPT_TIMEOUT_MS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['KEEL_MODEL_TOTAL_TIMEOUT_MS'],
+        message: 'must be at least KEEL_MODEL_ATTEMPT_TIMEOUT_MS',
+      });
+    }
+    if (env.KEEL_PROVIDER_MODELS_REFRESH_MS < 1000) {
+      context.addIssue({ code: 'custom', path: ['KEEL_PROVIDER_MODELS_REFRESH_MS'], message: 'must be at least 1s' });
+    }
+    if (env.OPENAI_BASE_URL && !env.OPENAI_API_KEY) {
+      context.addIssue({
+        code: 'custom',
+        path: ['OPENAI_API_KEY'],
+        message: 'required when OPENAI_BASE_URL is set (any value for a server without keys)',
+      });
+    }
+    if (env.ANTHROPIC_BASE_URL && !env.ANTHROPIC_API_KEY) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ANTHROPIC_API_KEY'],
+        message: 'required when ANTHROPIC_BASE_URL is set',
+      });
+    }
   })
   .transform((env) => ({
     service: SERVICE,
@@ -57,7 +127,44 @@ const schema = z
     apiKeys: apiKeysOf(env),
     internalAuth: internalAuthOf(env),
     embeddings: embeddingsEndpointOf(env),
+    providers: providersOf(env),
+    modelCalls: {
+      maxAttempts: env.KEEL_MODEL_MAX_ATTEMPTS,
+      attemptTimeoutMs: env.KEEL_MODEL_ATTEMPT_TIMEOUT_MS,
+      totalTimeoutMs: env.KEEL_MODEL_TOTAL_TIMEOUT_MS,
+      baseDelayMs: env.KEEL_MODEL_RETRY_BASE_MS,
+      maxDelayMs: Math.max(env.KEEL_MODEL_RETRY_MAX_MS, env.KEEL_MODEL_RETRY_BASE_MS),
+    },
+    modelsRefreshMs: env.KEEL_PROVIDER_MODELS_REFRESH_MS,
   }));
+
+function providersOf(env: {
+  OPENAI_API_KEY?: string | undefined;
+  OPENAI_BASE_URL?: string | undefined;
+  ANTHROPIC_API_KEY?: string | undefined;
+  ANTHROPIC_BASE_URL?: string | undefined;
+  ANTHROPIC_VERSION?: string | undefined;
+}): ProviderConfig[] {
+  const providers: ProviderConfig[] = [];
+  if (env.OPENAI_API_KEY) {
+    providers.push({
+      name: 'openai',
+      kind: 'openai-compatible',
+      baseUrl: env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
+      apiKey: env.OPENAI_API_KEY,
+    });
+  }
+  if (env.ANTHROPIC_API_KEY) {
+    providers.push({
+      name: 'anthropic',
+      kind: 'anthropic',
+      baseUrl: env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
+      apiKey: env.ANTHROPIC_API_KEY,
+      ...(env.ANTHROPIC_VERSION ? { version: env.ANTHROPIC_VERSION } : {}),
+    });
+  }
+  return providers;
+}
 
 export type GatewayConfig = z.infer<typeof schema>;
 

@@ -198,6 +198,8 @@ async function startPolicyProcess(dataDir: string): Promise<{ address: string; s
     HOST: '127.0.0.1',
     KEEL_DATA_DIR: dataDir,
     ...testInternalAuthEnv,
+    // Policy's own HTTP API (the dry run) needs a key; the gateway only calls its gRPC port.
+    KEEL_API_KEYS: 'policy-test-key=demo',
     LOG_LEVEL: 'warn',
   };
   // Embedded adapters, whatever the environment of the test run says.

@@ -25,6 +25,7 @@ import type { PolicyGate } from './answering/policy-gate.js';
 import type { Retriever } from './answering/retriever.js';
 import type { GatewayConfig } from './config.js';
 import { createEmbedTexts } from './embeddings/embed-texts.js';
+import { createGenerateCompletion } from './generation/generate-completion.js';
 import { answersRouter } from './inbound/answers-routes.js';
 import { inferenceGrpcService } from './inbound/inference-grpc.js';
 import { chatCompletionsRouter } from './inbound/openai/chat-completions-routes.js';
@@ -32,6 +33,7 @@ import { embeddingsRouter } from './inbound/openai/embeddings-routes.js';
 import { modelsRouter } from './inbound/openai/models-routes.js';
 import { openAiErrorHandler } from './inbound/openai/openai-errors.js';
 import { createModelCatalog } from './models/model-catalog.js';
+import type { ProviderRegistry } from './models/provider-registry.js';
 
 export interface GatewayDeps {
   bus: EventBus;
@@ -41,6 +43,12 @@ export interface GatewayDeps {
   models: ChatModel[];
   /** Serves `/v1/embeddings`; its `id` is the embedding model's name there and in `/v1/models`. */
   embedder: Embedder;
+  /**
+   * The configured providers' models (OpenAI-compatible, Anthropic), routed by name after the
+   * fixed `models`. Their readiness (`provider:<name>`) joins the gateway's; the registry's refresh
+   * is started and stopped by whoever composed it.
+   */
+  providers?: ProviderRegistry;
   /** Readiness of what the gateway calls, by name (`policy`, `retrieval`): usually grpc.health.v1 checks. */
   dependencyChecks: Record<string, () => Promise<CheckResult>>;
   logger: Logger;
@@ -59,14 +67,17 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
     const readiness = new Readiness();
     readiness.register('event-bus', () => bus.health());
     for (const [name, check] of Object.entries(deps.dependencyChecks)) readiness.register(name, check);
+    for (const [name, check] of Object.entries(deps.providers?.checks() ?? {})) readiness.register(name, check);
 
     await ensureKeelTopics(bus);
-    const catalog = createModelCatalog(deps.models, [{ id: deps.embedder.id, ownedBy: 'keel' }]);
+    const catalog = createModelCatalog(deps.models, [{ id: deps.embedder.id, ownedBy: 'keel' }], deps.providers);
+    const events = new EventPublisher(bus);
+    const generateCompletion = createGenerateCompletion({ policy: deps.policy, events, logger });
     const answerQuestion = createAnswerQuestion({
       policy: deps.policy,
       retriever: deps.retriever,
       callModel: createModelCaller(),
-      events: new EventPublisher(bus),
+      events,
       logger,
     });
 
@@ -89,7 +100,7 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
       ...config.http,
       handlers: [
         answersRouter({ answerQuestion, catalog, apiKeys }),
-        chatCompletionsRouter({ answerQuestion, catalog, apiKeys }),
+        chatCompletionsRouter({ answerQuestion, generateCompletion, catalog, apiKeys }),
         embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder), apiKeys }),
         modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }),
       ],

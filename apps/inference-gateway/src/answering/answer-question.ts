@@ -16,9 +16,10 @@
  */
 
 import type { EventPublisher } from '@keel/event-bus';
-import type { GroundingContext } from '@keel/models';
+import { type ChatResponse, type GroundingContext, isProviderError } from '@keel/models';
 import { currentTraceId, type Logger, readRequirementsOf, type Violation, validationError } from '@keel/platform';
 import { isBlankText } from '@keel/text';
+import { modelCallErrorOf, modelErrorCodeOf } from '../generation/model-errors.js';
 import type { Answer, AnswerRequest, PolicyStageOutcome } from './answer.js';
 import { blockedAnswerText, questionBlocked } from './answer-errors.js';
 import { maxQuestionLength, maxTopK } from './answer-limits.js';
@@ -76,12 +77,43 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
     }));
 
     const { descriptor } = request.model;
-    const completion = await deps.callModel(request.model, {
-      model: descriptor.id,
-      messages: [...(request.conversation ?? []), { role: 'user', content: question }],
-      contexts,
-      ...(request.maxTokens ? { maxTokens: request.maxTokens } : {}),
-    });
+    let completion: ChatResponse;
+    try {
+      completion = await deps.callModel(request.model, {
+        model: descriptor.id,
+        messages: [...(request.conversation ?? []), { role: 'user', content: question }],
+        contexts,
+        ...(request.maxTokens ? { maxTokens: request.maxTokens } : {}),
+      });
+    } catch (error) {
+      if (!isProviderError(error)) throw error;
+      // A provider that failed (after its retries) is recorded too: the event says why and how often it was tried.
+      await publishCompletion(deps, {
+        answer: {
+          id: request.requestId,
+          answer: '',
+          citations: [],
+          model: descriptor.id,
+          provider: descriptor.provider,
+          usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+          finishReason: 'stop',
+          policy: { input: outcomeOf(input), output: notChecked },
+          flagged: input.decision === 'ESCALATE',
+          latencyMs: Math.round(performance.now() - startedAt),
+          attempts: error.attempts,
+        },
+        tenantId: request.tenantId,
+        subject: request.subject,
+        endpoint: request.endpoint,
+        question,
+        passages,
+        readRequires,
+        traceId: currentTraceId() ?? '',
+        completedAt: now(),
+        error: { code: modelErrorCodeOf(error), message: error.message },
+      });
+      throw modelCallErrorOf(error);
+    }
 
     const output = await deps.policy.check({
       tenantId: request.tenantId,
@@ -105,11 +137,16 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
         promptTokens: completion.usage.promptTokens,
         completionTokens: completion.usage.completionTokens,
         totalTokens: completion.usage.promptTokens + completion.usage.completionTokens,
+        ...(completion.usage.cachedTokens === undefined ? {} : { cachedTokens: completion.usage.cachedTokens }),
+        ...(completion.usage.reasoningTokens === undefined
+          ? {}
+          : { reasoningTokens: completion.usage.reasoningTokens }),
       },
       finishReason: blocked ? 'content_filter' : completion.finishReason,
       policy: { input: outcomeOf(input), output: outcomeOf(output) },
       flagged: input.decision === 'ESCALATE' || output.decision === 'ESCALATE',
       latencyMs: Math.round(performance.now() - startedAt),
+      attempts: completion.attempts ?? 1,
     };
 
     await publishCompletion(deps, {
@@ -143,6 +180,14 @@ function assertAnswerable(request: AnswerRequest): void {
   }
   if (violations.length > 0) throw validationError(violations);
 }
+
+const notChecked: PolicyStageOutcome = {
+  decision: 'ALLOW',
+  decisionId: '',
+  reason: 'not checked: the model gave no answer',
+  policyVersion: '',
+  findingTypes: [],
+};
 
 function outcomeOf(verdict: PolicyVerdict): PolicyStageOutcome {
   return {

@@ -52,6 +52,9 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** When the provider reports them. */
+  cachedTokens?: number;
+  reasoningTokens?: number;
 }
 
 export interface Answer {
@@ -68,4 +71,6 @@ export interface Answer {
   /** Policy escalated the question or the answer: served, but a person will look at it. */
   flagged: boolean;
   latencyMs: number;
+  /** Upstream model calls, retries included. */
+  attempts?: number;
 }

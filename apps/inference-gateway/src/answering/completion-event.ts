@@ -19,6 +19,8 @@ export function completionEventOf(input: {
   readRequires: readonly GroupRequirement[];
   traceId: string;
   completedAt: Date;
+  /** A request that failed at the model: no answer was served. */
+  error?: { code: string; message: string };
 }): InferenceCompletedPayload {
   const { answer } = input;
   return {
@@ -50,5 +52,8 @@ export function completionEventOf(input: {
     completedAt: input.completedAt,
     readRequires: input.readRequires.map((requirement) => ({ anyOf: [...requirement.anyOf] })),
     subject: input.subject,
+    attempts: answer.attempts ?? 1,
+    streamed: false,
+    ...(input.error ? { errorCode: input.error.code, errorMessage: input.error.message } : {}),
   };
 }

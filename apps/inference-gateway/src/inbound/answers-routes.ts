@@ -9,11 +9,12 @@ import {
   filterKeyPattern,
   maxFilters,
   maxFilterValueLength,
+  maxModelNameLength,
   maxQuestionLength,
   maxTopK,
 } from '../answering/answer-limits.js';
 import type { AnswerQuestion } from '../answering/answer-question.js';
-import type { ModelCatalog } from '../models/model-catalog.js';
+import { type ModelCatalog, modelNotFound } from '../models/model-catalog.js';
 
 export const answerRequestSchema = z.object({
   question: z
@@ -23,6 +24,8 @@ export const answerRequestSchema = z.object({
     // Zero-width spaces, bidi controls and the like are nothing to answer.
     .refine((question) => !isBlankText(question), 'must not be empty'),
   topK: z.number().int().min(1).max(maxTopK).optional(),
+  /** Any chat model the gateway serves (a provider's too); default: the built-in model. */
+  model: z.string().min(1).max(maxModelNameLength, `must be at most ${maxModelNameLength} characters`).optional(),
   filters: z
     .record(
       z.string().regex(filterKeyPattern, 'keys must be 1-64 characters of letters, digits, "_" or "-"'),
@@ -44,6 +47,8 @@ export function answersRouter(deps: {
     asyncRoute(async (req, res) => {
       const body = parseBody(answerRequestSchema, req.body);
       const principal = principalOf(res);
+      const model = body.model === undefined ? deps.catalog.defaultModel : deps.catalog.find(body.model);
+      if (!model) throw modelNotFound(body.model ?? '');
       const answer = await deps.answerQuestion({
         requestId: randomUUID(),
         endpoint: '/v1/answers',
@@ -53,7 +58,7 @@ export function answersRouter(deps: {
         question: body.question,
         topK: body.topK ?? defaultTopK,
         filters: body.filters ?? {},
-        model: deps.catalog.defaultModel,
+        model,
       });
       res.json(answerResponseOf(answer));
     }),

@@ -21,9 +21,16 @@ export interface ModelCatalog {
   describe(id: string): ListedModel | undefined;
 }
 
+/** Models that come and go (a provider's refreshed list): looked up after the fixed ones. */
+export interface DynamicModels {
+  find(id: string): ChatModel | undefined;
+  list(): ChatModel[];
+}
+
 export function createModelCatalog(
   models: readonly ChatModel[],
   embeddingModels: readonly ListedModel[] = [],
+  dynamic?: DynamicModels,
 ): ModelCatalog {
   const [defaultModel] = models;
   if (!defaultModel) throw new Error('the gateway needs at least one chat model');
@@ -38,11 +45,30 @@ export function createModelCatalog(
     byId.set(model.descriptor.id, model);
   }
   for (const model of embeddingModels) add(model);
+  const embedding = new Set(embeddingModels.map((model) => model.id));
+  // A provider model named like a fixed one is hidden by it: ids route to exactly one model.
+  const dynamicModel = (id: string) => (listed.has(id) ? undefined : dynamic?.find(id));
   return {
     defaultModel,
-    find: (id) => byId.get(id),
-    list: () => [...listed.values()],
-    describe: (id) => listed.get(id),
+    find: (id) => byId.get(id) ?? dynamicModel(id),
+    list: () => {
+      const fixed = [...listed.values()];
+      const chat = fixed.filter((model) => !embedding.has(model.id));
+      const providers: ListedModel[] = [];
+      const seen = new Set(listed.keys());
+      for (const model of dynamic?.list() ?? []) {
+        if (seen.has(model.descriptor.id)) continue;
+        seen.add(model.descriptor.id);
+        providers.push({ id: model.descriptor.id, ownedBy: model.descriptor.ownedBy });
+      }
+      return [...chat, ...providers, ...fixed.filter((model) => embedding.has(model.id))];
+    },
+    describe: (id) => {
+      const fixed = listed.get(id);
+      if (fixed) return fixed;
+      const model = dynamic?.find(id);
+      return model ? { id: model.descriptor.id, ownedBy: model.descriptor.ownedBy } : undefined;
+    },
   };
 }
 

@@ -1,21 +1,35 @@
 /**
  * The OpenAI-compatible chat surface: `POST /v1/chat/completions` (plain and `stream: true` as
- * server-sent events ending with `data: [DONE]`). The last user message is answered with the same
- * use case as `/v1/answers`. A stream starts only once the answer has passed the output policy
- * check, so nothing unchecked is ever sent.
+ * server-sent events ending with `data: [DONE]`).
+ *  - The built-in model (`keel-extractive-v1`) answers the last user message with the same use
+ *    case as `/v1/answers` (retrieval, citations); its stream starts only once the answer has
+ *    passed the output policy check, so nothing unchecked is ever sent.
+ *  - A provider model gets the request passed through (generation/generate-completion.ts): no
+ *    retrieval, tools and the rest included, the provider's answer in OpenAI's shape, streamed as
+ *    it arrives (see there for what a stream holds back).
  */
 import { randomUUID } from 'node:crypto';
+import type { ChatModel } from '@keel/models';
 import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey } from '@keel/platform';
 import { type Response, Router } from 'express';
 import type { Answer } from '../../answering/answer.js';
 import { defaultTopK } from '../../answering/answer-limits.js';
 import type { AnswerQuestion } from '../../answering/answer-question.js';
+import type { CompletionSink, GenerateCompletion } from '../../generation/generate-completion.js';
+import { isModelCallError } from '../../generation/model-errors.js';
 import { type ModelCatalog, modelNotFound } from '../../models/model-catalog.js';
-import { chatCompletionRequestSchema, conversationOf } from './chat-completion-request.js';
+import {
+  type ChatCompletionRequest,
+  chatCompletionRequestSchema,
+  conversationOf,
+  generationRequestOf,
+} from './chat-completion-request.js';
 import { chatCompletionChunks, chatCompletionOf } from './chat-completion-response.js';
+import { providerChunks, providerCompletionOf } from './provider-completion-response.js';
 
 export function chatCompletionsRouter(deps: {
   answerQuestion: AnswerQuestion;
+  generateCompletion: GenerateCompletion;
   catalog: ModelCatalog;
   apiKeys: ApiKeyResolver;
 }): Router {
@@ -27,9 +41,13 @@ export function chatCompletionsRouter(deps: {
     asyncRoute(async (req, res) => {
       const created = Math.floor(Date.now() / 1000);
       const body = parseBody(chatCompletionRequestSchema, req.body);
+      const model = deps.catalog.find(body.model);
+      if (model?.generate && model.stream) {
+        await providerCompletion(deps.generateCompletion, model, body, res, created);
+        return;
+      }
       // The whole request is checked before anything runs: no policy check for a question over the limits.
       const { question, history } = conversationOf(body);
-      const model = deps.catalog.find(body.model);
       if (!model) throw modelNotFound(body.model);
       const principal = principalOf(res);
       const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
@@ -66,4 +84,85 @@ function writeStream(res: Response, answer: Answer, created: number, includeUsag
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   }
   res.end('data: [DONE]\n\n');
+}
+
+async function providerCompletion(
+  generateCompletion: GenerateCompletion,
+  model: ChatModel,
+  body: ChatCompletionRequest,
+  res: Response,
+  created: number,
+): Promise<void> {
+  const request = generationRequestOf(body, model.descriptor.id);
+  const principal = principalOf(res);
+  const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+  // A client that goes away cancels the upstream call (and its retries).
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const input = {
+    requestId: id,
+    tenantId: principal.tenantId,
+    subject: principal.subject,
+    model,
+    request,
+    signal: abort.signal,
+  };
+  try {
+    if (!body.stream) {
+      const completion = await generateCompletion.generate(input);
+      res.json(
+        providerCompletionOf({
+          id,
+          created,
+          model: model.descriptor.id,
+          provider: model.descriptor.provider,
+          ...completion,
+        }),
+      );
+      return;
+    }
+    const chunks = providerChunks({
+      id,
+      created,
+      model: model.descriptor.id,
+      includeUsage: body.stream_options?.include_usage === true,
+    });
+    const send = (data: object) => {
+      if (!res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
+    };
+    const sink: CompletionSink = {
+      open() {
+        res.status(200);
+        res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+        res.setHeader('Cache-Control', 'no-cache');
+        res.setHeader('Connection', 'keep-alive');
+        res.setHeader('X-Accel-Buffering', 'no');
+        res.flushHeaders();
+        send(chunks.role());
+      },
+      text: (text) => send(chunks.text(text)),
+      toolCall: (delta) => send(chunks.toolCall(delta)),
+      finish(finishReason, usage, policy, flagged, attempts) {
+        send(chunks.finish(finishReason, { provider: model.descriptor.provider, attempts, policy, flagged }));
+        if (body.stream_options?.include_usage === true) send(chunks.usage(usage));
+        if (!res.destroyed) res.end('data: [DONE]\n\n');
+      },
+      fail(error) {
+        send({ error: { ...error, param: null } });
+        if (!res.destroyed) res.end();
+      },
+      get closed() {
+        return res.destroyed || abort.signal.aborted;
+      },
+    };
+    await generateCompletion.stream(input, sink);
+  } catch (error) {
+    // 429 from the provider: its retry-after goes on to the caller.
+    if (isModelCallError(error) && error.retryAfterMs !== undefined && !res.headersSent) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+    }
+    throw error;
+  }
 }

@@ -34,6 +34,12 @@ export interface Usage {
   completionTokens: number;
   totalTokens: number;
   costUsd: number;
+  /** Prompt tokens served from the provider's prompt cache, when it reports them. */
+  cachedTokens?:
+    | number
+    | undefined;
+  /** Completion tokens spent on hidden reasoning, when the provider reports them. */
+  reasoningTokens?: number | undefined;
 }
 
 /** RFC 9457 problem details, as carried over gRPC and in events. */
@@ -314,7 +320,14 @@ export const Citation: MessageFns<Citation> = {
 };
 
 function createBaseUsage(): Usage {
-  return { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+  return {
+    promptTokens: 0,
+    completionTokens: 0,
+    totalTokens: 0,
+    costUsd: 0,
+    cachedTokens: undefined,
+    reasoningTokens: undefined,
+  };
 }
 
 export const Usage: MessageFns<Usage> = {
@@ -330,6 +343,12 @@ export const Usage: MessageFns<Usage> = {
     }
     if (message.costUsd !== 0) {
       writer.uint32(33).double(message.costUsd);
+    }
+    if (message.cachedTokens !== undefined) {
+      writer.uint32(40).int32(message.cachedTokens);
+    }
+    if (message.reasoningTokens !== undefined) {
+      writer.uint32(48).int32(message.reasoningTokens);
     }
     return writer;
   },
@@ -379,6 +398,22 @@ export const Usage: MessageFns<Usage> = {
             message.costUsd = reader.double();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.cachedTokens = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.reasoningTokens = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -413,6 +448,16 @@ export const Usage: MessageFns<Usage> = {
         : isSet(object.cost_usd)
         ? globalThis.Number(object.cost_usd)
         : 0,
+      cachedTokens: isSet(object.cachedTokens)
+        ? globalThis.Number(object.cachedTokens)
+        : isSet(object.cached_tokens)
+        ? globalThis.Number(object.cached_tokens)
+        : undefined,
+      reasoningTokens: isSet(object.reasoningTokens)
+        ? globalThis.Number(object.reasoningTokens)
+        : isSet(object.reasoning_tokens)
+        ? globalThis.Number(object.reasoning_tokens)
+        : undefined,
     };
   },
 
@@ -430,6 +475,12 @@ export const Usage: MessageFns<Usage> = {
     if (message.costUsd !== 0) {
       obj.costUsd = floatToJson(message.costUsd);
     }
+    if (message.cachedTokens !== undefined) {
+      obj.cachedTokens = Math.round(message.cachedTokens);
+    }
+    if (message.reasoningTokens !== undefined) {
+      obj.reasoningTokens = Math.round(message.reasoningTokens);
+    }
     return obj;
   },
 
@@ -442,6 +493,8 @@ export const Usage: MessageFns<Usage> = {
     message.completionTokens = object.completionTokens ?? 0;
     message.totalTokens = object.totalTokens ?? 0;
     message.costUsd = object.costUsd ?? 0;
+    message.cachedTokens = object.cachedTokens ?? undefined;
+    message.reasoningTokens = object.reasoningTokens ?? undefined;
     return message;
   },
 };

@@ -33,7 +33,7 @@ export interface PolicyOutcome {
   findingTypes: string[];
 }
 
-/** keel.inference.completed.v1: one answer was served. */
+/** keel.inference.completed.v1: one request was answered, or failed at the model (error_code set). */
 export interface InferenceCompleted {
   requestId: string;
   traceId: string;
@@ -56,6 +56,25 @@ export interface InferenceCompleted {
   readRequires: GroupRequirement[];
   /** The API key's subject (its configured name, or a digest of the key). */
   subject: string;
+  /** Upstream model calls the request took, retries included (unset: not recorded, one call). */
+  attempts?:
+    | number
+    | undefined;
+  /**
+   * Set when the request failed at the model (no answer was served, or a stream was cut):
+   * MODEL.RATE_LIMITED, MODEL.UPSTREAM_ERROR, MODEL.TIMEOUT, MODEL.UNREACHABLE,
+   * MODEL.STREAM_INTERRUPTED, MODEL.MALFORMED_RESPONSE, MODEL.REJECTED, POLICY.BLOCKED_OUTPUT.
+   * Consumers that score answers skip such events.
+   */
+  errorCode?:
+    | string
+    | undefined;
+  /** A human-readable reason; never carries a secret. */
+  errorMessage?:
+    | string
+    | undefined;
+  /** The answer was streamed (server-sent events). */
+  streamed?: boolean | undefined;
 }
 
 function createBaseContextChunk(): ContextChunk {
@@ -366,6 +385,10 @@ function createBaseInferenceCompleted(): InferenceCompleted {
     completedAt: undefined,
     readRequires: [],
     subject: "",
+    attempts: undefined,
+    errorCode: undefined,
+    errorMessage: undefined,
+    streamed: undefined,
   };
 }
 
@@ -418,6 +441,18 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     }
     if (message.subject !== "") {
       writer.uint32(130).string(message.subject);
+    }
+    if (message.attempts !== undefined) {
+      writer.uint32(136).int32(message.attempts);
+    }
+    if (message.errorCode !== undefined) {
+      writer.uint32(146).string(message.errorCode);
+    }
+    if (message.errorMessage !== undefined) {
+      writer.uint32(154).string(message.errorMessage);
+    }
+    if (message.streamed !== undefined) {
+      writer.uint32(160).bool(message.streamed);
     }
     return writer;
   },
@@ -563,6 +598,38 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
             message.subject = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.attempts = reader.int32();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.streamed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -621,6 +688,18 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
         ? object.read_requires.map((e: any) => GroupRequirement.fromJSON(e))
         : [],
       subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : undefined,
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : undefined,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : undefined,
+      streamed: isSet(object.streamed) ? globalThis.Boolean(object.streamed) : undefined,
     };
   },
 
@@ -674,6 +753,18 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     if (message.subject !== "") {
       obj.subject = message.subject;
     }
+    if (message.attempts !== undefined) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.errorCode !== undefined) {
+      obj.errorCode = message.errorCode;
+    }
+    if (message.errorMessage !== undefined) {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.streamed !== undefined) {
+      obj.streamed = message.streamed;
+    }
     return obj;
   },
 
@@ -698,6 +789,10 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     message.completedAt = object.completedAt ?? undefined;
     message.readRequires = object.readRequires?.map((e) => GroupRequirement.fromPartial(e)) || [];
     message.subject = object.subject ?? "";
+    message.attempts = object.attempts ?? undefined;
+    message.errorCode = object.errorCode ?? undefined;
+    message.errorMessage = object.errorMessage ?? undefined;
+    message.streamed = object.streamed ?? undefined;
     return message;
   },
 };

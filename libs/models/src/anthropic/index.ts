@@ -1,0 +1,1 @@
+export { type AnthropicOptions, createAnthropicProvider, defaultAnthropicVersion } from './anthropic-provider.js';

@@ -1,0 +1,1 @@
+export { createOpenAiCompatibleProvider, type OpenAiCompatibleOptions } from './openai-compatible-provider.js';

@@ -1,0 +1,142 @@
+/**
+ * Retries of retryable provider failures around any ChatModel: jittered exponential backoff that
+ * honours the provider's `retry-after`, a per-attempt timeout and a total timeout over all
+ * attempts and waits. A stream is retried only until its first event: once something could have
+ * been released to a client, a failure ends the stream instead (no replayed or duplicated text).
+ */
+import {
+  type CallOptions,
+  type ChatModel,
+  type ChatRequest,
+  type ChatResponse,
+  type Generation,
+  type GenerationEvent,
+  type GenerationRequest,
+  type GenerationStream,
+  ProviderError,
+} from '../chat-model.js';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included (1 = no retry). */
+  maxAttempts: number;
+  /** The first backoff's ceiling; each retry doubles it (full jitter: a random wait up to the ceiling). */
+  baseDelayMs: number;
+  /** The largest backoff ceiling. */
+  maxDelayMs: number;
+  /** Per attempt: no response, or for a stream no first event, within this → timeout (retryable). */
+  attemptTimeoutMs: number;
+  /** All attempts and waits together; a `retry-after` longer than what is left is not waited for. */
+  totalTimeoutMs: number;
+  /** For tests. */
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+export function withRetries(model: ChatModel, policy: RetryPolicy): ChatModel {
+  const random = policy.random ?? Math.random;
+  const sleep = policy.sleep ?? defaultSleep;
+  const now = policy.now ?? Date.now;
+
+  /** Runs attempts until one succeeds, a failure is not retryable, or time or attempts run out. */
+  async function attempt<T>(
+    run: (options: CallOptions) => Promise<T>,
+    options: CallOptions | undefined,
+  ): Promise<{ value: T; attempts: number }> {
+    const deadline = now() + policy.totalTimeoutMs;
+    for (let attempts = 1; ; attempts++) {
+      const left = deadline - now();
+      try {
+        const value = await run({
+          ...(options?.signal ? { signal: options.signal } : {}),
+          timeoutMs: Math.max(1, Math.min(policy.attemptTimeoutMs, left)),
+        });
+        return { value, attempts };
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        error.attempts = attempts;
+        if (!error.retryable || attempts >= policy.maxAttempts || options?.signal?.aborted) throw error;
+        const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
+        const wait = Math.max(error.retryAfterMs ?? 0, random() * ceiling);
+        // Waiting past the total timeout would only end in a timeout: give the caller the real reason now.
+        if (now() + wait >= deadline) throw error;
+        await sleep(wait, options?.signal);
+        if (options?.signal?.aborted) throw error;
+      }
+    }
+  }
+
+  const wrapped: ChatModel = {
+    descriptor: model.descriptor,
+    async complete(request: ChatRequest, options?: CallOptions): Promise<ChatResponse> {
+      const { value, attempts } = await attempt((o) => model.complete(request, o), options);
+      return { ...value, attempts };
+    },
+  };
+  if (model.generate) {
+    const generate = model.generate.bind(model);
+    wrapped.generate = async (request: GenerationRequest, options?: CallOptions): Promise<Generation> => {
+      const { value, attempts } = await attempt((o) => generate(request, o), options);
+      return { ...value, attempts };
+    };
+  }
+  if (model.stream) {
+    const stream = model.stream.bind(model);
+    wrapped.stream = (request: GenerationRequest, options?: CallOptions): GenerationStream => {
+      let attempts = 0;
+      async function* events(): AsyncGenerator<GenerationEvent> {
+        // Retried as a whole until the first event arrives; after that, failures pass through.
+        const opened = await attempt(async (o) => {
+          const iterator = stream(request, o)[Symbol.asyncIterator]();
+          const first = await iterator.next();
+          return { iterator, first };
+        }, options);
+        attempts = opened.attempts;
+        const { iterator, first } = opened.value;
+        if (first.done) return;
+        yield first.value;
+        while (true) {
+          let next: IteratorResult<GenerationEvent>;
+          try {
+            next = await iterator.next();
+          } catch (error) {
+            if (error instanceof ProviderError) {
+              error.attempts = attempts;
+              // Bytes may have reached the client: never retried from here.
+              const final = new ProviderError(
+                error.kind,
+                error.provider,
+                error.message.replace(`${error.provider}: `, ''),
+                { ...(error.status === undefined ? {} : { status: error.status }), retryable: false, cause: error },
+              );
+              final.attempts = attempts;
+              throw final;
+            }
+            throw error;
+          }
+          if (next.done) return;
+          yield next.value;
+        }
+      }
+      const generator = events();
+      return {
+        get attempts() {
+          return attempts;
+        },
+        [Symbol.asyncIterator]: () => generator,
+      };
+    };
+  }
+  return wrapped;
+}
