@@ -8,6 +8,7 @@
 import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event-bus';
 import { type RecordDecisionDeps, recordReviewDecision } from '../datasets/record-review-decision.js';
 import { type EvaluateDeps, evaluateCompletedInference } from '../evaluations/evaluate-completed-inference.js';
+import { notScoredBecause } from '../evaluations/scoring-scope.js';
 
 export const EVALUATION_CONSUMER_GROUP = 'keel-evaluation';
 export const GOLDEN_DATASET_CONSUMER_GROUP = 'keel-evaluation-golden-datasets';
@@ -17,6 +18,11 @@ export function startInferenceConsumer(bus: EventBus, deps: EvaluateDeps): Promi
     groupId: EVALUATION_CONSUMER_GROUP,
     topic: 'keel.inference.completed.v1',
     handle: async (event) => {
+      const skipped = notScoredBecause(event.payload);
+      if (skipped) {
+        deps.logger.debug({ requestId: event.payload.requestId, reason: skipped }, 'completion not scored');
+        return;
+      }
       await evaluateCompletedInference(deps, event.payload);
     },
   });
