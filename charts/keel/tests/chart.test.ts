@@ -364,6 +364,28 @@ describeWithInfra('helm renders the keel chart', await findHelm(), ({ binary }) 
     }
   });
 
+  it('gives only the gateway the model providers, keys from a Secret', () => {
+    const { envOf } = render(
+      ...mongo,
+      '--set',
+      'providers.existingSecret=keel-model-providers',
+      '--set',
+      'providers.openaiBaseUrl=http://vllm:8000/v1',
+    );
+    const gateway = envOf('inference-gateway');
+    expect(gateway.OPENAI_API_KEY?.valueFrom).toEqual({
+      secretKeyRef: { name: 'keel-model-providers', key: 'openai-api-key', optional: true },
+    });
+    expect(gateway.ANTHROPIC_API_KEY?.valueFrom).toEqual({
+      secretKeyRef: { name: 'keel-model-providers', key: 'anthropic-api-key', optional: true },
+    });
+    expect(gateway.OPENAI_BASE_URL?.value).toBe('http://vllm:8000/v1');
+    for (const name of services.filter((service) => service !== 'inference-gateway')) {
+      expect(envOf(name).OPENAI_API_KEY, name).toBeUndefined();
+    }
+    expect(render(...mongo).envOf('inference-gateway').OPENAI_API_KEY).toBeUndefined();
+  });
+
   it('refuses to render without a MongoDB endpoint, or without an internal identity', () => {
     const noMongo = helm('template', 'keel', chartDir);
     expect(noMongo.status).not.toBe(0);
