@@ -12,6 +12,8 @@ export interface CompiledPolicy {
   piiAction: TenantPolicy['piiAction'];
   /** The action per finding family, defaults applied. */
   actions: { pii: FindingAction; secret: FindingAction; injection: FindingAction };
+  /** The trained injection classifier runs beside the heuristics (the tenant chose it). */
+  injectionClassifier: boolean;
   matchDenied: TopicMatcher;
   matchEscalated: TopicMatcher;
 }
@@ -26,6 +28,7 @@ export function compilePolicy(policy: TenantPolicy): CompiledPolicy {
       secret: policy.actions?.secret ?? 'redact',
       injection: policy.actions?.injection ?? 'block',
     },
+    injectionClassifier: policy.injectionClassifier === true,
     matchDenied: compileTopics(policy.deniedTopics),
     matchEscalated: compileTopics(policy.escalateTopics),
   };

@@ -18,7 +18,7 @@
 import { type Finding, type FindingFamily, FindingType, familyOf } from '../detection/finding.js';
 import type { PiiScanner } from '../detection/pii-scanner.js';
 import { redact } from '../detection/redaction.js';
-import { detectInjection } from '../injection/injection-detector.js';
+import { detectInjection, detectInjectionHeuristics } from '../injection/injection-detector.js';
 import { type MatchingText, toMatchingText } from '../normalisation/matching-text.js';
 import type { FindingAction } from '../policies/tenant-policy.js';
 import type { TopicMatch } from '../topics/topic-matcher.js';
@@ -47,9 +47,10 @@ export function evaluateText(
   const denied = policy.matchDenied(text, prepared);
   const escalated = stage === 'document' ? [] : policy.matchEscalated(text, prepared);
   const scanned: Finding[] = scanPii(text);
-  const injected = stage === 'input' ? detectInjection(text, prepared) : [];
+  const injectionIn = policy.injectionClassifier ? detectInjection : detectInjectionHeuristics;
+  const injected = stage === 'input' ? injectionIn(text, prepared) : [];
   const contextFindings: ContextFinding[] = contexts.flatMap((context, index) =>
-    detectInjection(context).map((finding) => ({ ...finding, context: index })),
+    injectionIn(context).map((finding) => ({ ...finding, context: index })),
   );
 
   const findings: Finding[] = [

@@ -16,6 +16,7 @@ describe('cardNetworkOf', () => {
     ['3530111333300000', 'jcb'],
     ['30569309025904', 'diners'],
     ['6200000000000005', 'unionpay'],
+    ['501800000009', 'maestro'],
   ])('%s is %s', (digits, network) => {
     expect(cardNetworkOf(digits)?.name).toBe(network);
   });
@@ -69,5 +70,22 @@ describe('detectPaymentCards', () => {
 
   it('ignores numbers that are too short or too long to be cards', () => {
     expect(spans('4111111111 and 41111111111111111111')).toEqual([]);
+  });
+
+  it('finds 12-digit Maestro numbers, but no other network at 12 digits', () => {
+    // 5018 and 6759 are Maestro ranges; 12 digits, Luhn-valid.
+    expect(spans('paid with 501800000009 and 675900000000')).toEqual(['501800000009', '675900000000']);
+    // Visa issues no 12-digit numbers.
+    expect(spans('order 411111111117')).toEqual([]);
+  });
+
+  it('takes a Luhn-valid number outside the IIN table when a card word comes just before it', () => {
+    // 3512 is not an issued JCB range (3528-3589), so the number alone is not a card.
+    expect(spans('ref 3512345678901236')).toEqual([]);
+    expect(spans('my card 3512345678901236 expired')).toEqual(['3512345678901236']);
+    expect(spans('credit card # 3512 3456 7890 1236')).toEqual(['3512 3456 7890 1236']);
+    // The card word must be close, and Luhn still holds.
+    expect(spans('card holder since 2019, account 3512345678901236')).toEqual([]);
+    expect(spans('my card 3512345678901235')).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 /**
- * Payment card numbers: 13 to 19 digits, written as one run or in groups of at least three
+ * Payment card numbers: 12 to 19 digits, written as one run or in groups of at least three
  * digits separated by single spaces or dashes (one kind per number), confirmed by the Luhn
- * check and an issued IIN range (see card-networks.ts).
+ * check and either an issued IIN range at a length that network issues (see card-networks.ts;
+ * 12 digits only for Maestro) or a card word just before it ("card", "cc", "credit",
+ * "debit", a network's name): "my card 3512 ..." is a card even when its range is not in the
+ * table, while a bare Luhn-valid run needs a real range.
  *
  * The scan looks at maximal runs of digit groups and searches them for a card made of whole
  * groups, so "4111 1111 1111 1111 12/25" still yields the card, while a digit run longer than
@@ -10,6 +13,7 @@
 
 import { passesLuhn } from '@keel/text';
 import { cardNetworkOf } from './card-networks.js';
+import { type CueIndex, indexCues } from './context-cues.js';
 import { FindingType, type PiiFinding } from './finding.js';
 
 // Letters glued to the digits make an identifier (an IBAN, a licence number), not a card.
@@ -18,7 +22,12 @@ const group = /\d+/g;
 
 export const cardRuleId = 'pii.payment_card.luhn-iin';
 
-const minDigits = 13;
+const cardCue =
+  /\b(?:(?:(?:credit|debit|payment|bank)\s+)?cards?|cc|credit|debit|visa|master\s?card|amex|american express|maestro|jcb|diners(?: club)?|discover|union\s?pay|pan)\b/gi;
+/** How far before a number a card word may stand ("card number 1234...", "card # 1234..."). */
+const cueWindow = 24;
+
+const minDigits = 12;
 const maxDigits = 19;
 const minGroupDigits = 3;
 
@@ -30,6 +39,11 @@ interface DigitGroup {
 
 export function detectPaymentCards(text: string): PiiFinding[] {
   const findings: PiiFinding[] = [];
+  let cues: CueIndex | undefined;
+  const cued = (start: number) => {
+    cues ??= indexCues(text, cardCue);
+    return cues.before(start, cueWindow);
+  };
   for (const run of text.matchAll(groupRun)) {
     const groups: DigitGroup[] = [...run[0].matchAll(group)].map((match) => ({
       digits: match[0],
@@ -37,16 +51,16 @@ export function detectPaymentCards(text: string): PiiFinding[] {
       end: run.index + match.index + match[0].length,
     }));
     // Not push(...spread): a run of many thousand cards would overflow the call stack.
-    for (const finding of cardsInRun(text, groups)) findings.push(finding);
+    for (const finding of cardsInRun(text, groups, cued)) findings.push(finding);
   }
   return findings;
 }
 
-function cardsInRun(text: string, groups: readonly DigitGroup[]): PiiFinding[] {
+function cardsInRun(text: string, groups: readonly DigitGroup[], cued: (start: number) => boolean): PiiFinding[] {
   const findings: PiiFinding[] = [];
   let first = 0;
   while (first < groups.length) {
-    const last = longestCardFrom(text, groups, first);
+    const last = longestCardFrom(text, groups, first, cued);
     if (last === undefined) {
       first++;
       continue;
@@ -60,10 +74,20 @@ function cardsInRun(text: string, groups: readonly DigitGroup[]): PiiFinding[] {
 }
 
 /** The index of the last group of the longest card starting at group `first`, if any. */
-function longestCardFrom(text: string, groups: readonly DigitGroup[], first: number): number | undefined {
+function longestCardFrom(
+  text: string,
+  groups: readonly DigitGroup[],
+  first: number,
+  cued: (start: number) => boolean,
+): number | undefined {
   const firstGroup = groups[first];
   if (!firstGroup) return undefined;
-  // A single group is a card only as a whole run of 13-19 digits.
+  const isCard = (digits: string) =>
+    digits.length >= minDigits &&
+    digits.length <= maxDigits &&
+    passesLuhn(digits) &&
+    (!!cardNetworkOf(digits) || cued(firstGroup.start));
+  // A single group is a card only as a whole run of 12-19 digits.
   if (firstGroup.digits.length >= minDigits) return isCard(firstGroup.digits) ? first : undefined;
   let best: number | undefined;
   let digits = '';
@@ -81,8 +105,4 @@ function longestCardFrom(text: string, groups: readonly DigitGroup[], first: num
     if (digits.length >= minDigits && isCard(digits)) best = index;
   }
   return best;
-}
-
-function isCard(digits: string): boolean {
-  return digits.length >= minDigits && digits.length <= maxDigits && passesLuhn(digits) && !!cardNetworkOf(digits);
 }

@@ -32,7 +32,9 @@ export const cardNetworks: readonly CardNetwork[] = [
     lengths: [14, 15, 16, 17, 18, 19],
   },
   { name: 'unionpay', ranges: [range('62')], lengths: [16, 17, 18, 19] },
-  { name: 'maestro', ranges: [range('50'), range('56', '69')], lengths: [13, 14, 15, 16, 17, 18, 19] },
+  // Maestro issues 12 to 19 digits in 50 and 56-69 (the published ranges 5018, 5020, 5038,
+  // 5893, 6304, 6759, 6761-6763... all lie there; more specific networks above match first).
+  { name: 'maestro', ranges: [range('50'), range('56', '69')], lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
   { name: 'mir', ranges: [range('2200', '2204')], lengths: [16, 17, 18, 19] },
 ];
 

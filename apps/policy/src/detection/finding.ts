@@ -15,6 +15,7 @@ export const FindingType = {
   usSsn: 'pii.us_ssn',
   ipAddress: 'pii.ip_address',
   dateOfBirth: 'pii.date_of_birth',
+  person: 'pii.person',
   awsAccessKey: 'secret.aws_access_key',
   gcpApiKey: 'secret.gcp_api_key',
   azureStorageKey: 'secret.azure_storage_key',

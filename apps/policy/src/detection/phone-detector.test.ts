@@ -41,6 +41,31 @@ describe('createPhoneDetector', () => {
     expect(spans('on 2024-03-15 10:00 from 192.168.100.200, SSN 219-09-9999, born 12/31/1999')).toEqual([]);
   });
 
+  it('accepts a number of any country when a phone word comes just before it', () => {
+    expect(spans('Phone: 0490 75 40 81')).toEqual(['0490 75 40 81']);
+    expect(spans('Can someone call me on 9472 7916?')).toEqual(['9472 7916']);
+    expect(spans('Mobile: 03.93.92.16.85, fax 21 284 698 2548')).toEqual(['03.93.92.16.85', '21 284 698 2548']);
+    expect(spans('Personal Info:\nPhone:\n60-56-85-91\n')).toEqual(['60-56-85-91']);
+    expect(detectUs('tel 0490 75 40 81')[0]).toMatchObject({ ruleId: 'pii.phone.context', confidence: 0.7 });
+  });
+
+  it('accepts a number labelled after it, on the same line', () => {
+    expect(spans('416 60 039 office\n082 490 1693-Fax')).toEqual(['416 60 039', '082 490 1693']);
+    expect(spans('416 60 039 is our office')).toEqual([]);
+  });
+
+  it('needs the cue close by, on the same line, and a phone-sized number', () => {
+    expect(spans('order 0490 75 40 81 shipped')).toEqual([]);
+    expect(spans('phone support closed; tracking code 0490 75 40 81')).toEqual([]);
+    expect(spans('Phone:\n\nsome notes\n0490 75 40 81')).toEqual([]);
+    expect(spans('call 123 456')).toEqual([]);
+    expect(spans('call 1234 5678 9012 3456 7')).toEqual([]);
+  });
+
+  it('reads 00 as the international prefix', () => {
+    expect(spans('Zurich 0041 44 668 18 00')).toEqual(['0041 44 668 18 00']);
+  });
+
   it('does not take part of a longer token', () => {
     expect(spans('id A415-555-2671 and v4155552671x')).toEqual([]);
   });

@@ -51,6 +51,8 @@ describe('createPiiScanner', () => {
       ['mail ａｎｎ＠ｅｘａｍｐｌｅ．ｃｏｍ today', 'pii.email', 'ａｎｎ＠ｅｘａｍｐｌｅ．ｃｏｍ'],
       ['SSN ５３６-２２-１２３４.', 'pii.us_ssn', '５３６-２２-１２３４'],
       ['key ΑΚΙΑIOSFODNN7EXAMPLE\u202e end', 'secret.aws_access_key', 'ΑΚΙΑIOSFODNN7EXAMPLE'],
+      ['ask Mаria Lindqvist today', 'pii.person', 'Mаria Lindqvist'],
+      ['ask Mar\u200dia Lindqvist today', 'pii.person', 'Mar\u200dia Lindqvist'],
     ];
     for (const [text, type, original] of cases) {
       const findings = scan(text);
@@ -61,6 +63,11 @@ describe('createPiiScanner', () => {
     }
   });
 
+  it('redacts person names with a typed placeholder next to the other kinds', () => {
+    const text = 'Ask Maria Lindqvist (maria@example.com) or call her on 415-555-2671.';
+    expect(redact(text, scan(text))).toBe('Ask [PERSON] ([EMAIL]) or call her on [PHONE].');
+  });
+
   it('lets a secret win over what its characters also look like', () => {
     const text = 'token ghp_4111111111111111aaaaaaaaaaaaaaaaaaaa here';
     expect(scan(text).map((f) => f.type)).toEqual(['secret.github_token']);
@@ -68,9 +75,22 @@ describe('createPiiScanner', () => {
 
   it('stays linear on adversarial shapes at the Check limit', () => {
     const limit = 262_144;
-    const inputs = ['1.', '1-', 'born ', 'a.', '1 ', 'key = ', 'a:', '-----BEGIN PRIVATE KEY-----'].map((unit) =>
-      unit.repeat(Math.floor(limit / unit.length)),
-    );
+    const inputs = [
+      '1.',
+      '1-',
+      'born ',
+      'a.',
+      '1 ',
+      'key = ',
+      'a:',
+      '-----BEGIN PRIVATE KEY-----',
+      'call 1 ',
+      'card 411111111111 ',
+      'Phone:\n',
+      'Maria ',
+      'my name is ',
+      'Dr. A. ',
+    ].map((unit) => unit.repeat(Math.floor(limit / unit.length)));
     for (const input of inputs) {
       const startedAt = performance.now();
       scan(input);

@@ -9,7 +9,8 @@
  * Detectors look at the same characters from different angles (a card number is also a long
  * digit run a phone pattern may like; an address's local part may hold digits), so when spans
  * overlap the more specific detector wins: secrets (a key block holds anything), e-mail, IBAN,
- * payment card, SSN, IP address, date of birth, then phone.
+ * payment card, SSN, IP address, date of birth, phone, then person names (a name-list match
+ * is the weakest evidence).
  */
 import { toDetectionText } from '../normalisation/matching-text.js';
 import { detectPaymentCards } from './card-detector.js';
@@ -18,6 +19,7 @@ import { detectEmails } from './email-detector.js';
 import type { ScannedFinding } from './finding.js';
 import { detectIbans } from './iban-detector.js';
 import { detectIpAddresses } from './ip-detector.js';
+import { detectPersons, loadPersonNameLists } from './person-detector.js';
 import { createPhoneDetector } from './phone-detector.js';
 import { detectSecrets } from './secret-detector.js';
 import { detectUsSsns } from './ssn-detector.js';
@@ -32,6 +34,8 @@ export type PiiScanner = (text: string) => ScannedFinding[];
 
 export function createPiiScanner(options: PiiScannerOptions): PiiScanner {
   const detectPhones = createPhoneDetector({ regions: options.phoneRegions });
+  // Loaded now rather than on the first Check.
+  loadPersonNameLists();
   // In order of precedence.
   const detectors = [
     detectSecrets,
@@ -42,6 +46,7 @@ export function createPiiScanner(options: PiiScannerOptions): PiiScanner {
     detectIpAddresses,
     detectDatesOfBirth,
     detectPhones,
+    detectPersons,
   ];
   return (original) => {
     const normalised = toDetectionText(original);

@@ -14,6 +14,7 @@ export const defaultRedactionLabels: Partial<Record<Type, string>> = {
   [FindingType.usSsn]: '[SSN]',
   [FindingType.ipAddress]: '[IP_ADDRESS]',
   [FindingType.dateOfBirth]: '[DATE_OF_BIRTH]',
+  [FindingType.person]: '[PERSON]',
   [FindingType.injection]: '[INJECTION]',
 };
 

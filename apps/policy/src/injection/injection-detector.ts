@@ -19,10 +19,19 @@
  *
  * Written from the attack taxonomies (OWASP LLM01, the published DAN and "ignore previous
  * instructions" families) and the examples in injection-detector.test.ts; the public test sets in
- * bench/ measure it and were not used to write it. A trained classifier is a separate, later part.
+ * bench/ measure it and were not used to write it.
+ *
+ * `detectInjection` adds the trained classifier (injection-classifier.ts) behind the heuristics:
+ * when no cue fired and the classifier's score reaches the threshold shipped with its weights, the
+ * finding spans its best window, with rule id `injection.prompt.classifier.<version>` and the
+ * score as its confidence. The heuristics name the phrase and its family, so where they fire their
+ * tighter spans are kept (and redacted) alone; the classifier catches what no phrase list covers
+ * (persuasion, hypotheticals, payload splitting, other languages). Either way a text is flagged
+ * when either of them flags it.
  */
 import { type Finding, FindingType } from '../detection/finding.js';
 import { type MatchingText, toMatchingText } from '../normalisation/matching-text.js';
+import { type InjectionClassifier, shippedInjectionClassifier } from './injection-classifier.js';
 
 interface Cue {
   family: 'override' | 'roleplay' | 'exfiltration' | 'planted' | 'encoded';
@@ -176,12 +185,39 @@ const cues: readonly Cue[] = [
 ];
 
 export const injectionRuleId = (family: Cue['family']) => `${FindingType.injection}.${family}`;
+export const classifierRuleId = (version: string) => `${FindingType.injection}.classifier.${version}`;
 
 /**
- * Injection cues in a text, as `injection.prompt` findings at offsets of the text as received.
- * `prepared` hands in the text's matching form when the caller has it (the topic matchers use it too).
+ * Prompt injection in a text, as `injection.prompt` findings at offsets of the text as received:
+ * the heuristics' cues or, when none fired, the trained classifier's best window if it scores at
+ * or above its threshold.
+ * `prepared` hands in the text's matching form when the caller has it (the topic matchers use it too);
+ * `classifier` defaults to the shipped one.
  */
-export function detectInjection(original: string, prepared?: () => MatchingText): Finding[] {
+export function detectInjection(
+  original: string,
+  prepared?: () => MatchingText,
+  classifier: InjectionClassifier = shippedInjectionClassifier(),
+): Finding[] {
+  const matching = prepared ? prepared() : toMatchingText(original);
+  const findings = detectInjectionHeuristics(original, () => matching);
+  if (findings.length > 0) return findings;
+  const scored = classifier.score(matching);
+  if (scored.probability >= classifier.threshold) {
+    findings.push({
+      type: FindingType.injection,
+      ...(scored.end > scored.start
+        ? matching.originalSpan(scored.start, scored.end)
+        : { start: 0, end: original.length }),
+      ruleId: classifierRuleId(classifier.version),
+      confidence: Math.round(scored.probability * 1000) / 1000,
+    });
+  }
+  return findings.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/** The heuristics alone: cues of the four families, strong ones alone and weak ones in pairs. */
+export function detectInjectionHeuristics(original: string, prepared?: () => MatchingText): Finding[] {
   const matching = prepared ? prepared() : toMatchingText(original);
   const strong: Finding[] = [];
   const weak: { cue: Cue; finding: Finding }[] = [];

@@ -36,6 +36,11 @@ export const policyContentSchema = z.object({
   escalateTopics: z.array(topicSchema).max(200).default([]),
   piiAction: piiActionSchema.default('redact'),
   actions: familyActionsSchema.optional(),
+  /**
+   * Adds the trained classifier to the injection heuristics: CyberSecEval recall 0.10 → 0.25, but
+   * NotInject false positives 0.021 → 0.062, above the 0.05 a default may cost; off unless chosen.
+   */
+  injectionClassifier: z.boolean().optional(),
 });
 
 export type TopicDefinition = z.infer<typeof topicSchema>;
@@ -82,5 +87,6 @@ function canonical(content: PolicyContent): PolicyContent {
           },
         }
       : {}),
+    ...(content.injectionClassifier ? { injectionClassifier: true } : {}),
   };
 }

@@ -30,7 +30,7 @@ export interface PresidioSample {
 /** Presidio's entity types for the PII types it labels (it has no dates of birth: DATE_TIME is any date). */
 export type MeasuredPiiType = Extract<
   PiiFindingType,
-  'pii.email' | 'pii.phone' | 'pii.payment_card' | 'pii.iban' | 'pii.us_ssn' | 'pii.ip_address'
+  'pii.email' | 'pii.phone' | 'pii.payment_card' | 'pii.iban' | 'pii.us_ssn' | 'pii.ip_address' | 'pii.person'
 >;
 
 export const presidioLabelOf: Record<MeasuredPiiType, string> = {
@@ -40,6 +40,7 @@ export const presidioLabelOf: Record<MeasuredPiiType, string> = {
   'pii.iban': 'IBAN_CODE',
   'pii.us_ssn': 'US_SSN',
   'pii.ip_address': 'IP_ADDRESS',
+  'pii.person': 'PERSON',
 };
 
 export interface Score {
