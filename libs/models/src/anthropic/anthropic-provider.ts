@@ -8,9 +8,6 @@
  */
 import {
   type CallOptions,
-  type ChatModel,
-  type ChatRequest,
-  type ChatResponse,
   type ChatUsage,
   type FinishReason,
   type Generation,
@@ -22,7 +19,7 @@ import {
   type ToolCall,
   type ToolChoice,
 } from '../chat-model.js';
-import { citedMarkersOf, groundedMessagesOf } from '../providers/grounding.js';
+import { generativeChatModel } from '../providers/grounding.js';
 import { isObject, malformed, parseJsonEvent, requestJson, requestSse } from '../providers/http.js';
 import type { ModelProvider } from '../providers/provider.js';
 
@@ -91,33 +88,7 @@ export function createAnthropicProvider(options: AnthropicOptions): ModelProvide
         );
         return { attempts: 1, [Symbol.asyncIterator]: () => events };
       };
-      const model: ChatModel = {
-        descriptor: { id, provider: name, ownedBy: name },
-        generate,
-        stream,
-        async complete(request: ChatRequest, call?: CallOptions): Promise<ChatResponse> {
-          const generation = await generate(
-            {
-              model: id,
-              messages: groundedMessagesOf(request),
-              ...(request.maxTokens ? { maxTokens: request.maxTokens } : {}),
-              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-            },
-            call,
-          );
-          const content = generation.content ?? '';
-          return {
-            content,
-            citedMarkers: citedMarkersOf(
-              content,
-              request.contexts.map((context) => context.marker),
-            ),
-            usage: generation.usage,
-            finishReason: generation.finishReason === 'tool_calls' ? 'stop' : generation.finishReason,
-          };
-        },
-      };
-      return model;
+      return generativeChatModel({ id, provider: name, ownedBy: name }, generate, stream);
     },
   };
 }

@@ -2,7 +2,14 @@
  * Grounded answers from a generative provider: the contexts are rendered into a system prompt as
  * numbered passages, and the `[n]` markers of the answer are read back as citations.
  */
-import type { ChatRequest, GenerationMessage } from '../chat-model.js';
+import type {
+  CallOptions,
+  ChatModel,
+  ChatRequest,
+  ChatResponse,
+  GenerationMessage,
+  ModelDescriptor,
+} from '../chat-model.js';
 
 export const groundingInstructions =
   'Answer the question using only the numbered contexts below. After each statement, cite the ' +
@@ -37,4 +44,41 @@ export function citedMarkersOf(content: string, markers: Iterable<number>): numb
     }
   }
   return cited;
+}
+
+/**
+ * A provider's model as a ChatModel: `generate` and `stream` are the provider's own, and a
+ * grounded `complete` (the RAG path of `/v1/answers`) is one `generate` over the rendered contexts.
+ */
+export function generativeChatModel(
+  descriptor: ModelDescriptor,
+  generate: NonNullable<ChatModel['generate']>,
+  stream: NonNullable<ChatModel['stream']>,
+): ChatModel {
+  return {
+    descriptor,
+    generate,
+    stream,
+    async complete(request: ChatRequest, call?: CallOptions): Promise<ChatResponse> {
+      const generation = await generate(
+        {
+          model: descriptor.id,
+          messages: groundedMessagesOf(request),
+          ...(request.maxTokens ? { maxTokens: request.maxTokens } : {}),
+          ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        },
+        call,
+      );
+      const content = generation.content ?? '';
+      return {
+        content,
+        citedMarkers: citedMarkersOf(
+          content,
+          request.contexts.map((context) => context.marker),
+        ),
+        usage: generation.usage,
+        finishReason: generation.finishReason === 'tool_calls' ? 'stop' : generation.finishReason,
+      };
+    },
+  };
 }
