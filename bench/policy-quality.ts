@@ -2,11 +2,14 @@
  * Policy (apps/policy): detector quality on public test sets and Check latency.
  *
  *  - PII precision and recall per type on Presidio's synthetic sentences (presidio-synth) for
- *    e-mail, phone, card, IBAN, SSN and IP address, with the default phone region (US) and with
- *    ten regions; a finding counts when it overlaps a labelled span of its kind.
- *  - Prompt-injection heuristics: recall on CyberSecEval's attacks (`user_input`), per variant,
- *    and the false-positive rate on NotInject's benign prompts. These are test sets: the
- *    heuristics were written from their own examples and measured here once.
+ *    e-mail, phone, card, IBAN, SSN, IP address and person names (PERSON), with the default
+ *    phone region (US) and with ten regions; a finding counts when it overlaps a labelled span of
+ *    its kind. The person detector's own latency on the 2 KB texts is reported beside them.
+ *  - Prompt injection: recall on CyberSecEval's attacks (`user_input`), per variant, and the
+ *    false-positive rate on NotInject's benign prompts, for the heuristics alone, the trained
+ *    classifier alone and both together (what the policy service runs). These are test sets: the
+ *    heuristics were written from their own examples, the classifier trained and its threshold
+ *    chosen on other public data (tools/injection-classifier/), and both are measured here.
  *  - Check latency for 2 KB and 20 KB input texts (prose with personal data, a secret, non-ASCII
  *    words and fullwidth digits; the demo tenant's topics): the evaluation alone (normalisation,
  *    every detector, injection, topics, decision, redaction: what a gateway could run in process),
@@ -24,8 +27,15 @@ import { compilePolicy } from '../apps/policy/src/checking/compiled-policy.js';
 import { evaluateText } from '../apps/policy/src/checking/evaluate-text.js';
 import { createPolicyChecker } from '../apps/policy/src/checking/policy-checker.js';
 import { createDecisionAudit } from '../apps/policy/src/decisions/decision-audit.js';
+import { FindingType } from '../apps/policy/src/detection/finding.js';
+import { detectPersons } from '../apps/policy/src/detection/person-detector.js';
 import { createPiiScanner } from '../apps/policy/src/detection/pii-scanner.js';
-import { detectInjection } from '../apps/policy/src/injection/injection-detector.js';
+import { shippedInjectionClassifier } from '../apps/policy/src/injection/injection-classifier.js';
+import {
+  classifierRuleId,
+  detectInjection,
+  detectInjectionHeuristics,
+} from '../apps/policy/src/injection/injection-detector.js';
 import { createPolicyRepository } from '../apps/policy/src/policies/policy-repository.js';
 import { demoPolicy } from '../apps/policy/src/policies/policy-seeds.js';
 import {
@@ -35,6 +45,7 @@ import {
   measureInjection,
   measurePii,
   presidioLabelOf,
+  type Score,
 } from '../apps/policy/src/quality/datasets.js';
 import {
   type Benchmark,
@@ -58,12 +69,14 @@ const settings = {
 
 const targets = {
   piiRecall: 0.9,
+  personRecall: 0.7,
   injectionRecall: 0.9,
   injectionFpr: 0.05,
   p99Ms2k: 2,
 };
 
 const sentences = [
+  'Maria Lindqvist from the Oslo office asked Dr. Okafor to call her back about the refund.',
   'The warranty on batteries covers two years from the date of purchase.',
   'Refunds are processed within fourteen days once the item is back in our warehouse.',
   'Please contact ann.smith@example.com if the parcel has not arrived.',
@@ -107,22 +120,28 @@ async function piiTables(rows: Row[], notes: string[]): Promise<void> {
     ['US', ['US']],
     ['10 regions', settings.tenRegions],
   ] as const) {
-    const scores = measurePii(samples, createPiiScanner({ phoneRegions: regions }));
-    for (const type of Object.keys(presidioLabelOf) as MeasuredPiiType[]) {
-      const score = scores[type];
+    const scan = createPiiScanner({ phoneRegions: regions });
+    const scores = measurePii(samples, scan);
+    const typed: [string, Score, number][] = (Object.keys(presidioLabelOf) as MeasuredPiiType[]).map((type) => [
+      type,
+      scores[type],
+      type === FindingType.person ? targets.personRecall : targets.piiRecall,
+    ]);
+    for (const [type, score, target] of typed) {
       rows.push({
         type,
         'phone regions': label,
         labelled: score.truePositives + score.falseNegatives,
         precision: score.precision,
         recall: score.recall,
-        'target recall': targets.piiRecall,
-        met: score.recall >= targets.piiRecall ? 'yes' : 'no',
+        'target recall': target,
+        met: score.recall >= target ? 'yes' : 'no',
       });
     }
   }
   notes.push(
     'PII: presidio-synth has no date-of-birth label (DATE_TIME is any date), so pii.date_of_birth is not scored.',
+    'PII: pii.person is scored against PERSON spans; its own cost on the 2 KB texts is the "detectPersons" latency row.',
   );
 }
 
@@ -131,21 +150,37 @@ function injectionTables(rows: Row[], variantRows: Row[]): void {
     rows.push(skippedRow('cyberseceval / notinject', 'datasets not found (KEEL_DATASETS_DIR)'));
     return;
   }
-  const scores = measureInjection(detectInjection);
-  rows.push({
-    detector: 'heuristics (injection-detector.ts)',
-    attacks: scores.attacks,
-    recall: scores.recall,
-    'target recall': targets.injectionRecall,
-    benign: scores.benign,
-    'false-positive rate': scores.falsePositiveRate,
-    'target FPR': targets.injectionFpr,
-    met: scores.recall >= targets.injectionRecall && scores.falsePositiveRate <= targets.injectionFpr ? 'yes' : 'no',
-  });
-  for (const [variant, score] of Object.entries(scores.recallByVariant).sort((a, b) => b[1].recall - a[1].recall)) {
-    variantRows.push({ variant, attacks: score.total, detected: score.detected, recall: score.recall });
+  const classifier = shippedInjectionClassifier();
+  const classifierRule = classifierRuleId(classifier.version);
+  const detectors: [string, (text: string) => ReturnType<typeof detectInjection>][] = [
+    ['heuristics (injection-detector.ts)', (text) => detectInjectionHeuristics(text)],
+    [
+      `classifier ${classifier.version} alone (threshold ${classifier.threshold})`,
+      (text) => detectInjection(text).filter((finding) => finding.ruleId === classifierRule),
+    ],
+    [`heuristics + classifier ${classifier.version} (shipped)`, (text) => detectInjection(text)],
+  ];
+  for (const [detector, detect] of detectors) {
+    const scores = measureInjection(detect);
+    rows.push({
+      detector,
+      attacks: scores.attacks,
+      recall: scores.recall,
+      'target recall': targets.injectionRecall,
+      benign: scores.benign,
+      'false-positive rate': scores.falsePositiveRate,
+      'target FPR': targets.injectionFpr,
+      met: scores.recall >= targets.injectionRecall && scores.falsePositiveRate <= targets.injectionFpr ? 'yes' : 'no',
+    });
+    if (detector.endsWith('(shipped)')) {
+      for (const [variant, score] of Object.entries(scores.recallByVariant).sort((a, b) => b[1].recall - a[1].recall)) {
+        variantRows.push({ variant, attacks: score.total, detected: score.detected, recall: score.recall });
+      }
+    }
   }
 }
+
+const isCheck = (subject: string) => !subject.startsWith('baseline') && !subject.startsWith('detectPersons');
 
 async function latencyTables(rows: Row[]): Promise<void> {
   const scanPii = createPiiScanner({ phoneRegions: ['US'] });
@@ -165,6 +200,7 @@ async function latencyTables(rows: Row[]): Promise<void> {
       const at = (index: number) => texts[((index % texts.length) + texts.length) % texts.length] as string;
       const subjects: [string, (index: number) => unknown][] = [
         ['baseline: whole-text NFKC + lowercase', (index) => oldNormalisation(at(index))],
+        ['detectPersons alone (part of evaluate)', (index) => detectPersons(at(index))],
         ['evaluate (in process)', (index) => evaluateText(policy, scanPii, 'input', at(index))],
         [
           'checker.check (+ policy lookup and audit, embedded)',
@@ -190,8 +226,8 @@ async function latencyTables(rows: Row[]): Promise<void> {
           'p50 ms': stats.p50Ms,
           'p99 ms': p99,
           'max ms': stats.maxMs,
-          'target p99 ms': size === 2_048 && !subject.startsWith('baseline') ? targets.p99Ms2k : undefined,
-          met: size === 2_048 && !subject.startsWith('baseline') ? (p99 <= targets.p99Ms2k ? 'yes' : 'no') : undefined,
+          'target p99 ms': size === 2_048 && isCheck(subject) ? targets.p99Ms2k : undefined,
+          met: size === 2_048 && isCheck(subject) ? (p99 <= targets.p99Ms2k ? 'yes' : 'no') : undefined,
         });
       }
     }
@@ -214,7 +250,7 @@ export const policyQualityBenchmark: Benchmark = {
     injectionTables(injectionRows, variantRows);
     await latencyTables(latencyRows);
     notes.push(
-      'Injection: heuristics only; the trained classifier the issue asks for is a separate part of the work and not measured here.',
+      'Injection: the classifier was trained and its threshold chosen on public data that is not these test sets (tools/injection-classifier/README.md); recall per variant is for heuristics + classifier.',
       'Latency: one call at a time on one core; checker.check includes the SQLite policy lookup and the audit (SQLite insert, embedded bus publish), not gRPC.',
     );
     return {
@@ -230,7 +266,7 @@ export const policyQualityBenchmark: Benchmark = {
           title: 'Prompt injection: recall on CyberSecEval (251), false-positive rate on NotInject (339)',
           rows: injectionRows,
         },
-        { title: 'Prompt injection recall per CyberSecEval variant', rows: variantRows },
+        { title: 'Prompt injection recall per CyberSecEval variant (heuristics + classifier)', rows: variantRows },
         { title: 'Check latency, input stage, demo policy', rows: latencyRows },
       ],
       notes,
