@@ -20,7 +20,7 @@ import {
 } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import { createAnswerQuestion } from './answering/answer-question.js';
-import { createModelCaller } from './answering/model-call.js';
+import { createModelCaller, createModelCallObserver } from './answering/model-call.js';
 import type { PolicyGate } from './answering/policy-gate.js';
 import type { Retriever } from './answering/retriever.js';
 import type { GatewayConfig } from './config.js';
@@ -72,11 +72,12 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
     await ensureKeelTopics(bus);
     const catalog = createModelCatalog(deps.models, [{ id: deps.embedder.id, ownedBy: 'keel' }], deps.providers);
     const events = new EventPublisher(bus);
-    const generateCompletion = createGenerateCompletion({ policy: deps.policy, events, logger });
+    const observeModelCall = createModelCallObserver();
+    const generateCompletion = createGenerateCompletion({ policy: deps.policy, events, logger, observeModelCall });
     const answerQuestion = createAnswerQuestion({
       policy: deps.policy,
       retriever: deps.retriever,
-      callModel: createModelCaller(),
+      callModel: createModelCaller(observeModelCall),
       events,
       logger,
     });

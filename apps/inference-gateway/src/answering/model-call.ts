@@ -1,14 +1,27 @@
 /**
- * Calls the chat model inside a CLIENT span with the OpenTelemetry GenAI semantic conventions
- * (`gen_ai.*` attributes) and records the conventional token-usage and duration histograms.
+ * Every model call, grounded (`complete`) or pass-through (`generate`, `stream`), runs inside a
+ * CLIENT span `chat <model>` with the OpenTelemetry GenAI semantic conventions (`gen_ai.*`
+ * attributes) and records the conventional token-usage and duration histograms.
  */
-import type { ChatModel, ChatRequest, ChatResponse } from '@keel/models';
+import type { ChatModel, ChatRequest, ChatResponse, ChatUsage, FinishReason, ModelDescriptor } from '@keel/models';
 import { getMeter, withSpan } from '@keel/platform';
 
-export type ModelCaller = (model: ChatModel, request: ChatRequest) => Promise<ChatResponse>;
+export interface ModelCallOutcome {
+  usage: ChatUsage;
+  finishReason?: FinishReason | undefined;
+  /** Attempts the adapter made (retries included), when it reports them. */
+  attempts?: number;
+}
+
+export type ObserveModelCall = <T>(
+  descriptor: ModelDescriptor,
+  run: () => Promise<T>,
+  outcome: (result: T) => ModelCallOutcome,
+  request?: { maxTokens?: number | undefined },
+) => Promise<T>;
 
 /** Instruments are created here, at wiring time, after telemetry has installed its meter provider. */
-export function createModelCaller(): ModelCaller {
+export function createModelCallObserver(): ObserveModelCall {
   const meter = getMeter();
   const tokenUsage = meter.createHistogram('gen_ai.client.token.usage', {
     description: 'Tokens used per model call',
@@ -19,8 +32,8 @@ export function createModelCaller(): ModelCaller {
     unit: 's',
   });
 
-  return (model, request) => {
-    const { id, provider } = model.descriptor;
+  return (descriptor, run, outcome, request = {}) => {
+    const { id, provider } = descriptor;
     const attributes = {
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': provider,
@@ -34,18 +47,33 @@ export function createModelCaller(): ModelCaller {
       },
       async (span) => {
         const startedAt = performance.now();
-        const response = await model.complete(request);
+        const result = await run();
+        const { usage, finishReason, attempts } = outcome(result);
         duration.record((performance.now() - startedAt) / 1000, attributes);
-        tokenUsage.record(response.usage.promptTokens, { ...attributes, 'gen_ai.token.type': 'input' });
-        tokenUsage.record(response.usage.completionTokens, { ...attributes, 'gen_ai.token.type': 'output' });
+        tokenUsage.record(usage.promptTokens, { ...attributes, 'gen_ai.token.type': 'input' });
+        tokenUsage.record(usage.completionTokens, { ...attributes, 'gen_ai.token.type': 'output' });
         span.setAttributes({
           'gen_ai.response.model': id,
-          'gen_ai.response.finish_reasons': [response.finishReason],
-          'gen_ai.usage.input_tokens': response.usage.promptTokens,
-          'gen_ai.usage.output_tokens': response.usage.completionTokens,
+          'gen_ai.usage.input_tokens': usage.promptTokens,
+          'gen_ai.usage.output_tokens': usage.completionTokens,
+          ...(finishReason ? { 'gen_ai.response.finish_reasons': [finishReason] } : {}),
+          ...(attempts === undefined ? {} : { 'keel.model.attempts': attempts }),
         });
-        return response;
+        return result;
       },
     );
   };
+}
+
+export type ModelCaller = (model: ChatModel, request: ChatRequest) => Promise<ChatResponse>;
+
+/** The grounded call of `/v1/answers`: `complete`, observed. */
+export function createModelCaller(observe: ObserveModelCall = createModelCallObserver()): ModelCaller {
+  return (model, request) =>
+    observe(
+      model.descriptor,
+      () => model.complete(request),
+      (response) => ({ usage: response.usage, finishReason: response.finishReason }),
+      { maxTokens: request.maxTokens },
+    );
 }

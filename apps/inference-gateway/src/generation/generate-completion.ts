@@ -25,10 +25,11 @@ import {
   isProviderError,
   type ToolCall,
 } from '@keel/models';
-import { currentTraceId, getMeter, type Logger, withSpan } from '@keel/platform';
+import { currentTraceId, type Logger } from '@keel/platform';
 import { isBlankText } from '@keel/text';
 import { blockedAnswerText, questionBlocked } from '../answering/answer-errors.js';
 import type { InferenceCompletedPayload } from '../answering/completion-event.js';
+import { createModelCallObserver, type ObserveModelCall } from '../answering/model-call.js';
 import type { PolicyDecision, PolicyGate, PolicyVerdict } from '../answering/policy-gate.js';
 import { modelCallErrorOf, modelErrorCodeOf } from './model-errors.js';
 
@@ -37,6 +38,8 @@ export interface GenerateDeps {
   events: Pick<EventPublisher, 'publish'>;
   logger: Logger;
   now?: () => Date;
+  /** The span and GenAI metrics of each model call (shared with grounded answers). */
+  observeModelCall?: ObserveModelCall;
 }
 
 export interface GenerateInput {
@@ -77,46 +80,7 @@ const severity: Record<PolicyDecision, number> = { ALLOW: 0, REDACT: 1, ESCALATE
 
 export function createGenerateCompletion(deps: GenerateDeps) {
   const now = deps.now ?? (() => new Date());
-  // The GenAI conventions, as answering/model-call.ts records them for grounded answers.
-  const meter = getMeter();
-  const tokenUsage = meter.createHistogram('gen_ai.client.token.usage', {
-    description: 'Tokens used per model call',
-    unit: '{token}',
-  });
-  const duration = meter.createHistogram('gen_ai.client.operation.duration', {
-    description: 'Duration of model calls',
-    unit: 's',
-  });
-
-  /** Runs one provider call in a CLIENT span `chat <model>` and records its duration and tokens. */
-  function instrumented<T>(
-    input: GenerateInput,
-    run: () => Promise<T>,
-    outcome: (result: T) => { usage: ChatUsage; finishReason?: FinishReason | undefined; attempts: number },
-  ): Promise<T> {
-    const { id, provider } = input.model.descriptor;
-    const attributes = {
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': provider,
-      'gen_ai.request.model': id,
-    };
-    return withSpan(`chat ${id}`, { kind: 'client', attributes }, async (span) => {
-      const startedAt = performance.now();
-      const result = await run();
-      const { usage, finishReason, attempts } = outcome(result);
-      duration.record((performance.now() - startedAt) / 1000, attributes);
-      tokenUsage.record(usage.promptTokens, { ...attributes, 'gen_ai.token.type': 'input' });
-      tokenUsage.record(usage.completionTokens, { ...attributes, 'gen_ai.token.type': 'output' });
-      span.setAttributes({
-        'gen_ai.response.model': id,
-        'gen_ai.usage.input_tokens': usage.promptTokens,
-        'gen_ai.usage.output_tokens': usage.completionTokens,
-        'keel.model.attempts': attempts,
-        ...(finishReason ? { 'gen_ai.response.finish_reasons': [finishReason] } : {}),
-      });
-      return result;
-    });
-  }
+  const observe = deps.observeModelCall ?? createModelCallObserver();
 
   /** Checks every message a person or a tool wrote; returns the messages to send (redacted) and the worst verdict. */
   async function checkInput(input: GenerateInput) {
@@ -279,8 +243,8 @@ export function createGenerateCompletion(deps: GenerateDeps) {
     if (!generate) throw new Error(`model ${input.model.descriptor.id} cannot generate`);
     let generation: Generation;
     try {
-      generation = await instrumented(
-        input,
+      generation = await observe(
+        input.model.descriptor,
         () => generate.call(input.model, request, input.signal ? { signal: input.signal } : {}),
         (result) => ({ usage: result.usage, finishReason: result.finishReason, attempts: result.attempts ?? 1 }),
       );
@@ -348,8 +312,8 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       error: { code, message },
     });
     try {
-      await instrumented(
-        input,
+      await observe(
+        input.model.descriptor,
         async () => {
           for await (const event of events) {
             if (!opened) {

@@ -20,7 +20,7 @@ import {
   type ToolChoice,
 } from '../chat-model.js';
 import { generativeChatModel } from '../providers/grounding.js';
-import { isObject, malformed, parseJsonEvent, requestJson, requestSse } from '../providers/http.js';
+import { isObject, malformed, nonNegativeCount, parseJsonEvent, requestJson, requestSse } from '../providers/http.js';
 import type { ModelProvider } from '../providers/provider.js';
 
 export interface AnthropicOptions {
@@ -204,16 +204,14 @@ export function finishReasonOf(stopReason: unknown): FinishReason {
   return (typeof stopReason === 'string' && stopReasons[stopReason]) || 'stop';
 }
 
-const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
-
 /** Messages' `input_tokens` excludes cache reads and writes; OpenAI's prompt tokens include them. */
 export function usageOf(value: unknown): ChatUsage {
   if (!isObject(value)) return { promptTokens: 0, completionTokens: 0 };
-  const cacheRead = count(value.cache_read_input_tokens);
-  const cacheWrite = count(value.cache_creation_input_tokens);
+  const cacheRead = nonNegativeCount(value.cache_read_input_tokens);
+  const cacheWrite = nonNegativeCount(value.cache_creation_input_tokens);
   return {
-    promptTokens: count(value.input_tokens) + cacheRead + cacheWrite,
-    completionTokens: count(value.output_tokens),
+    promptTokens: nonNegativeCount(value.input_tokens) + cacheRead + cacheWrite,
+    completionTokens: nonNegativeCount(value.output_tokens),
     ...(cacheRead > 0 || typeof value.cache_read_input_tokens === 'number' ? { cachedTokens: cacheRead } : {}),
     ...(cacheWrite > 0 ? { cacheWriteTokens: cacheWrite } : {}),
   };
@@ -265,7 +263,7 @@ async function* streamEvents(
       }
       case 'content_block_start': {
         const block = isObject(data.content_block) ? data.content_block : {};
-        const blockIndex = count(data.index);
+        const blockIndex = nonNegativeCount(data.index);
         if (block.type === 'tool_use') {
           const index = toolIndexOfBlock.size;
           toolIndexOfBlock.set(blockIndex, index);
@@ -285,7 +283,7 @@ async function* streamEvents(
         const delta = isObject(data.delta) ? data.delta : {};
         if (delta.type === 'text_delta' && typeof delta.text === 'string') yield { type: 'text', text: delta.text };
         else if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
-          const index = toolIndexOfBlock.get(count(data.index));
+          const index = toolIndexOfBlock.get(nonNegativeCount(data.index));
           if (index !== undefined) yield { type: 'tool_call', index, arguments: delta.partial_json };
         }
         break;

@@ -18,7 +18,7 @@ import {
   type ToolCall,
 } from '../chat-model.js';
 import { generativeChatModel } from '../providers/grounding.js';
-import { isObject, malformed, parseJsonEvent, requestJson, requestSse } from '../providers/http.js';
+import { isObject, malformed, nonNegativeCount, parseJsonEvent, requestJson, requestSse } from '../providers/http.js';
 import type { ModelProvider } from '../providers/provider.js';
 
 export interface OpenAiCompatibleOptions {
@@ -127,19 +127,17 @@ export function finishReasonOf(value: unknown): FinishReason {
   return (typeof value === 'string' && finishReasons[value]) || 'stop';
 }
 
-const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
-
 export function usageOf(value: unknown): ChatUsage {
   if (!isObject(value)) return { promptTokens: 0, completionTokens: 0 };
   const usage: ChatUsage = {
-    promptTokens: count(value.prompt_tokens),
-    completionTokens: count(value.completion_tokens),
+    promptTokens: nonNegativeCount(value.prompt_tokens),
+    completionTokens: nonNegativeCount(value.completion_tokens),
   };
   const prompt = isObject(value.prompt_tokens_details) ? value.prompt_tokens_details : undefined;
   const completion = isObject(value.completion_tokens_details) ? value.completion_tokens_details : undefined;
-  if (prompt && typeof prompt.cached_tokens === 'number') usage.cachedTokens = count(prompt.cached_tokens);
+  if (prompt && typeof prompt.cached_tokens === 'number') usage.cachedTokens = nonNegativeCount(prompt.cached_tokens);
   if (completion && typeof completion.reasoning_tokens === 'number') {
-    usage.reasoningTokens = count(completion.reasoning_tokens);
+    usage.reasoningTokens = nonNegativeCount(completion.reasoning_tokens);
   }
   return usage;
 }

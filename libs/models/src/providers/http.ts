@@ -263,6 +263,10 @@ export function parseJsonEvent(event: SseEvent, provider: string, secrets: reado
   }
 }
 
+/** A count a provider reports (tokens, an index): a finite non-negative number, else 0. */
+export const nonNegativeCount = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

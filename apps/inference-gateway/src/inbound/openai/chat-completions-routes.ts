@@ -71,13 +71,18 @@ export function chatCompletionsRouter(deps: {
   return router;
 }
 
-function writeStream(res: Response, answer: Answer, created: number, includeUsage: boolean): void {
+/** Starts an SSE response; no buffering proxy (nginx) may hold the chunks back. */
+function openEventStream(res: Response): void {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('Connection', 'keep-alive');
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
+}
+
+function writeStream(res: Response, answer: Answer, created: number, includeUsage: boolean): void {
+  openEventStream(res);
   for (const chunk of chatCompletionChunks(answer, created, { includeUsage })) {
     // A client that went away gets no more writes.
     if (res.destroyed) return;
@@ -134,12 +139,7 @@ async function providerCompletion(
     };
     const sink: CompletionSink = {
       open() {
-        res.status(200);
-        res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-        res.setHeader('Cache-Control', 'no-cache');
-        res.setHeader('Connection', 'keep-alive');
-        res.setHeader('X-Accel-Buffering', 'no');
-        res.flushHeaders();
+        openEventStream(res);
         send(chunks.role());
       },
       text: (text) => send(chunks.text(text)),
