@@ -30,6 +30,8 @@ const boundaries = {
       onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:text', 'type:testing'],
     },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
+    // Domain engines shared by apps (the policy engine runs in policy and in the gateway): no I/O layers.
+    { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:text'] },
     // Adapter choice by configuration: only apps' compose.ts and launchers use it (see below).
     {
       sourceTag: 'type:composition',
@@ -40,6 +42,7 @@ const boundaries = {
       onlyDependOnLibsWithTags: [
         'type:composition',
         'type:contracts',
+        'type:domain',
         'type:platform',
         'type:port',
         'type:text',
@@ -52,6 +55,7 @@ const boundaries = {
         'type:app',
         'type:composition',
         'type:contracts',
+        'type:domain',
         'type:platform',
         'type:port',
         'type:text',
@@ -59,6 +63,9 @@ const boundaries = {
       ],
     },
     { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
+    // The CLI speaks the public HTTP API only; its tests start a real ingestion service (see below).
+    { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:platform', 'type:testing'] },
+    { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'] },
     { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
     { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ingestion'] },
     { sourceTag: 'scope:retrieval', onlyDependOnLibsWithTags: ['scope:shared', 'scope:retrieval'] },
@@ -90,6 +97,20 @@ export default tseslint.config(
   },
   {
     files: ['tools/local-platform/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: appEntryPoints }],
+    },
+  },
+  {
+    // The six-process e2e gives the gateway a provider: the fake model server of @keel/models' test kit.
+    files: ['tools/e2e/src/**/*.test.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@keel/models/testing'] }],
+    },
+  },
+  {
+    // The CLI's tests run it against a real ingestion service in the same process.
+    files: ['tools/cli/src/**/*.test.ts'],
     rules: {
       '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: appEntryPoints }],
     },

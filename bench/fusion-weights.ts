@@ -1,29 +1,32 @@
 /**
- * Chooses the weights of hybrid search's reciprocal-rank fusion without grading on the answers:
- * Cranfield's queries are split by id (odd ids tune, even ids are held out), the weights are the
- * best of a small grid on the tuning half, and quality is reported on the held-out half only, for
- * BM25, dense, equal-weight RRF and the chosen weighted RRF, each searched through the embedded
- * VectorIndex as retrieval searches it. Grid scores come from `fuseHybrid` over each query's two
- * candidate lists, the function both adapters fuse with; the held-out hybrid runs go through the
- * adapter, and a note says whether the two agree.
+ * Chooses how hybrid search fuses its two lists without grading on the answers, and measures the
+ * choice on queries that played no part in it. Cranfield's queries are split by id: the odd ids
+ * tune (fusion method and dense weight, from a small grid), the even ids are held out; MEDLINE, a
+ * second public collection, is never used to choose anything, so all 30 of its queries are held
+ * out. The held-out runs go through retrieval's own search (`createChunkSearch` over the embedded
+ * VectorIndex, the tenant and ACL filter on every query), against BM25 alone and a textbook BM25
+ * (k1 1.2, b 0.75) computed here. Grid scores come from each query's cached candidate lists, fused
+ * with the functions retrieval uses (`fuseByScore`, and `fuseHybrid` for RRF in the index).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '@keel/platform';
 import { loadWordVectorEmbedder } from '@keel/text/embedded';
-import { type CranfieldCollection, loadCranfield, ndcgAtK } from '@keel/text/testing';
+import { loadCranfield, ndcgAtK } from '@keel/text/testing';
 import {
   defaultRrfK,
-  equalWeightFusion,
   fuseHybrid,
-  type HybridFusion,
   hybridCandidateCount,
   type VectorFilter,
   type VectorHit,
   type VectorIndex,
-  type VectorQuery,
 } from '@keel/vector-store';
 import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
+import { WORD_VECTOR_FUSION } from '../apps/retrieval/src/config.js';
+import { createChunkSearch } from '../apps/retrieval/src/search/chunk-search.js';
+import { fuseByScore, SCORE_FUSION_DEPTH, type SearchFusion } from '../apps/retrieval/src/search/score-fusion.js';
+import type { SearchQuery } from '../apps/retrieval/src/search/search-query.js';
 import {
   type Benchmark,
   type BenchmarkReport,
@@ -34,264 +37,293 @@ import {
   skippedRow,
   timeEach,
 } from './harness.js';
+import { loadMedline, type TestCollection } from './medline.js';
+import { textbookBm25 } from './textbook-bm25.js';
 
 const settings = {
   limit: 10,
-  k: defaultRrfK,
-  /** keywordWeight is 1; only the ratio matters for a fixed k. 0 is BM25 alone, for reference. */
-  denseWeights: '0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.5, 2',
-  split: 'odd query ids tune, even query ids are held out',
+  rrfK: defaultRrfK,
+  /** keywordWeight is 1 throughout; only the ratio matters. RRF 0 is BM25 alone, for reference. */
+  rrfDenseWeights: '0, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2',
+  zscoreDenseWeights: '0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.75, 1',
+  split: 'Cranfield odd query ids tune; Cranfield even ids and every MEDLINE query are held out',
   bootstrapResamples: 10_000,
   seed: 20_261_130,
   warmup: 10,
 };
 
-const collection = 'cranfield';
-// Services always filter by tenant; here every document belongs to the one tenant.
-const filter: VectorFilter = { must: [{ key: 'tenantId', equals: 'cranfield' }] };
+const collectionName = 'quality';
+const tenantId = 'bench';
+const logger = createLogger('fusion-weights', { level: 'silent' });
 
-type Judgements = CranfieldCollection['judgements'];
+type Judgements = TestCollection['judgements'];
 
 interface QueryLists {
-  vector: number[];
   text: string;
   dense: VectorHit[];
   keyword: VectorHit[];
 }
 
+interface Indexed {
+  name: string;
+  collection: TestCollection;
+  index: VectorIndex;
+  lists: Map<string, QueryLists>;
+}
+
 export const fusionWeightsBenchmark: Benchmark = {
   name: 'fusion-weights',
-  description: 'hybrid RRF weights tuned on odd Cranfield queries, nDCG@10 on the held-out even ones',
+  description: 'hybrid fusion chosen on odd Cranfield queries; nDCG@10 on held-out Cranfield and MEDLINE queries',
   run: async () => {
     const report: BenchmarkReport = { config: { ...settings }, tables: [], notes: [] };
     const cranfield = loadCranfield();
+    const medline = loadMedline();
     if (!cranfield.available) {
-      report.tables.push({ title: 'Cranfield fusion weights', rows: [skippedRow('Cranfield', cranfield.reason)] });
-      report.notes.push(`Cranfield skipped: ${cranfield.reason}`);
+      report.tables.push({ title: 'Fusion weights', rows: [skippedRow('Cranfield', cranfield.reason)] });
+      report.notes.push(`skipped: ${cranfield.reason}`);
       return report;
     }
     const directory = await mkdtemp(join(tmpdir(), 'keel-bench-fusion-'));
+    const opened: VectorIndex[] = [];
     try {
-      const index = await createEmbeddedVectorIndex({ directory });
-      try {
-        await measure(index, cranfield.collection, report);
-      } finally {
-        await index.close();
+      const open = async (name: string, collection: TestCollection): Promise<Indexed> => {
+        const index = await createEmbeddedVectorIndex({ directory: join(directory, name) });
+        opened.push(index);
+        return { name, collection, index, lists: await indexAndList(index, collection) };
+      };
+      const tuningSet = await open('Cranfield', cranfield.collection);
+      const tuning = halfOf(cranfield.collection.judgements, 1);
+      const chosen = chooseFusion(tuningSet, tuning, report);
+      const heldOut: [Indexed, Judgements, string][] = [
+        [tuningSet, halfOf(cranfield.collection.judgements, 0), 'Cranfield, even ids (112 held out)'],
+      ];
+      if (medline.available) {
+        const medlineSet = await open('MEDLINE', medline.collection);
+        heldOut.push([medlineSet, judged(medline.collection.judgements), 'MEDLINE, all 30 queries (held out)']);
+      } else {
+        report.notes.push(`MEDLINE skipped: ${medline.reason}`);
       }
+      for (const [set, judgements, title] of heldOut) await heldOutComparison(set, judgements, title, chosen, report);
+      const shipped =
+        chosen.method === WORD_VECTOR_FUSION.method && chosen.denseWeight === WORD_VECTOR_FUSION.denseWeight;
+      report.notes.push(
+        `chosen on the tuning half: ${describe(chosen)}; retrieval's default for the word-vector embedder is ` +
+          `${describe(WORD_VECTOR_FUSION)}${shipped ? ' (the same)' : ' (DIFFERENT: update apps/retrieval/src/config.ts)'}`,
+      );
       return report;
     } finally {
+      for (const index of opened) await index.close();
       await rm(directory, { recursive: true, force: true });
     }
   },
 };
 
-async function measure(index: VectorIndex, cranfield: CranfieldCollection, report: BenchmarkReport): Promise<void> {
-  const { documents, queries, judgements } = cranfield;
+/** Indexes a collection as ingestion would (batches of 100) and caches each query's two lists. */
+async function indexAndList(index: VectorIndex, collection: TestCollection): Promise<Map<string, QueryLists>> {
+  const { documents, queries } = collection;
   const embedder = await loadWordVectorEmbedder();
-  const documentVectors = await embedder.embed(documents.map((document) => document.text));
-  await index.ensureCollection({ name: collection, dimensions: embedder.dimensions });
-  // Batches of 100, as ingestion writes: the BM25 index is built on the first and optimize() folds in the rest.
+  const vectors = await embedder.embed(documents.map((document) => document.text));
+  await index.ensureCollection({ name: collectionName, dimensions: embedder.dimensions });
   for (let offset = 0; offset < documents.length; offset += 100) {
     await index.upsert(
-      collection,
+      collectionName,
       documents.slice(offset, offset + 100).map((document, i) => ({
         id: document.id,
-        vector: documentVectors[offset + i] as number[],
+        vector: vectors[offset + i] as number[],
         text: document.text,
-        payload: { tenantId: 'cranfield' },
+        payload: { tenantId, aclGroups: ['*'], documentId: document.id, chunkId: document.id, title: document.title },
       })),
     );
   }
-
-  // Each query's two candidate lists, at the depth the adapters fuse.
-  const candidates = hybridCandidateCount(settings.limit);
   const queryVectors = await embedder.embed(queries.map((query) => query.text));
+  const filter: VectorFilter = {
+    must: [
+      { key: 'tenantId', equals: tenantId },
+      { key: 'aclGroups', anyOf: ['*'] },
+    ],
+  };
   const lists = new Map<string, QueryLists>();
   for (const [i, query] of queries.entries()) {
-    const vector = queryVectors[i] as number[];
-    const base = { filter, limit: candidates, vector, text: query.text };
+    const base = { filter, limit: SCORE_FUSION_DEPTH, vector: queryVectors[i] as number[], text: query.text };
     lists.set(query.id, {
-      vector,
       text: query.text,
-      dense: await index.search(collection, { ...base, mode: 'dense' }),
-      keyword: await index.search(collection, { ...base, mode: 'keyword' }),
+      dense: await index.search(collectionName, { ...base, mode: 'dense' }),
+      keyword: await index.search(collectionName, { ...base, mode: 'keyword' }),
     });
   }
+  return lists;
+}
 
-  const tuning = halfOf(judgements, 1);
-  const heldOut = halfOf(judgements, 0);
-  const scored = scoreGrid(lists, tuning, heldOut);
-  const chosen = bestHybrid(scored);
-  report.tables.push({
-    title: `Grid on the tuning half (${tuning.size} judged queries, odd ids; k ${settings.k}, keywordWeight 1)`,
-    rows: scored.map(({ fusion, tuning: tuned, heldOut: held }) => ({
-      denseWeight: fusion.denseWeight,
-      keywordWeight: fusion.keywordWeight,
-      'nDCG@10 tuning': tuned,
-      'nDCG@10 held out': held,
-      note:
-        fusion === chosen.fusion
-          ? 'chosen (best on the tuning half)'
-          : fusion.denseWeight === 0
-            ? 'BM25 order (dense ranks reported only)'
-            : undefined,
+// ---------------------------------------------------------------- choosing on the tuning half
+
+function fusionGrid(): SearchFusion[] {
+  const weights = (list: string) => list.split(',').map(Number);
+  return [
+    ...weights(settings.rrfDenseWeights).map((denseWeight) => ({
+      method: 'rrf' as const,
+      denseWeight,
+      keywordWeight: 1,
     })),
-  });
-  await heldOutComparison(index, lists, heldOut, chosen.fusion, report);
-  report.tables.push({
-    title: 'Stability: the same procedure both ways round (fused from the cached lists)',
-    rows: [
-      crossCheck(lists, 'odd ids', tuning, 'even ids', heldOut),
-      crossCheck(lists, 'even ids', heldOut, 'odd ids', tuning),
-    ],
-  });
-  report.notes.push(
-    `chosen on the tuning half: denseWeight ${chosen.fusion.denseWeight}, keywordWeight ` +
-      `${chosen.fusion.keywordWeight}, k ${chosen.fusion.k} (tuning nDCG@10 ${chosen.tuning.toFixed(3)})`,
+    ...weights(settings.zscoreDenseWeights).map((denseWeight) => ({
+      method: 'zscore' as const,
+      denseWeight,
+      keywordWeight: 1,
+    })),
+  ];
+}
+
+/** What retrieval's hybrid search returns for these cached lists under a fusion. */
+function fusedTop(lists: QueryLists, fusion: SearchFusion): string[] {
+  if (fusion.method === 'zscore') return ids(fuseByScore(lists.dense, lists.keyword, settings.limit, fusion));
+  const depth = hybridCandidateCount(settings.limit);
+  return ids(
+    fuseHybrid(lists.dense.slice(0, depth), lists.keyword.slice(0, depth), settings.limit, {
+      ...fusion,
+      k: settings.rrfK,
+    }),
   );
 }
 
-interface GridPoint {
-  fusion: HybridFusion;
-  tuning: number;
-  heldOut: number;
-}
-
-/** Mean nDCG@10 of every grid point on both halves, fused from the cached candidate lists. */
-function scoreGrid(lists: ReadonlyMap<string, QueryLists>, tuning: Judgements, heldOut: Judgements): GridPoint[] {
-  return fusionGrid().map((fusion) => {
-    const runs = fusedRuns(lists, fusion);
-    return { fusion, tuning: meanOf(perQueryNdcg(runs, tuning)), heldOut: meanOf(perQueryNdcg(runs, heldOut)) };
+/** The best grid point on the tuning half among those using both lists; ties keep the first. */
+function chooseFusion(set: Indexed, tuning: Judgements, report: BenchmarkReport): SearchFusion {
+  const scored = fusionGrid().map((fusion) => ({
+    fusion,
+    tuning: meanOf(
+      perQueryNdcg(
+        mapValues(set.lists, (lists) => fusedTop(lists, fusion)),
+        tuning,
+      ),
+    ),
+  }));
+  const hybrid = scored.filter(({ fusion }) => fusion.denseWeight > 0);
+  const best = hybrid.reduce((top, candidate) => (candidate.tuning > top.tuning + 1e-12 ? candidate : top));
+  const bm25 = meanOf(
+    perQueryNdcg(
+      mapValues(set.lists, ({ keyword }) => ids(keyword.slice(0, settings.limit))),
+      tuning,
+    ),
+  );
+  report.tables.push({
+    title: `Grid on the tuning half (${tuning.size} judged Cranfield queries, odd ids; keywordWeight 1; BM25 alone ${bm25.toFixed(4)})`,
+    rows: scored.map(({ fusion, tuning: value }) => ({
+      method: fusion.method,
+      denseWeight: fusion.denseWeight,
+      'nDCG@10 tuning': value,
+      note: fusion === best.fusion ? 'chosen' : fusion.denseWeight === 0 ? 'BM25 order' : undefined,
+    })),
   });
+  return best.fusion;
 }
 
-/** The best point on the tuning half among those that use both lists (the issue asks for hybrid); ties keep the first. */
-function bestHybrid(scored: readonly GridPoint[]): GridPoint {
-  const hybrid = scored.filter(({ fusion }) => fusion.denseWeight > 0 && fusion.keywordWeight > 0);
-  return hybrid.reduce((best, candidate) => (candidate.tuning > best.tuning + 1e-12 ? candidate : best));
-}
+// ---------------------------------------------------------------- held-out comparison
 
-function crossCheck(
-  lists: ReadonlyMap<string, QueryLists>,
-  tunedOn: string,
-  tuning: Judgements,
-  evaluatedOn: string,
-  heldOut: Judgements,
-): Row {
-  const chosen = bestHybrid(scoreGrid(lists, tuning, heldOut));
-  const evaluate = (fusion: HybridFusion) => meanOf(perQueryNdcg(fusedRuns(lists, fusion), heldOut));
+function searchQuery(text: string, mode: SearchQuery['mode']): SearchQuery {
   return {
-    'tuned on': `${tunedOn} (${tuning.size})`,
-    'evaluated on': `${evaluatedOn} (${heldOut.size})`,
-    'chosen denseWeight': chosen.fusion.denseWeight,
-    'BM25 nDCG@10': evaluate({ denseWeight: 0, keywordWeight: 1, k: settings.k }),
-    'equal RRF nDCG@10': evaluate(equalWeightFusion),
-    'weighted RRF nDCG@10': chosen.heldOut,
+    tenantId,
+    query: text,
+    topK: settings.limit,
+    aclGroups: [],
+    mode,
+    filters: {},
+    conditions: [],
+    rerankCandidates: 0,
   };
 }
 
-function fusedRuns(lists: ReadonlyMap<string, QueryLists>, fusion: HybridFusion): Map<string, string[]> {
-  return mapValues(lists, ({ dense, keyword }) => ids(fuseHybrid(dense, keyword, settings.limit, fusion)));
-}
-
-/** Every subject searched through the adapter on the held-out queries, one query at a time. */
+/** Every subject on the held-out queries; the searches go through retrieval's chunk search. */
 async function heldOutComparison(
-  index: VectorIndex,
-  lists: ReadonlyMap<string, QueryLists>,
+  set: Indexed,
   heldOut: Judgements,
-  chosen: HybridFusion,
+  title: string,
+  chosen: SearchFusion,
   report: BenchmarkReport,
 ): Promise<void> {
+  const embedder = await loadWordVectorEmbedder();
   const queryIds = [...heldOut.keys()];
-  const subjects: { name: string; query: Pick<VectorQuery, 'mode' | 'fusion'> }[] = [
-    { name: 'BM25 keyword', query: { mode: 'keyword' } },
-    { name: 'dense (word vectors, SIF)', query: { mode: 'dense' } },
-    { name: 'hybrid, equal-weight RRF', query: { mode: 'hybrid', fusion: equalWeightFusion } },
+  const textbook = textbookBm25(set.collection.documents);
+  const baselineRuns = mapValues(set.lists, ({ keyword }) => ids(keyword.slice(0, settings.limit)));
+  const bm25 = perQueryNdcg(baselineRuns, heldOut);
+  const textbookScores = perQueryNdcg(
+    mapValues(set.lists, ({ text }) => textbook.search(text, settings.limit)),
+    heldOut,
+  );
+  const subjects: { name: string; mode: SearchQuery['mode']; fusion: SearchFusion }[] = [
+    { name: 'BM25 keyword search', mode: 'keyword', fusion: chosen },
+    { name: 'dense (word vectors, SIF)', mode: 'dense', fusion: chosen },
+    { name: 'hybrid, equal-weight RRF', mode: 'hybrid', fusion: { method: 'rrf', denseWeight: 1, keywordWeight: 1 } },
     {
-      name: `hybrid, weighted RRF (dense ${chosen.denseWeight}, keyword ${chosen.keywordWeight})`,
-      query: { mode: 'hybrid', fusion: chosen },
+      name: 'hybrid, RRF dense 0.05 (the previous default)',
+      mode: 'hybrid',
+      fusion: { method: 'rrf', denseWeight: 0.05, keywordWeight: 1 },
+    },
+    { name: `hybrid, chosen: ${describe(chosen)}`, mode: 'hybrid', fusion: chosen },
+  ];
+  const rows: Row[] = [
+    { subject: 'baseline: BM25 alone', operation: 'top 10 of the keyword list', n: bm25.size, 'nDCG@10': meanOf(bm25) },
+    {
+      subject: 'baseline: textbook BM25 (k1 1.2, b 0.75)',
+      operation: 'computed in the benchmark',
+      n: textbookScores.size,
+      'nDCG@10': meanOf(textbookScores),
+      'Δ vs BM25 [95% CI]': pairedDifference(textbookScores, bm25),
     },
   ];
-  const measured: ((typeof subjects)[number] & { stats: LatencyStats; scores: Map<string, number> })[] = [];
   const disagreements: string[] = [];
   for (const subject of subjects) {
+    const search = createChunkSearch({
+      vectors: set.index,
+      collection: collectionName,
+      embedder,
+      logger,
+      fusion: subject.fusion,
+    });
     const runs = new Map<string, string[]>();
     const at = (i: number) => queryIds[(i + queryIds.length) % queryIds.length] as string;
     const { stats } = await timeEach(queryIds.length, settings.warmup, async (i) => {
-      const { vector, text } = lists.get(at(i)) as QueryLists;
-      const hits = await index.search(collection, { ...subject.query, vector, text, filter, limit: settings.limit });
-      if (i >= 0) runs.set(at(i), ids(hits));
+      const { text } = set.lists.get(at(i)) as QueryLists;
+      const response = await search.search(searchQuery(text, subject.mode));
+      if (i >= 0)
+        runs.set(
+          at(i),
+          response.chunks.map((chunk) => chunk.chunkId),
+        );
     });
-    const differing = queryIds.filter(
-      (id) => topFromLists(lists.get(id) as QueryLists, subject.query).join() !== runs.get(id)?.join(),
-    ).length;
-    if (differing > 0) disagreements.push(`${subject.name}: ${differing} of ${queryIds.length}`);
-    measured.push({ ...subject, stats, scores: perQueryNdcg(runs, heldOut) });
-  }
-  // The baseline is BM25's top 10 taken from the depth-40 keyword list, the list hybrid fuses: the
-  // adapter's limit-10 keyword search can miss higher-scoring rows (see the note), which would
-  // flatter the hybrid rows.
-  const bm25 = perQueryNdcg(
-    mapValues(lists, ({ keyword }) => ids(keyword.slice(0, settings.limit))),
-    heldOut,
-  );
-  const equal = measured.find(({ query }) => query.fusion === equalWeightFusion)?.scores;
-  const rows: Row[] = [
-    {
-      subject: 'baseline: BM25',
-      operation: 'top 10 of the depth-40 keyword list',
-      n: bm25.size,
-      'nDCG@10': meanOf(bm25),
-    },
-    ...measured.map(({ name, query, stats, scores }) =>
-      latencyRow(name, `${query.mode} search`, stats, {
+    if (subject.mode === 'hybrid') {
+      const differing = queryIds.filter(
+        (id) => fusedTop(set.lists.get(id) as QueryLists, subject.fusion).join() !== runs.get(id)?.join(),
+      ).length;
+      if (differing > 0) disagreements.push(`${subject.name}: ${differing} of ${queryIds.length}`);
+    }
+    const scores = perQueryNdcg(runs, heldOut);
+    rows.push(
+      latencyRow(subject.name, `${subject.mode} search`, stats as LatencyStats, {
         'nDCG@10': meanOf(scores),
         'Δ vs BM25 [95% CI]': pairedDifference(scores, bm25),
-        'Δ vs equal RRF [95% CI]':
-          query.mode === 'hybrid' && equal && scores !== equal ? pairedDifference(scores, equal) : undefined,
         note: `per query vs BM25: ${headToHead(scores, bm25)}`,
       }),
-    ),
-  ];
-  report.tables.push({
-    title: `Held-out half (${heldOut.size} judged queries, even ids): nDCG@10 through the embedded adapter`,
-    rows,
-  });
+    );
+  }
+  report.tables.push({ title: `${set.name}: ${title}, nDCG@10 through retrieval's search`, rows });
   report.notes.push(
     disagreements.length === 0
-      ? 'every subject’s adapter results equal the top 10 of the cached depth-40 lists (fused with fuseHybrid for hybrid)'
-      : 'adapter results that differ from the top 10 of the cached depth-40 lists (fused with fuseHybrid for ' +
-          `hybrid), in queries: ${disagreements.join('; ')}. LanceDB's BM25 top-k at a small limit can miss ` +
-          'higher-scoring rows of a table written in batches (bench/README.md, fusion-weights).',
+      ? `${set.name}: every hybrid search equals its fusion of the cached lists`
+      : `${set.name}: hybrid searches that differ from the fusion of the cached lists: ${disagreements.join('; ')}`,
   );
 }
 
-/** What a subject's search should return, computed from the query's cached candidate lists. */
-function topFromLists(lists: QueryLists, query: Pick<VectorQuery, 'mode' | 'fusion'>): string[] {
-  switch (query.mode) {
-    case 'dense':
-      return ids(lists.dense.slice(0, settings.limit));
-    case 'keyword':
-      return ids(lists.keyword.slice(0, settings.limit));
-    case 'hybrid':
-      return ids(fuseHybrid(lists.dense, lists.keyword, settings.limit, query.fusion));
-  }
+// ---------------------------------------------------------------- split and statistics
+
+function judged(judgements: Judgements): Judgements {
+  return new Map([...judgements].filter(([, gains]) => [...gains.values()].some((gain) => gain > 0)));
 }
 
-// ---------------------------------------------------------------- split, grid, statistics
-
-/** Judged queries (some positive gain) whose numeric id has the given parity: 1 = odd, 0 = even. */
+/** Judged queries whose numeric id has the given parity: 1 = odd, 0 = even. */
 function halfOf(judgements: Judgements, parity: 0 | 1): Judgements {
-  return new Map(
-    [...judgements].filter(([id, gains]) => Number(id) % 2 === parity && [...gains.values()].some((gain) => gain > 0)),
-  );
+  return new Map([...judged(judgements)].filter(([id]) => Number(id) % 2 === parity));
 }
 
-function fusionGrid(): HybridFusion[] {
-  return settings.denseWeights
-    .split(',')
-    .map(Number)
-    .map((denseWeight) => ({ denseWeight, keywordWeight: 1, k: settings.k }));
+function describe(fusion: SearchFusion): string {
+  return `${fusion.method}, dense ${fusion.denseWeight} : keyword ${fusion.keywordWeight}`;
 }
 
 function perQueryNdcg(runs: ReadonlyMap<string, readonly string[]>, judgements: Judgements): Map<string, number> {

@@ -168,7 +168,7 @@ export function memorySnapshot(): MemorySnapshot {
   return { rssMb: mb(usage.rss), heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external) };
 }
 
-/** A memory row: after, and the growth since `before` (RSS includes native memory: LanceDB, SQLite). */
+/** A memory row: after, and the growth since `before` (RSS includes native memory: usearch, SQLite). */
 export function memoryRow(subject: string, stage: string, before: MemorySnapshot, after: MemorySnapshot): Row {
   return {
     subject,

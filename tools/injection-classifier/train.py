@@ -1,8 +1,8 @@
-"""Train Keel's prompt-injection classifier and write its weights for apps/policy.
+"""Train Keel's prompt-injection classifier and write its weights for libs/policy-engine.
 
 Logistic regression over hashed, binary, L2-normalised features of the normalised lowercased
 text: word unigrams, word bigrams and character 3- to 5-grams of the words joined by single
-spaces. apps/policy/src/injection/injection-classifier.ts computes the same features (same
+spaces. libs/policy-engine/src/injection/injection-classifier.ts computes the same features (same
 tokens, same FNV-1a hash over UTF-16 code units, same windows) and must stay in step with
 `features()` below; its unit test pins a few scores computed here (`--print-scores`).
 
@@ -15,7 +15,7 @@ validation benign texts stays at or under --target-fpr. The test sets (CyberSecE
 are never read here.
 
     python3 train.py --data "$SOURCES/dataset.jsonl" \
-        --out ../../apps/policy/src/injection/injection-classifier-weights.json
+        --out ../../libs/policy-engine/src/injection/injection-classifier-weights.json
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ INVISIBLE = regex.compile(r"[\p{Cf}\u034f\ufe00-\ufe0f\u115f\u1160\u3164\uffa0]"
 
 
 def normalise(text: str) -> str:
-    """Close to apps/policy's matching text: NFKC, invisible characters removed, lowercased."""
+    """Close to the engine's matching text (libs/policy-engine): NFKC, invisible characters removed, lowercased."""
     return INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 

@@ -138,4 +138,16 @@ describe('loadGatewayConfig', () => {
     expect(String((error as Error).message)).toContain('ANTHROPIC_BASE_URL');
     expect(String((error as Error).message)).not.toContain('sk-ant-secret-1');
   });
+
+  it('names the routing file, and reads the variables it names without keeping their values', () => {
+    const config = loadGatewayConfig({
+      KEEL_GATEWAY_CONFIG: ' /etc/keel/routing/routing.yaml ',
+      VLLM_KEY: 'sk-vllm-1',
+    });
+    expect(config.routingFile).toBe('/etc/keel/routing/routing.yaml');
+    expect(config.readSecret?.('VLLM_KEY')).toBe('sk-vllm-1');
+    expect(config.readSecret?.('UNSET_KEY')).toBeUndefined();
+    expect(JSON.stringify(config)).not.toContain('sk-vllm-1');
+    expect(loadGatewayConfig({}).routingFile).toBeUndefined();
+  });
 });

@@ -17,6 +17,8 @@ import {
   requireSomeApiKey,
   z,
 } from '@keel/platform';
+import { guardrailsEnvFields, guardrailsOf } from './guardrails/guardrails-env.js';
+import { tenancyEnvFields, tenancyOf } from './tenancy/tenancy-env.js';
 
 const SERVICE = 'inference-gateway';
 
@@ -64,11 +66,17 @@ const schema = z
     GRPC_PORT: portSchema(50053),
     ...bindHostEnvFields,
     KAFKA_BROKERS: csvList(),
+    // Keys, limits, budgets, the usage ledger and the response cache, shared by every replica.
+    MONGODB_URL: optionalUrl({ protocols: ['mongodb', 'mongodb+srv'] }),
+    MONGODB_DATABASE: z.string().min(1).default('keel_inference_gateway'),
+    KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
     POLICY_ADDRESS: address('127.0.0.1:50052'),
     RETRIEVAL_ADDRESS: address('127.0.0.1:50051'),
     POLICY_DEADLINE_MS: durationMs(2_000),
     RETRIEVAL_DEADLINE_MS: durationMs(5_000),
     ...apiKeyEnvFields,
+    ...tenancyEnvFields,
+    ...guardrailsEnvFields,
     ...internalAuthEnvFields,
     ...embeddingsEnvFields,
     // Model providers: a key registers the provider; its models are read from its model list.
@@ -83,10 +91,18 @@ const schema = z
     KEEL_MODEL_RETRY_BASE_MS: durationMs(250),
     KEEL_MODEL_RETRY_MAX_MS: durationMs(8_000),
     KEEL_PROVIDER_MODELS_REFRESH_MS: durationMs(300_000),
+    // The routing file (providers, aliases, weighted deployments, fallbacks, retries, breakers, pricing).
+    KEEL_GATEWAY_CONFIG: z
+      .string()
+      .trim()
+      .max(4096)
+      .optional()
+      .transform((value) => value || undefined),
   })
   .superRefine((env, context) => {
     requireCompleteEmbeddingsEnv(env, context);
-    requireSomeApiKey(env, context);
+    // With an admin key, keys can be issued at run time: the gateway may start without static ones.
+    if (!env.KEEL_ADMIN_API_KEY) requireSomeApiKey(env, context);
     requireInternalAuth(env, context);
     if (env.KEEL_MODEL_ATTEMPT_TIMEOUT_MS < 1) {
       context.addIssue({ code: 'custom', path: ['KEEL_MODEL_ATTEMPT_TIMEOUT_MS'], message: 'must be at least 1 ms' });
@@ -125,6 +141,10 @@ const schema = z
     policy: { address: env.POLICY_ADDRESS, deadlineMs: env.POLICY_DEADLINE_MS },
     retrieval: { address: env.RETRIEVAL_ADDRESS, deadlineMs: env.RETRIEVAL_DEADLINE_MS },
     apiKeys: apiKeysOf(env),
+    mongo: env.MONGODB_URL ? { url: env.MONGODB_URL, database: env.MONGODB_DATABASE.replaceAll('-', '_') } : undefined,
+    dataDir: env.KEEL_DATA_DIR,
+    tenancy: tenancyOf(env),
+    guardrails: guardrailsOf(env),
     internalAuth: internalAuthOf(env),
     embeddings: embeddingsEndpointOf(env),
     providers: providersOf(env),
@@ -136,6 +156,7 @@ const schema = z
       maxDelayMs: Math.max(env.KEEL_MODEL_RETRY_MAX_MS, env.KEEL_MODEL_RETRY_BASE_MS),
     },
     modelsRefreshMs: env.KEEL_PROVIDER_MODELS_REFRESH_MS,
+    routingFile: env.KEEL_GATEWAY_CONFIG,
   }));
 
 function providersOf(env: {
@@ -166,8 +187,15 @@ function providersOf(env: {
   return providers;
 }
 
-export type GatewayConfig = z.infer<typeof schema>;
+export type GatewayConfig = z.infer<typeof schema> & {
+  /**
+   * Reads the variable a routing file names in `apiKeyEnv` (a function, so the environment's
+   * values never sit in the configuration object, nor in a log of it).
+   */
+  readonly readSecret?: (name: string) => string | undefined;
+};
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return loadConfig(schema, env);
+  const config: GatewayConfig = loadConfig(schema, env);
+  return Object.assign(config, { readSecret: (name: string) => env[name]?.trim() || undefined });
 }

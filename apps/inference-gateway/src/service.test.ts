@@ -288,6 +288,8 @@ describe('inference gateway', () => {
       KEEL_API_KEYS: 'acme-key=acme:staff|eng:alice',
       KEEL_DEMO_API_KEY: 'keel-demo-key',
       ...testInternalAuthEnv,
+      // A Check per text against the real service; in-process evaluation: guardrails/in-process-parity.test.ts.
+      KEEL_POLICY_EVALUATION: 'remote',
     });
     deps = await composeGateway(config, logger);
     gateway = await startGatewayService(deps, config);
@@ -394,6 +396,8 @@ describe('inference gateway', () => {
       expect(event.policy.map((p) => [p.stage, p.decision])).toEqual([
         ['input', 'ALLOW'],
         ['output', 'ALLOW'],
+        // The retrieved passages, checked before the model saw them.
+        ['document', 'ALLOW'],
       ]);
       expect(event.latencyMs).toBeGreaterThanOrEqual(0);
       const modelSpan = await telemetry.waitForSpan(
@@ -444,6 +448,7 @@ describe('inference gateway', () => {
       const response = await fetch(`${gateway.urls.http}/readyz`);
       expect(response.status).toBe(200);
       expect(Object.keys((await readJson<ReadinessBody>(response)).checks).sort()).toEqual([
+        'doc-store',
         'event-bus',
         'policy',
         'retrieval',
@@ -768,6 +773,7 @@ describe('inference gateway', () => {
         RETRIEVAL_DEADLINE_MS: '1000',
         KEEL_DEMO_API_KEY: 'keel-demo-key',
         ...testInternalAuthEnv,
+        KEEL_POLICY_EVALUATION: 'remote',
         ...overrides,
       });
       const composed = await composeGateway(config, logger);
@@ -911,7 +917,7 @@ describe('inference gateway against hostile requests', () => {
   it('answers a well-formed question (the fakes work)', async () => {
     const response = await postJson('/v1/answers', { question: 'When are refunds paid?' });
     expect(response.status).toBe(200);
-    expect(checks.map((check) => check.stage)).toEqual(['input', 'output']);
+    expect(checks.map((check) => check.stage)).toEqual(['input', 'document', 'output']);
     checks.length = 0;
     searchesMade.length = 0;
   });

@@ -26,29 +26,44 @@ import type { Retriever } from './answering/retriever.js';
 import type { GatewayConfig } from './config.js';
 import { createEmbedTexts } from './embeddings/embed-texts.js';
 import { createGenerateCompletion } from './generation/generate-completion.js';
+import { withFailureModes } from './guardrails/fail-safe-policy-gate.js';
+import { createWindowMetrics } from './guardrails/window-metrics.js';
 import { answersRouter } from './inbound/answers-routes.js';
 import { inferenceGrpcService } from './inbound/inference-grpc.js';
+import { tenancyHttp } from './inbound/metering/tenancy-http.js';
 import { chatCompletionsRouter } from './inbound/openai/chat-completions-routes.js';
 import { embeddingsRouter } from './inbound/openai/embeddings-routes.js';
 import { modelsRouter } from './inbound/openai/models-routes.js';
 import { openAiErrorHandler } from './inbound/openai/openai-errors.js';
+import { searchRouter } from './inbound/search-routes.js';
 import { createModelCatalog } from './models/model-catalog.js';
-import type { ProviderRegistry } from './models/provider-registry.js';
+import type { ModelRouter } from './routing/model-router.js';
+import { type ChunkSearcher, createSearchDocuments } from './search/search-documents.js';
+import type { Tenancy } from './tenancy/tenancy.js';
 
 export interface GatewayDeps {
   bus: EventBus;
   policy: PolicyGate;
   retriever: Retriever;
+  /** Serves `POST /v1/search` (compose.ts passes the retrieval client); without it the route is not served. */
+  search?: ChunkSearcher;
   /** The first is the default model of `/v1/answers`. */
   models: ChatModel[];
   /** Serves `/v1/embeddings`; its `id` is the embedding model's name there and in `/v1/models`. */
   embedder: Embedder;
   /**
-   * The configured providers' models (OpenAI-compatible, Anthropic), routed by name after the
-   * fixed `models`. Their readiness (`provider:<name>`) joins the gateway's; the registry's refresh
-   * is started and stopped by whoever composed it.
+   * The routing (routing/): the routing file's model names and the configured providers' models
+   * (OpenAI-compatible, Anthropic), routed by name after the fixed `models`, chat and embeddings.
+   * Its readiness (`provider:<name>`, `routing-file`) joins the gateway's; its refresh and file
+   * watch are started and stopped by whoever composed it. `current()` is the live configuration
+   * (its `pricing` included).
    */
-  providers?: ProviderRegistry;
+  providers?: ModelRouter;
+  /**
+   * Issued keys, limits, budgets, the usage ledger, prices and the response cache (tenancy/);
+   * without it only the static keys work and nothing is metered.
+   */
+  tenancy?: Tenancy;
   /** Readiness of what the gateway calls, by name (`policy`, `retrieval`): usually grpc.health.v1 checks. */
   dependencyChecks: Record<string, () => Promise<CheckResult>>;
   logger: Logger;
@@ -71,15 +86,33 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
 
     await ensureKeelTopics(bus);
     const catalog = createModelCatalog(deps.models, [{ id: deps.embedder.id, ownedBy: 'keel' }], deps.providers);
-    const events = new EventPublisher(bus);
+    // Every completion event is priced, settled against limits and budgets, and written to the ledger.
+    const tenancy = tenancyHttp(deps.tenancy, {
+      staticKeys: createStaticApiKeyResolver(config.apiKeys),
+      events: new EventPublisher(bus),
+      catalog,
+      logger,
+    });
+    const events = tenancy.events;
     const observeModelCall = createModelCallObserver();
-    const generateCompletion = createGenerateCompletion({ policy: deps.policy, events, logger, observeModelCall });
+    // The tenant's failure mode around whichever gate was composed (guardrails/fail-safe-policy-gate.ts).
+    const policy = withFailureModes(deps.policy, config.guardrails.failureModes, logger);
+    const generateCompletion = createGenerateCompletion({
+      policy,
+      events,
+      logger,
+      observeModelCall,
+      outputWindow: config.guardrails.outputWindow,
+      recordWindow: createWindowMetrics(),
+    });
     const answerQuestion = createAnswerQuestion({
-      policy: deps.policy,
+      policy,
       retriever: deps.retriever,
       callModel: createModelCaller(observeModelCall),
       events,
       logger,
+      observeModelCall,
+      outputWindow: config.guardrails.outputWindow,
     });
 
     const grpcServer = await startGrpcServer({
@@ -93,17 +126,25 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
     });
     shutdown.add('grpc server', () => grpcServer.close());
 
-    const apiKeys = createStaticApiKeyResolver(config.apiKeys);
+    const apiKeys = tenancy.apiKeys;
     const http = await serveHttp({
       serviceName: config.service,
       logger,
       readiness,
       ...config.http,
       handlers: [
-        answersRouter({ answerQuestion, catalog, apiKeys }),
-        chatCompletionsRouter({ answerQuestion, generateCompletion, catalog, apiKeys }),
-        embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder), apiKeys }),
+        ...tenancy.routers(),
+        answersRouter({ answerQuestion, catalog, apiKeys, meter: tenancy.meter('/v1/answers') }),
+        chatCompletionsRouter({
+          answerQuestion,
+          generateCompletion,
+          catalog,
+          apiKeys,
+          meter: tenancy.meter('/v1/chat/completions'),
+        }),
+        embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder, deps.providers), apiKeys }),
         modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }),
+        ...(deps.search ? [searchRouter({ searchDocuments: createSearchDocuments(deps.search), apiKeys })] : []),
       ],
       // Before the platform's problem+json handler (404 and 405 included): OpenAI clients expect OpenAI's error shape.
       errorHandlers: [openAiErrorHandler(logger, ['/v1/chat', '/v1/embeddings', '/v1/models'])],

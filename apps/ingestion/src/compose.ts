@@ -4,7 +4,13 @@
  * running several services in one process passes the infrastructure they share in `shared`, which
  * this app then neither creates nor closes.
  */
-import { chooseDocumentStore, chooseEmbedder, chooseEventBus, chooseVectorIndex } from '@keel/adapters';
+import {
+  chooseDocumentStore,
+  chooseEmbedder,
+  chooseEmbedderOf,
+  chooseEventBus,
+  chooseVectorIndex,
+} from '@keel/adapters';
 import type { Logger } from '@keel/platform';
 import type { IngestionConfig } from './config.js';
 import type { IngestionDeps } from './service.js';
@@ -31,6 +37,7 @@ export async function composeIngestion(
     store,
     vectors,
     embedder,
+    resolveEmbedder: (spec) => chooseEmbedderOf(spec, embedder, config.embeddings),
     logger,
     async close() {
       await Promise.allSettled([

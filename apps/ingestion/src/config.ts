@@ -44,6 +44,9 @@ export function sizeInBytes(size: string): number {
  */
 const MAX_BODY_BYTES = 15 * 1024 * 1024;
 
+/** The largest upload: the file is held in memory while it is read and parsed. */
+const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+
 const schema = z
   .object({
     HTTP_PORT: portSchema(8081),
@@ -74,11 +77,34 @@ const schema = z
       .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-"')
       .default('keel-ingestion'),
     INGEST_EMBED_BATCH: positiveInt(32, 2048),
+    INGEST_BATCH_SIZE: positiveInt(64, 1000),
+    INGEST_CONCURRENCY: positiveInt(16, 256),
     INGEST_RETRY_ATTEMPTS: positiveInt(10, 100),
     INGEST_RETRY_INITIAL_BACKOFF_MS: durationMs(500),
     INGEST_RETRY_MAX_BACKOFF_MS: durationMs(30_000),
     CHUNK_MAX_TOKENS: z.coerce.number().int().min(16).max(8192).optional(),
     CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(4096).optional(),
+    // Files (upload, event bytes or URI): see the README's "Files" section.
+    INGEST_MAX_UPLOAD: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 512kb or 25mb')
+      .refine((size) => {
+        const bytes = sizeInBytes(size);
+        return Number.isNaN(bytes) || (bytes >= 1024 && bytes <= MAX_UPLOAD_BYTES);
+      }, 'must be 1kb to 200mb')
+      .default('25mb'),
+    INGEST_MAX_BATCH: positiveInt(100, 10_000),
+    INGEST_MAX_PDF_PAGES: positiveInt(2_000, 100_000),
+    INGEST_PARSE_TIMEOUT_MS: durationMs(60_000),
+    INGEST_PARSE_WORKERS: positiveInt(1, 16),
+    INGEST_FILE_ROOT: z.string().min(1).optional(),
+    INGEST_FETCH_HOSTS: csvList().optional(),
+    INGEST_FETCH_TIMEOUT_MS: durationMs(30_000),
+    // A change of embedding model: see the README's "Changing the embedding model".
+    INGEST_REINDEX_PAGE: positiveInt(100, 1000),
+    INGEST_REINDEX_CONCURRENCY: positiveInt(4, 64),
+    INGEST_REINDEX_GRACE_MS: durationMs(60_000),
+    INDEX_REFRESH_MS: durationMs(2_000),
   })
   .superRefine((env, context) => {
     requireCompleteEmbeddingsEnv(env, context);
@@ -122,6 +148,10 @@ const schema = z
       : sizeInBytes(env.INGEST_MAX_BODY),
     consumerGroup: env.INGEST_CONSUMER_GROUP,
     embedBatchSize: env.INGEST_EMBED_BATCH,
+    /** Requests the consumer takes at once (1: one at a time, as before batching). */
+    batchSize: env.INGEST_BATCH_SIZE,
+    /** Documents in flight at once across every batch (policy scans, store round trips). */
+    concurrency: env.INGEST_CONCURRENCY,
     // Long enough to ride out a policy service restart before an event is dead-lettered.
     retry: {
       maxAttempts: env.INGEST_RETRY_ATTEMPTS,
@@ -129,6 +159,26 @@ const schema = z
       maxBackoffMs: env.INGEST_RETRY_MAX_BACKOFF_MS,
     },
     chunking: { maxTokens: env.CHUNK_MAX_TOKENS, overlapTokens: env.CHUNK_OVERLAP_TOKENS },
+    files: {
+      maxBytes: sizeInBytes(env.INGEST_MAX_UPLOAD),
+      maxBatch: env.INGEST_MAX_BATCH,
+      maxPdfPages: env.INGEST_MAX_PDF_PAGES,
+      parseTimeoutMs: env.INGEST_PARSE_TIMEOUT_MS,
+      parseWorkers: env.INGEST_PARSE_WORKERS,
+      fileRoot: env.INGEST_FILE_ROOT,
+      fetchHosts: env.INGEST_FETCH_HOSTS ?? [],
+      fetchTimeoutMs: env.INGEST_FETCH_TIMEOUT_MS,
+    },
+    reindex: {
+      pageSize: env.INGEST_REINDEX_PAGE,
+      concurrency: env.INGEST_REINDEX_CONCURRENCY,
+      embedBatchSize: env.INGEST_EMBED_BATCH,
+      pollMs: Math.max(env.INDEX_REFRESH_MS, 100),
+      // Long enough that a replica busy with a slow page keeps its claim.
+      leaseMs: Math.max(30_000, env.INDEX_REFRESH_MS * 10),
+      graceMs: env.INGEST_REINDEX_GRACE_MS,
+      maxPasses: 5,
+    },
   }));
 
 export type IngestionConfig = z.infer<typeof schema>;

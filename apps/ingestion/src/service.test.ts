@@ -250,7 +250,7 @@ describe('ingestion over HTTP', () => {
     const response = await fetch(`${running.baseUrl}/readyz`);
     const report = (await response.json()) as { checks: Record<string, { ok: boolean }> };
     expect(response.status).toBe(200);
-    expect(Object.keys(report.checks).sort()).toEqual(['doc-store', 'event-bus', 'policy', 'vector-index']);
+    expect(Object.keys(report.checks).sort()).toEqual(['doc-store', 'event-bus', 'index', 'policy', 'vector-index']);
   });
 });
 

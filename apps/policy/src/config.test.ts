@@ -18,7 +18,15 @@ describe('loadPolicyConfig', () => {
       dataDir: '.keel/data',
       seeds: {},
       phoneRegions: ['US'],
+      adminGroups: [],
     });
+  });
+
+  it('reads the groups whose keys may change a policy', () => {
+    expect(loadPolicyConfig({ POLICY_ADMIN_GROUPS: 'policy-admins, security' }).adminGroups).toEqual([
+      'policy-admins',
+      'security',
+    ]);
   });
 
   it('reads the adapters, the seeds and the phone regions', () => {

@@ -13,7 +13,7 @@ import {
   requireSomeApiKey,
   z,
 } from '@keel/platform';
-import { isSupportedPhoneRegion } from './detection/phone-detector.js';
+import { isSupportedPhoneRegion } from '@keel/policy-engine';
 import { deniedTopicsSeedSchema } from './policies/policy-seeds.js';
 
 const SERVICE = 'policy';
@@ -57,6 +57,7 @@ const schema = z
     KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
     POLICY_SEED_FILE: optionalText,
     POLICY_DENIED_TOPICS: deniedTopicsJson,
+    POLICY_ADMIN_GROUPS: csvList(),
     POLICY_PHONE_REGIONS: csvList(['US']).refine(
       (regions) => regions.length > 0 && regions.every(isSupportedPhoneRegion),
       {
@@ -83,6 +84,8 @@ const schema = z
       ...(env.POLICY_DENIED_TOPICS ? { deniedTopics: env.POLICY_DENIED_TOPICS } : {}),
     },
     phoneRegions: env.POLICY_PHONE_REGIONS.map((region) => region.toUpperCase()),
+    /** Unset: any key of the tenant may change its policy. */
+    adminGroups: env.POLICY_ADMIN_GROUPS,
   }));
 
 export type PolicyConfig = z.infer<typeof schema>;

@@ -79,9 +79,11 @@ interface IngestionProcess {
 
 async function startIngestionProcess(dataDir: string): Promise<IngestionProcess> {
   const port = await freePort();
+  // Both sides of this test run on the embedded stores, whatever infrastructure the shell names.
+  const { KAFKA_BROKERS, MONGODB_URL, QDRANT_URL, EMBEDDINGS_BASE_URL, ...inherited } = process.env;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ingestionMain], {
     env: {
-      ...process.env,
+      ...inherited,
       HTTP_PORT: String(port),
       HOST: '127.0.0.1',
       KEEL_DATA_DIR: dataDir,
@@ -187,7 +189,7 @@ describe('retrieval over gRPC, fed by ingestion', () => {
       title: 'Travel policy',
       contentType: 'text/markdown',
       text: ACME_TRAVEL,
-      metadata: { department: 'finance' },
+      metadata: { department: 'finance', year: '2023' },
     });
     await ingest('acme-key', {
       documentId: 'incidents',
@@ -256,6 +258,66 @@ describe('retrieval over gRPC, fed by ingestion', () => {
     expect(finance.chunks.every((found) => found.documentId === 'travel')).toBe(true);
     const none = await search({ tenantId: 'acme', query: 'hotel', filters: { department: 'legal' } });
     expect(none.chunks).toEqual([]);
+  });
+
+  it('filters on metadata with in, equals and exists conditions', async () => {
+    const ids = (response: SearchResponse) => [...new Set(response.chunks.map((found) => found.documentId))].sort();
+    const ask = { tenantId: 'acme', query: 'hotel incident security travel', topK: 50, aclGroups: ['security'] };
+    expect(ids(await search(ask))).toEqual(['incidents', 'travel']);
+    const anyOf = await search({
+      ...ask,
+      metadataFilter: {
+        must: [{ key: 'department', condition: { $case: 'anyOf', value: { values: ['legal', 'finance'] } } }],
+      },
+    });
+    expect(ids(anyOf)).toEqual(['travel']);
+    const equals = await search({
+      ...ask,
+      metadataFilter: { must: [{ key: 'department', condition: { $case: 'equals', value: 'legal' } }] },
+    });
+    expect(equals.chunks).toEqual([]);
+    const absent = await search({
+      ...ask,
+      metadataFilter: { must: [{ key: 'department', condition: { $case: 'exists', value: false } }] },
+    });
+    expect(ids(absent)).toEqual(['incidents']);
+    const present = await search({
+      ...ask,
+      metadataFilter: { must: [{ key: 'department', condition: { $case: 'exists', value: true } }] },
+    });
+    expect(ids(present)).toEqual(['travel']);
+    // Every hit carries its document's metadata.
+    expect(present.chunks.every((found) => found.metadata?.entries.department === 'finance')).toBe(true);
+
+    const incomplete = await searchRaw({
+      ...ask,
+      metadataFilter: { must: [{ key: 'department', condition: undefined }] },
+    });
+    expect(incomplete?.code).toBe(status.INVALID_ARGUMENT);
+    expect(incomplete?.details).toContain('metadata_filter.must[0]');
+    const badRange = await searchRaw({
+      ...ask,
+      metadataFilter: { must: [{ key: 'year', condition: { $case: 'range', value: {} } }] },
+    });
+    expect(badRange?.details).toContain('metadata_filter.must[0].range');
+
+    // Metadata values are strings; a range compares those that read as numbers.
+    const yearRange = (range: { gte?: number; lt?: number }) =>
+      search({ ...ask, metadataFilter: { must: [{ key: 'year', condition: { $case: 'range', value: range } }] } });
+    expect(ids(await yearRange({ gte: 2020, lt: 2025 }))).toEqual(['travel']);
+    expect((await yearRange({ gte: 2024 })).chunks).toEqual([]);
+  });
+
+  it('returns a snippet with the query’s terms marked, and diversifies with MMR when asked', async () => {
+    const response = await search({ tenantId: 'acme', query: 'hotel reimbursed', topK: 3 });
+    const [best] = response.chunks;
+    const marked = (best?.snippet?.highlights ?? []).map(({ start, end }) => best?.snippet?.text.slice(start, end));
+    expect(marked.map((term) => term?.toLowerCase())).toEqual(expect.arrayContaining(['hotel', 'reimbursed']));
+    expect(best?.page).toBeUndefined();
+    const diverse = await search({ tenantId: 'acme', query: 'hotel reimbursed', topK: 3, mmr: { candidates: 10 } });
+    expect(diverse.chunks[0]?.chunkId).toBe(best?.chunkId);
+    expect(diverse.chunks.length).toBeGreaterThan(0);
+    expect(diverse.reranked).toBe(false);
   });
 
   it('answers INVALID_ARGUMENT naming the field', async () => {
@@ -391,6 +453,6 @@ describe('retrieval over gRPC, fed by ingestion', () => {
     const ready = await fetch(`${retrieval.urls.http}/readyz`);
     expect(ready.status).toBe(200);
     const report = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
-    expect(Object.keys(report.checks).sort()).toEqual(['embedder', 'vector-index']);
+    expect(Object.keys(report.checks).sort()).toEqual(['embedder', 'index', 'vector-index']);
   });
 });

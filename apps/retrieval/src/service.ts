@@ -13,19 +13,38 @@ import {
   startGrpcServer,
 } from '@keel/platform';
 import type { Embedder } from '@keel/text';
-import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
+import type { VectorIndex } from '@keel/vector-store';
 import type { RetrievalConfig } from './config.js';
 import { retrievalGrpcService } from './inbound/retrieval-grpc.js';
+import { RerankerStatus } from './reranking/rerank-hits.js';
+import type { Reranker } from './reranking/reranker.js';
+import {
+  ActiveIndex,
+  type EmbedderResolver,
+  type IndexGenerationReader,
+  searchActiveGeneration,
+} from './search/active-index.js';
 import { createChunkSearch } from './search/chunk-search.js';
+import { DEFAULT_CANDIDATES } from './search/search-query.js';
 
 export interface RetrievalDeps {
   vectors: VectorIndex;
   embedder: Embedder;
+  /**
+   * The index generation record ingestion keeps (which collection serves, embedded by which
+   * model). Absent: the configured embedder's collection serves, as before generations.
+   */
+  generations?: IndexGenerationReader;
+  /** Builds the embedder of the active generation when it is not the configured one (during a model change). */
+  resolveEmbedder?: EmbedderResolver;
+  /** Absent: searches are never reranked (the default). */
+  reranker?: Reranker;
   logger: Logger;
 }
 
 export type { RetrievalConfig } from './config.js';
 export { loadRetrievalConfig } from './config.js';
+export type { Reranker } from './reranking/reranker.js';
 
 /** Ready when the embedder answers with vectors of its declared width (a remote one may be down). */
 function embedderCheck(embedder: Embedder): () => Promise<{ ok: boolean; detail: string }> {
@@ -48,13 +67,43 @@ export async function startRetrievalService(deps: RetrievalDeps, config: Retriev
     const readiness = new Readiness();
     readiness.register('vector-index', () => vectors.health());
     readiness.register('embedder', embedderCheck(embedder));
+    const rerankStatus = deps.reranker ? new RerankerStatus(deps.reranker) : undefined;
+    // Informational: a failing reranker degrades ranking, not availability (see rerank-hits.ts).
+    if (rerankStatus) readiness.register('reranker', async () => rerankStatus.check());
 
+    const active = new ActiveIndex({
+      ...(deps.generations ? { reader: deps.generations } : {}),
+      configured: embedder,
+      resolve: deps.resolveEmbedder ?? (async (spec) => (spec.id === embedder.id ? embedder : null)),
+      refreshMs: config.index.refreshMs,
+      logger,
+    });
+    readiness.register('index', () => active.check());
     // Created here too, so that a search before the first ingestion finds an empty collection.
-    const collection = chunkCollectionName(embedder.dimensions);
-    await callDependency('vector index', () =>
-      vectors.ensureCollection({ name: collection, dimensions: embedder.dimensions }),
+    const first = await active.current().catch(() => null);
+    if (first) {
+      await callDependency('vector index', () =>
+        vectors.ensureCollection({ name: first.collection, dimensions: first.embedder.dimensions }),
+      );
+    }
+    const search = searchActiveGeneration(active, (collection, generationEmbedder) =>
+      createChunkSearch({
+        vectors,
+        collection,
+        embedder: generationEmbedder,
+        logger,
+        fusion: config.search.fusion,
+        ...(deps.reranker && rerankStatus
+          ? {
+              rerank: {
+                reranker: deps.reranker,
+                status: rerankStatus,
+                candidates: config.rerank?.candidates ?? DEFAULT_CANDIDATES,
+              },
+            }
+          : {}),
+      }),
     );
-    const search = createChunkSearch({ vectors, collection, embedder, logger, fusion: config.search.fusion });
 
     const grpcServer = await startGrpcServer({
       port: config.grpc.port,

@@ -32,9 +32,9 @@ Who talks to whom, as each app's src/config.ts reads it (the chart test keeps th
 A service that serves gRPC or calls another needs the internal identity (token and/or mTLS).
 */}}
 {{- define "keel.topology" -}}
-inference-gateway: { api: true, calls: [policy, retrieval], uses: [kafka, external] }
+inference-gateway: { api: true, calls: [policy, retrieval], uses: [kafka, mongodb, external] }
 ingestion: { api: true, calls: [policy], uses: [kafka, mongodb, qdrant, external] }
-retrieval: { api: false, calls: [], uses: [qdrant, external] }
+retrieval: { api: false, calls: [], uses: [mongodb, qdrant, external] }
 policy: { api: true, calls: [], uses: [kafka, mongodb] }
 evaluation: { api: true, calls: [], uses: [kafka, mongodb] }
 human-review: { api: true, calls: [], uses: [kafka, mongodb] }
@@ -52,4 +52,12 @@ human-review: { api: true, calls: [], uses: [kafka, mongodb] }
 {{- $rule := dict "ports" $ports }}
 {{- with .peers }}{{ $_ := set $rule "to" . }}{{ end }}
 {{- toYaml (list $rule) }}
+{{- end -}}
+
+{{/* The ConfigMap holding the gateway's routing file: the inline one, an existing one, or empty. */}}
+{{- define "keel.routingConfigMap" -}}
+{{- $routing := .Values.providers.routing | default dict }}
+{{- if $routing.existingConfigMap }}{{ $routing.existingConfigMap }}
+{{- else if $routing.config }}{{ include "keel.fullname" (dict "root" . "name" "inference-gateway") }}-routing
+{{- end }}
 {{- end -}}

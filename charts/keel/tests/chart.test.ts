@@ -71,6 +71,20 @@ describe('the keel chart', () => {
     expect(JSON.stringify(validate.errors)).toMatch(/human-review|port/);
   });
 
+  it('accepts a routing file inline or from a ConfigMap, not both', () => {
+    const validate = validator();
+    const values = parse(read('values.yaml'));
+    const inline = structuredClone(values);
+    inline.providers.routing.config = 'models: {}';
+    expect(validate(inline), JSON.stringify(validate.errors)).toBe(true);
+    const both = structuredClone(inline);
+    both.providers.routing.existingConfigMap = 'team-routing';
+    expect(validate(both)).toBe(false);
+    const relative = structuredClone(values);
+    relative.providers.routing.mountPath = 'etc/keel';
+    expect(validate(relative)).toBe(false);
+  });
+
   it('requires the API keys Secret and an internal identity, and refuses the demo key', () => {
     const validate = validator();
     const values = parse(read('values.yaml'));
@@ -386,6 +400,66 @@ describeWithInfra('helm renders the keel chart', await findHelm(), ({ binary }) 
     expect(render(...mongo).envOf('inference-gateway').OPENAI_API_KEY).toBeUndefined();
   });
 
+  it('gives only the gateway its admin key, from a Secret, and MongoDB for its keys, limits and usage', () => {
+    const { envOf } = render(...mongo, '--set', 'gatewayAdmin.existingSecret=keel-gateway-admin');
+    const gateway = envOf('inference-gateway');
+    expect(gateway.KEEL_ADMIN_API_KEY?.valueFrom).toEqual({
+      secretKeyRef: { name: 'keel-gateway-admin', key: 'admin-api-key' },
+    });
+    expect(gateway.MONGODB_URL?.value).toBe('mongodb://mongo:27017/');
+    for (const name of services.filter((service) => service !== 'inference-gateway')) {
+      expect(envOf(name).KEEL_ADMIN_API_KEY, name).toBeUndefined();
+    }
+    // Without the Secret the admin API stays disabled.
+    expect(render(...mongo).envOf('inference-gateway').KEEL_ADMIN_API_KEY).toBeUndefined();
+  });
+
+  it('mounts the gateway routing file from values as a ConfigMap directory and points KEEL_GATEWAY_CONFIG at it', () => {
+    const example = readFileSync(repoPath('deploy/gateway-routing.example.yaml'), 'utf8');
+    const { byKind, envOf, containerOf, deployment } = render(
+      ...mongo,
+      '--set-file',
+      `providers.routing.config=${repoPath('deploy/gateway-routing.example.yaml')}`,
+      '--set',
+      'providers.routing.keysSecret=keel-routing-keys',
+    );
+    const configMap = byKind('ConfigMap').find(
+      (document) => (document as { metadata: { name: string } }).metadata.name === 'keel-inference-gateway-routing',
+    ) as { data: Record<string, string> } | undefined;
+    expect(configMap?.data['routing.yaml']).toBe(example);
+    expect(envOf('inference-gateway').KEEL_GATEWAY_CONFIG?.value).toBe('/etc/keel/routing/routing.yaml');
+    const container = containerOf('inference-gateway') as {
+      envFrom?: Json[];
+      volumeMounts: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+    };
+    expect(container.envFrom).toEqual([{ secretRef: { name: 'keel-routing-keys' } }]);
+    // A directory mount: a subPath would never see the ConfigMap's updates, and reloads would stop.
+    expect(container.volumeMounts.find((mount) => mount.name === 'routing')).toEqual({
+      name: 'routing',
+      mountPath: '/etc/keel/routing',
+      readOnly: true,
+    });
+    const volumes = (deployment('inference-gateway') as { spec: { template: { spec: { volumes: Json[] } } } }).spec
+      .template.spec.volumes;
+    expect(volumes).toContainEqual({
+      name: 'routing',
+      configMap: { name: 'keel-inference-gateway-routing', items: [{ key: 'routing.yaml', path: 'routing.yaml' }] },
+    });
+    for (const name of services.filter((service) => service !== 'inference-gateway')) {
+      expect(envOf(name).KEEL_GATEWAY_CONFIG, name).toBeUndefined();
+    }
+
+    // An existing ConfigMap instead: mounted, nothing rendered; no file at all: no variable, no volume.
+    const existing = render(...mongo, '--set', 'providers.routing.existingConfigMap=team-routing');
+    expect(existing.byKind('ConfigMap')).toHaveLength(byKind('ConfigMap').length - 1);
+    expect(existing.envOf('inference-gateway').KEEL_GATEWAY_CONFIG?.value).toBe('/etc/keel/routing/routing.yaml');
+    const plain = render(...mongo);
+    expect(plain.envOf('inference-gateway').KEEL_GATEWAY_CONFIG).toBeUndefined();
+    expect(
+      (plain.containerOf('inference-gateway') as { volumeMounts: { name: string }[] }).volumeMounts.map((m) => m.name),
+    ).not.toContain('routing');
+  });
+
   it('refuses to render without a MongoDB endpoint, or without an internal identity', () => {
     const noMongo = helm('template', 'keel', chartDir);
     expect(noMongo.status).not.toBe(0);
@@ -464,11 +538,13 @@ describeWithInfra('helm renders the keel chart', await findHelm(), ({ binary }) 
         .flatMap((rule) => (rule.ports ?? []).map((port) => `${port.protocol}/${port.port}`))
         .sort();
     const dns = ['TCP/53', 'UDP/53'];
-    expect(egressPorts('keel-inference-gateway')).toEqual([...dns, 'TCP/443', 'TCP/9092'].sort());
+    // The gateway keeps issued keys, limits, budgets, the usage ledger and its cache in MongoDB.
+    expect(egressPorts('keel-inference-gateway')).toEqual([...dns, 'TCP/443', 'TCP/9092', 'TCP/27017'].sort());
     expect(egressPorts('keel-ingestion')).toEqual(
       [...dns, 'TCP/443', 'TCP/9092', 'TCP/27017', 'TCP/6333', 'TCP/6334'].sort(),
     );
-    expect(egressPorts('keel-retrieval')).toEqual([...dns, 'TCP/443', 'TCP/6333', 'TCP/6334'].sort());
+    // Retrieval reads the index generation record (which collection serves) from ingestion's database.
+    expect(egressPorts('keel-retrieval')).toEqual([...dns, 'TCP/443', 'TCP/27017', 'TCP/6333', 'TCP/6334'].sort());
     for (const name of ['policy', 'evaluation', 'human-review']) {
       expect(egressPorts(`keel-${name}`), name).toEqual([...dns, 'TCP/9092', 'TCP/27017'].sort());
     }

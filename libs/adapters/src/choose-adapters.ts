@@ -16,7 +16,7 @@ import type { Logger } from '@keel/platform';
 import type { Embedder } from '@keel/text';
 import { loadWordVectorEmbedder } from '@keel/text/embedded';
 import { createOpenAiCompatibleEmbedder } from '@keel/text/openai';
-import type { VectorIndex } from '@keel/vector-store';
+import type { EmbedderSpec, VectorIndex } from '@keel/vector-store';
 import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
 import { createQdrantVectorIndex } from '@keel/vector-store/qdrant';
 
@@ -75,6 +75,25 @@ export interface EmbedderChoice {
 
 export async function chooseEmbedder({ embeddings }: EmbedderChoice): Promise<Embedder> {
   return embeddings ? createOpenAiCompatibleEmbedder(embeddings) : loadWordVectorEmbedder();
+}
+
+/**
+ * The embedder an index generation names (the previous model, during a model change): the
+ * configured one, the embedded default, or the remote endpoint the record names, given the
+ * configured key only when it is the configured endpoint (a key is never sent where the
+ * configuration did not send it). Null when what can be built is not the model the record names.
+ */
+export async function chooseEmbedderOf(
+  spec: EmbedderSpec,
+  configured: Embedder,
+  endpoint: EmbedderChoice['embeddings'],
+): Promise<Embedder | null> {
+  if (spec.id === configured.id && spec.dimensions === configured.dimensions) return configured;
+  const apiKey = endpoint && spec.endpoint?.baseUrl === endpoint.baseUrl ? endpoint.apiKey : undefined;
+  const built = await chooseEmbedder({
+    embeddings: spec.endpoint ? { ...spec.endpoint, dimensions: spec.dimensions, apiKey } : undefined,
+  });
+  return built.id === spec.id && built.dimensions === spec.dimensions ? built : null;
 }
 
 export interface BusAndStore {

@@ -3,6 +3,7 @@ export {
   chooseBusAndStore,
   chooseDocumentStore,
   chooseEmbedder,
+  chooseEmbedderOf,
   chooseEventBus,
   chooseVectorIndex,
   type DocumentStoreChoice,

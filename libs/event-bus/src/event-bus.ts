@@ -42,6 +42,21 @@ export interface RetryPolicy {
 
 export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 
+/**
+ * Handles consecutive messages of one partition at once, in offset order. Resolves with the
+ * messages it did not finish: each of those then goes through the subscription's `handler` alone,
+ * with its retries and dead-lettering, in offset order; throwing means none was finished. A
+ * handler that relies on per-key order returns, with a message it did not finish, the later
+ * messages of the same key too (they would otherwise overtake it).
+ */
+export type BatchHandler = (messages: IncomingMessage[]) => Promise<IncomingMessage[]>;
+
+export interface BatchDelivery {
+  /** The most messages handed over at once (per partition); at least 1. */
+  maxMessages: number;
+  handler: BatchHandler;
+}
+
 export interface SubscribeOptions {
   /** Consumers sharing a group id share the partitions; each group sees every message. */
   groupId: string;
@@ -53,6 +68,14 @@ export interface SubscribeOptions {
    */
   fromBeginning?: boolean;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Hands the messages a partition has ready over in batches (up to `maxMessages`) instead of
+   * one by one. Offsets are committed only after the batch handler resolved (and the messages it
+   * gave back were handled or dead-lettered), so delivery stays at least once. The partition
+   * waits while its batch is handled: a slow handler holds back fetching (back-pressure), it never
+   * accumulates messages.
+   */
+  batch?: BatchDelivery;
 }
 
 export interface Subscription {

@@ -1,6 +1,8 @@
 export { DeadLetterHeader, isRetryable, replayedFromHeader } from './delivery/dead-letter.js';
 export { defaultRetryPolicy } from './delivery/retry-policy.js';
 export type {
+  BatchDelivery,
+  BatchHandler,
   EventBus,
   HealthReport,
   IncomingMessage,
@@ -21,7 +23,9 @@ export {
 } from './replay/replay-dead-letters.js';
 export { InvalidTopicNameError } from './topic-name.js';
 export {
+  type BatchedEvent,
   EventPublisher,
+  type EventPublisherOptions,
   type EventSubscriptionOptions,
   ensureKeelTopics,
   type PublishEventOptions,

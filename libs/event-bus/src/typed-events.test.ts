@@ -1,4 +1,5 @@
 import { ContentType, type EventMeta, topicNames, topics } from '@keel/contracts';
+import { IngestRequested } from '@keel/contracts/events/v1/documents';
 import { waitFor } from '@keel/testing';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -26,7 +27,8 @@ afterAll(() => {
 
 afterEach(() => exporter.reset());
 
-const request = {
+// fromPartial: fields the message gains later keep their defaults.
+const request = IngestRequested.fromPartial({
   tenantId: 'acme',
   documentId: 'doc-1',
   jobId: 'job-1',
@@ -37,7 +39,7 @@ const request = {
   metadata: { team: 'hr' },
   aclGroups: ['hr'],
   requestedAt: new Date('2026-01-02T03:04:05.000Z'),
-};
+});
 
 describe('typed events', () => {
   it('round-trips a payload and continues the producer trace in the consumer', async () => {
@@ -141,6 +143,166 @@ describe('typed events', () => {
     const failed = exporter.getFinishedSpans().find((span) => span.name === 'process keel.ingest.requested.v1');
     expect(failed?.status.code).toBe(2);
     expect(failed?.events.some((event) => event.name === 'exception')).toBe(true);
+    await bus.close();
+  });
+
+  it('coalesces events published while a send is in flight into one send, in order, each awaited', async () => {
+    const inner = createEmbeddedEventBus();
+    const sends: number[] = [];
+    const bus: EventBus = {
+      ...inner,
+      publish: async (topic, messages) => {
+        sends.push(messages.length);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await inner.publish(topic, messages);
+      },
+      subscribe: (options) => inner.subscribe(options),
+      ensureTopics: (topics) => inner.ensureTopics(topics),
+      health: () => inner.health(),
+      close: () => inner.close(),
+    };
+    const publisher = new EventPublisher(bus, { coalesce: true });
+    const received: string[] = [];
+    await subscribeToEvents(inner, {
+      groupId: 'coalesced',
+      topic: 'keel.ingest.requested.v1',
+      handle: async (event) => {
+        received.push(event.payload.jobId);
+      },
+    });
+    const jobs = Array.from({ length: 10 }, (_, index) => `job-${index}`);
+    await Promise.all(
+      jobs.map((jobId) =>
+        publisher.publish('keel.ingest.requested.v1', IngestRequested.fromPartial({ ...request, jobId })),
+      ),
+    );
+    // The first send goes alone; the nine published meanwhile go together.
+    expect(sends).toEqual([1, 9]);
+    await waitFor('every event', () => received.length === jobs.length || undefined);
+    expect(received).toEqual(jobs);
+    await bus.close();
+  });
+
+  it('rejects every coalesced publish of a failed send, and sends later ones again', async () => {
+    const inner = createEmbeddedEventBus();
+    let failing = true;
+    const bus: EventBus = {
+      ...inner,
+      publish: async (topic, messages) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        if (failing) throw new Error('broker down');
+        await inner.publish(topic, messages);
+      },
+      subscribe: (options) => inner.subscribe(options),
+      ensureTopics: (topics) => inner.ensureTopics(topics),
+      health: () => inner.health(),
+      close: () => inner.close(),
+    };
+    const publisher = new EventPublisher(bus, { coalesce: true });
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c'].map((jobId) =>
+        publisher.publish('keel.ingest.requested.v1', IngestRequested.fromPartial({ ...request, jobId })),
+      ),
+    );
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    failing = false;
+    await expect(
+      publisher.publish('keel.ingest.requested.v1', IngestRequested.fromPartial({ ...request, jobId: 'd' })),
+    ).resolves.toBeUndefined();
+    await bus.close();
+  });
+
+  it('hands decoded events over in batches in one linked span, and undecodable ones to the dead-letter path', async () => {
+    const bus = createEmbeddedEventBus({ defaultPartitions: 1 });
+    await bus.ensureTopics([{ name: 'keel.ingest.requested.v1', partitions: 1 }]);
+    const batches: string[][] = [];
+    const single: string[] = [];
+    const letters: IncomingMessage[] = [];
+    await bus.subscribe({
+      groupId: 'dlq-watch-batch',
+      topics: ['keel.ingest.requested.v1.dlq'],
+      handler: async (message) => {
+        letters.push(message);
+      },
+    });
+    const publisher = new EventPublisher(bus);
+    for (const jobId of ['j1', 'j2']) {
+      await publisher.publish('keel.ingest.requested.v1', IngestRequested.fromPartial({ ...request, jobId }));
+    }
+    await bus.publish('keel.ingest.requested.v1', [
+      {
+        key: 'acme:doc-1',
+        value: new TextEncoder().encode('{not json'),
+        headers: { 'content-type': 'application/json' },
+      },
+    ]);
+    await publisher.publish('keel.ingest.requested.v1', IngestRequested.fromPartial({ ...request, jobId: 'j3' }));
+    await subscribeToEvents(bus, {
+      groupId: 'batched',
+      topic: 'keel.ingest.requested.v1',
+      handle: async (event) => {
+        single.push(event.payload.jobId);
+      },
+      batch: {
+        maxMessages: 10,
+        handle: async (events) => {
+          batches.push(events.map(({ event }) => event.payload.jobId));
+          return events.filter(({ event }) => event.payload.jobId === 'j2').map(({ message }) => message);
+        },
+      },
+    });
+    await waitFor('the batch, the given-back event and the dead letter', () =>
+      batches.length > 0 && single.length > 0 && letters.length > 0 ? true : undefined,
+    );
+    expect(batches).toEqual([['j1', 'j2', 'j3']]);
+    expect(single).toEqual(['j2']);
+    expect(letters[0]?.headers[DeadLetterHeader.errorCode]).toBe('EVENT.UNDECODABLE');
+    const span = exporter.getFinishedSpans().find((entry) => entry.attributes['messaging.batch.message_count'] === 4);
+    // Linked to the producer span of each event that carried one (the undecodable bytes carried none).
+    expect(span?.links.length).toBe(3);
+    await bus.close();
+  });
+
+  it('runs the work of each batched event in a span that continues that event’s own trace', async () => {
+    const bus = createEmbeddedEventBus({ defaultPartitions: 1 });
+    await bus.ensureTopics([{ name: 'keel.ingest.requested.v1', partitions: 1 }]);
+    const publisher = new EventPublisher(bus);
+    const tracer = trace.getTracer('test');
+    const producedIn = new Map<string, string>();
+    for (const jobId of ['t1', 't2']) {
+      await tracer.startActiveSpan(`POST ${jobId}`, async (span) => {
+        await publisher.publish('keel.ingest.requested.v1', IngestRequested.fromPartial({ ...request, jobId }));
+        producedIn.set(jobId, span.spanContext().traceId);
+        span.end();
+      });
+    }
+    const workedIn = new Map<string, string | undefined>();
+    let batchTrace: string | undefined;
+    await subscribeToEvents(bus, {
+      groupId: 'batched-traces',
+      topic: 'keel.ingest.requested.v1',
+      handle: async () => {},
+      batch: {
+        maxMessages: 10,
+        handle: async (events) => {
+          batchTrace = trace.getActiveSpan()?.spanContext().traceId;
+          await Promise.all(
+            events.map(({ event, inTrace }) =>
+              inTrace(async () => {
+                workedIn.set(event.payload.jobId, trace.getActiveSpan()?.spanContext().traceId);
+              }),
+            ),
+          );
+          return [];
+        },
+      },
+    });
+    await waitFor('both events worked on', () => (workedIn.size === 2 ? true : undefined));
+    expect(workedIn.get('t1')).toBe(producedIn.get('t1'));
+    expect(workedIn.get('t2')).toBe(producedIn.get('t2'));
+    expect(producedIn.get('t1')).not.toBe(producedIn.get('t2'));
+    // The batch itself is its own trace, linked to both.
+    expect(batchTrace).not.toBe(producedIn.get('t1'));
     await bus.close();
   });
 

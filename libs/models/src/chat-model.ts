@@ -54,6 +54,12 @@ export interface ChatQuote {
   end: number;
 }
 
+/** Which provider and which of its models answered (a router may try several). */
+export interface ServedBy {
+  provider: string;
+  model: string;
+}
+
 export interface ChatResponse {
   content: string;
   /** The markers of the contexts the answer cites, in order of first use. */
@@ -67,6 +73,8 @@ export interface ChatResponse {
   finishReason: 'stop' | 'length' | 'content_filter';
   /** Upstream attempts the answer took (retries included); 1 when absent. */
   attempts?: number;
+  /** Set by a router: the deployment that answered (else the model's own descriptor). */
+  servedBy?: ServedBy;
 }
 
 export interface ModelDescriptor {
@@ -132,6 +140,8 @@ export interface Generation {
   usage: ChatUsage;
   /** Upstream attempts (retries included); set by the retrying wrapper. */
   attempts?: number;
+  /** Set by a router: the deployment that answered (else the model's own descriptor). */
+  servedBy?: ServedBy;
 }
 
 /**
@@ -155,6 +165,8 @@ export interface CallOptions {
 /** A stream of events; `attempts` is known once the first event has been read (retries happen before it). */
 export interface GenerationStream extends AsyncIterable<GenerationEvent> {
   readonly attempts: number;
+  /** Set by a router once the first event has been read: the deployment that streams. */
+  readonly servedBy?: ServedBy | undefined;
 }
 
 export interface ChatModel {
@@ -181,6 +193,8 @@ export type ProviderErrorKind =
   | 'stream_interrupted'
   /** A body that is not the wire format (garbage, truncated JSON, missing fields): not retryable. */
   | 'malformed_response'
+  /** A router found every endpoint of the model behind an open circuit breaker: nothing was called. */
+  | 'circuit_open'
   /** 4xx other than 429: the request itself is refused (bad key, unknown model, bad parameter): not retryable. */
   | 'rejected'
   /** The caller aborted. */
@@ -225,6 +239,7 @@ const defaultRetryable: Record<ProviderErrorKind, boolean> = {
   connection_failed: true,
   stream_interrupted: true,
   malformed_response: false,
+  circuit_open: false,
   rejected: false,
   aborted: false,
 };

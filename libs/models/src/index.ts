@@ -15,11 +15,18 @@ export type {
   GroundingContext,
   ModelDescriptor,
   ProviderErrorKind,
+  ServedBy,
   ToolCall,
   ToolChoice,
   ToolDefinition,
 } from './chat-model.js';
 export { isProviderError, ProviderError } from './chat-model.js';
 export { citedMarkersOf, groundedMessagesOf } from './providers/grounding.js';
-export type { ModelProvider } from './providers/provider.js';
-export { type RetryPolicy, withRetries } from './providers/retry.js';
+export type { EmbeddingRequest, EmbeddingResult, ModelProvider } from './providers/provider.js';
+export {
+  callWithRetries,
+  finalStreamError,
+  type RetryCall,
+  type RetryPolicy,
+  withRetries,
+} from './providers/retry.js';

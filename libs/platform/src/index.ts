@@ -94,6 +94,7 @@ export {
   type ApiKeyResolver,
   apiKeyEntriesFrom,
   apiKeyFingerprint,
+  chainApiKeyResolvers,
   createStaticApiKeyResolver,
   demoKeyName,
   demoTenantId,

@@ -1,6 +1,6 @@
 import { countTokens } from './count-tokens.js';
 import { TextError, TextErrorCode } from './errors.js';
-import type { DocumentSection, ParsedDocument } from './parsed-document.js';
+import type { DocumentSection, PageSpan, ParsedDocument, TableSpan } from './parsed-document.js';
 import { splitIntoUnits, type TextUnit } from './text-units.js';
 
 export interface ChunkOptions {
@@ -18,6 +18,8 @@ export interface Chunk {
   end: number;
   headingPath: string[];
   tokenCount: number;
+  /** The 1-based pages the chunk's text is on, ascending, for documents with pages (PDF). */
+  pages?: number[];
 }
 
 export const defaultChunkOptions = { maxTokens: 200, overlapTokens: 30 } as const;
@@ -40,19 +42,97 @@ export function chunkDocument(parsed: ParsedDocument, options: ChunkOptions = {}
   const { maxTokens, overlapTokens } = validOptions(options);
   const chunks: Chunk[] = [];
   for (const section of mergeHeadingOnlySections(parsed.text, parsed.sections)) {
-    const units = splitIntoUnits(parsed.text, section.start, section.end, maxTokens);
+    const units = keepTablesWhole(
+      parsed.text,
+      splitIntoUnits(parsed.text, section.start, section.end, maxTokens),
+      parsed.tables ?? [],
+      maxTokens,
+    );
     for (const span of packUnits(parsed.text, units, maxTokens, overlapTokens)) {
-      chunks.push({
+      const chunk: Chunk = {
         index: chunks.length,
         text: parsed.text.slice(span.start, span.end),
         start: span.start,
         end: span.end,
         headingPath: [...section.heading],
         tokenCount: span.tokens,
-      });
+      };
+      if (parsed.pages) chunk.pages = pagesOf(parsed.pages, span.start, span.end);
+      chunks.push(chunk);
     }
   }
   return chunks;
+}
+
+/**
+ * The units (rows) of a table that fits `maxTokens` become one unit, so no chunk boundary falls
+ * inside it; a larger table stays cut between rows.
+ */
+function keepTablesWhole(text: string, units: TextUnit[], tables: TableSpan[], maxTokens: number): TextUnit[] {
+  if (tables.length === 0 || units.length === 0) return units;
+  const merged: TextUnit[] = [];
+  let index = 0;
+  while (index < units.length) {
+    const unit = units[index] as TextUnit;
+    const table = tables.find((candidate) => unit.start >= candidate.start && unit.end <= candidate.end);
+    if (!table) {
+      merged.push(unit);
+      index += 1;
+      continue;
+    }
+    let last = index;
+    while (last + 1 < units.length && (units[last + 1] as TextUnit).end <= table.end) last += 1;
+    const start = unit.start;
+    const end = (units[last] as TextUnit).end;
+    const tokens = last > index ? countTokens(text.slice(start, end)) : unit.tokens;
+    if (tokens <= maxTokens) {
+      merged.push({ start, end, tokens, paragraphStart: true });
+    } else {
+      merged.push(...tableRows(text, units.slice(index, last + 1), maxTokens));
+    }
+    index = last + 1;
+  }
+  return merged;
+}
+
+/**
+ * A table too large for one chunk is cut between rows: each row (line) is one unit, unless it
+ * alone is over `maxTokens`, when it keeps its sentence units.
+ */
+function tableRows(text: string, units: TextUnit[], maxTokens: number): TextUnit[] {
+  const rows: TextUnit[] = [];
+  let index = 0;
+  while (index < units.length) {
+    const first = units[index] as TextUnit;
+    const lineEnd = text.indexOf('\n', first.start);
+    const rowEnd = lineEnd === -1 ? Number.POSITIVE_INFINITY : lineEnd;
+    let last = index;
+    while (last + 1 < units.length && (units[last + 1] as TextUnit).end <= rowEnd) last += 1;
+    const end = (units[last] as TextUnit).end;
+    const tokens = last > index ? countTokens(text.slice(first.start, end)) : first.tokens;
+    if (tokens <= maxTokens) rows.push({ start: first.start, end, tokens, paragraphStart: index === 0 });
+    else rows.push(...units.slice(index, last + 1));
+    index = last + 1;
+  }
+  return rows;
+}
+
+/** The pages `[start, end)` overlaps (binary search: pages are in order). */
+function pagesOf(pages: PageSpan[], start: number, end: number): number[] {
+  let low = 0;
+  let high = pages.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((pages[middle] as PageSpan).end <= start) low = middle + 1;
+    else high = middle;
+  }
+  const found: number[] = [];
+  for (let index = low; index < pages.length; index += 1) {
+    const page = pages[index] as PageSpan;
+    if (page.start >= end) break;
+    if (page.end > start) found.push(page.page);
+  }
+  return found;
 }
 
 function validOptions(options: ChunkOptions): { maxTokens: number; overlapTokens: number } {

@@ -6,6 +6,16 @@
 export const TextErrorCode = {
   UnsupportedContentType: 'PARSE.UNSUPPORTED_CONTENT_TYPE',
   EmptyDocument: 'PARSE.EMPTY_DOCUMENT',
+  /** The bytes claim a format but cannot be read as it (truncated, damaged). */
+  CorruptDocument: 'PARSE.CORRUPT',
+  /** A password is needed to read the text. */
+  EncryptedDocument: 'PARSE.ENCRYPTED',
+  /** Pages without a text layer (a scan): there is nothing to index without OCR. */
+  NoTextLayer: 'PARSE.NO_TEXT_LAYER',
+  /** Over a limit: bytes, pages, records, or what a zip would expand to (a zip bomb). */
+  DocumentTooLarge: 'PARSE.TOO_LARGE',
+  /** Parsing ran past its time limit and was stopped. */
+  ParseTimeout: 'PARSE.TIMEOUT',
   InvalidChunkOptions: 'CHUNK.INVALID_OPTIONS',
   EmbeddingModelUnavailable: 'EMBEDDING.MODEL_UNAVAILABLE',
   EmbeddingRequestFailed: 'EMBEDDING.REQUEST_FAILED',

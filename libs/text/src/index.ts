@@ -7,5 +7,12 @@ export { sha256Hex } from './hash.js';
 export { passesLuhn } from './luhn.js';
 export { normaliseText } from './normalise-text.js';
 export { type ParseInput, parseDocument, supportedContentTypes } from './parse-document.js';
-export type { DocumentSection, ParsedDocument } from './parsed-document.js';
+export type {
+  DocumentSection,
+  PageSpan,
+  ParsedDocument,
+  ParsedFile,
+  ParsedRecord,
+  TableSpan,
+} from './parsed-document.js';
 export { tokenizeForSearch } from './tokenize-for-search.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chunkDocument } from './chunk-document.js';
 import { TextError } from './errors.js';
 import { parseDocument } from './parse-document.js';
 
@@ -85,5 +86,41 @@ describe('parseDocument', () => {
         expect.objectContaining({ code: 'PARSE.EMPTY_DOCUMENT', retryable: false }),
       );
     }
+  });
+});
+
+describe('parseDocument: Markdown tables', () => {
+  it('finds pipe tables (not in code fences), so the chunker keeps them whole', () => {
+    const text = [
+      '# Prices',
+      '',
+      'Plans and what they cost per month, billed yearly or monthly as chosen at signup.',
+      '',
+      '| Plan | Price | Seats |',
+      '| :--- | ---: | --- |',
+      '| Basic | 10 EUR | 1 |',
+      '| Team | 40 EUR | 5 |',
+      '| Business | 120 EUR | 20 |',
+      '',
+      '```',
+      '| not | a table |',
+      '| --- | --- |',
+      '```',
+    ].join('\n');
+    const parsed = parseDocument({ text, contentType: 'text/markdown' });
+    expect(parsed.tables?.map((table) => parsed.text.slice(table.start, table.end))).toEqual([
+      '| Plan | Price | Seats |\n| :--- | ---: | --- |\n| Basic | 10 EUR | 1 |\n| Team | 40 EUR | 5 |\n| Business | 120 EUR | 20 |',
+    ]);
+    // 50 tokens: the table (46) fits a chunk, but not beside the paragraph before it; without the
+    // table span the chunk would be cut after its delimiter row.
+    const table = parsed.text.slice(parsed.tables?.[0]?.start, parsed.tables?.[0]?.end);
+    expect(chunkDocument(parsed, { maxTokens: 50, overlapTokens: 0 }).some((chunk) => chunk.text.includes(table))).toBe(
+      true,
+    );
+    const untabled = { ...parsed, tables: undefined };
+    expect(
+      chunkDocument(untabled, { maxTokens: 50, overlapTokens: 0 }).some((chunk) => chunk.text.includes(table)),
+    ).toBe(false);
+    expect(parseDocument({ text: 'a | b', contentType: 'text/markdown' }).tables).toBeUndefined();
   });
 });

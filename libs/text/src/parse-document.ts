@@ -1,5 +1,6 @@
 import { TextError, TextErrorCode } from './errors.js';
 import { markdownSections } from './markdown/markdown-sections.js';
+import { markdownTables } from './markdown/markdown-tables.js';
 import { normaliseText } from './normalise-text.js';
 import type { ParsedDocument } from './parsed-document.js';
 
@@ -12,6 +13,7 @@ export interface ParseInput {
 interface Parser {
   id: string;
   sections(text: string): ParsedDocument['sections'];
+  tables?(text: string): NonNullable<ParsedDocument['tables']>;
 }
 
 const plainText: Parser = {
@@ -19,7 +21,7 @@ const plainText: Parser = {
   sections: (text) => [{ heading: [], start: 0, end: text.length }],
 };
 
-const markdown: Parser = { id: 'markdown-remark-v1', sections: markdownSections };
+const markdown: Parser = { id: 'markdown-remark-v1', sections: markdownSections, tables: markdownTables };
 
 const parsers: ReadonlyMap<string, Parser> = new Map([
   ['text/plain', plainText],
@@ -47,5 +49,8 @@ export function parseDocument(input: ParseInput): ParsedDocument {
   if (text.trim() === '') {
     throw new TextError(TextErrorCode.EmptyDocument, 'the document has no text');
   }
-  return { text, parser: parser.id, sections: parser.sections(text) };
+  const parsed: ParsedDocument = { text, parser: parser.id, sections: parser.sections(text) };
+  const tables = parser.tables?.(text) ?? [];
+  if (tables.length > 0) parsed.tables = tables;
+  return parsed;
 }

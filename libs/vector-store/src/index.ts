@@ -1,5 +1,21 @@
-export { chunkCollectionName, chunkMetadataKey, OPEN_TO_TENANT } from './chunk-layout.js';
+export {
+  type BuildProgress,
+  CHUNK_INDEX_GENERATION_ID,
+  chunkCollectionName,
+  chunkMetadataKey,
+  chunkMetadataNumberKey,
+  type EmbedderIdentity,
+  type EmbedderSpec,
+  INDEX_GENERATIONS_COLLECTION,
+  type IndexBuild,
+  type IndexGeneration,
+  type IndexGenerationRecord,
+  legacyChunkCollectionName,
+  metadataNumberOf,
+  OPEN_TO_TENANT,
+} from './chunk-layout.js';
 export { equalWeightFusion, fuseHybrid, hybridCandidateCount } from './hybrid-fusion.js';
+export { conditionMatches, filterMatches } from './payload-filter.js';
 export {
   defaultRrfK,
   type FusedRank,
@@ -12,6 +28,7 @@ export type {
   HybridFusion,
   IndexedChunk,
   PayloadCondition,
+  PayloadRange,
   PayloadValue,
   SearchMode,
   VectorFilter,

@@ -66,23 +66,44 @@ export function validateFilter(filter: VectorFilter): void {
   for (const condition of filter.must) validateCondition(condition);
 }
 
+const rangeBounds = ['gt', 'gte', 'lt', 'lte'] as const;
+
 function validateCondition(condition: PayloadCondition): void {
+  if (typeof condition !== 'object' || condition === null) throw invalidRequest('a filter condition must be an object');
   validateKey(condition.key);
-  const hasEquals = condition.equals !== undefined;
-  const hasAnyOf = condition.anyOf !== undefined;
-  if (hasEquals === hasAnyOf) {
-    throw invalidRequest(`condition on "${condition.key}" needs exactly one of equals or anyOf`);
+  const kinds = (['equals', 'anyOf', 'range', 'exists'] as const).filter((kind) => condition[kind] !== undefined);
+  if (kinds.length !== 1) {
+    throw invalidRequest(`condition on "${condition.key}" needs exactly one of equals, anyOf, range or exists`);
   }
-  const { equals, anyOf } = condition;
+  const { equals, anyOf, range, exists } = condition;
   if (
-    hasEquals &&
+    equals !== undefined &&
     !['string', 'boolean'].includes(typeof equals) &&
     !(typeof equals === 'number' && Number.isFinite(equals))
   ) {
     throw invalidRequest(`equals on "${condition.key}" must be a string, finite number or boolean`);
   }
-  if (hasAnyOf && !(Array.isArray(anyOf) && anyOf.every((value) => typeof value === 'string'))) {
+  if (anyOf !== undefined && !(Array.isArray(anyOf) && anyOf.every((value) => typeof value === 'string'))) {
     throw invalidRequest(`anyOf on "${condition.key}" must be a list of strings`);
+  }
+  if (exists !== undefined && typeof exists !== 'boolean') {
+    throw invalidRequest(`exists on "${condition.key}" must be true or false`);
+  }
+  if (range !== undefined) validateRange(condition.key, range);
+}
+
+function validateRange(key: string, range: NonNullable<PayloadCondition['range']>): void {
+  if (typeof range !== 'object' || range === null || Array.isArray(range)) {
+    throw invalidRequest(`range on "${key}" must be an object with gt, gte, lt or lte`);
+  }
+  const unknown = Object.keys(range).filter((bound) => !(rangeBounds as readonly string[]).includes(bound));
+  if (unknown.length > 0) throw invalidRequest(`range on "${key}" has unknown bound(s): ${unknown.join(', ')}`);
+  const given = rangeBounds.filter((bound) => range[bound] !== undefined);
+  if (given.length === 0) throw invalidRequest(`range on "${key}" needs at least one of gt, gte, lt or lte`);
+  for (const bound of given) {
+    if (typeof range[bound] !== 'number' || !Number.isFinite(range[bound])) {
+      throw invalidRequest(`range.${bound} on "${key}" must be a finite number`);
+    }
   }
 }
 

@@ -15,14 +15,29 @@ export interface IndexedChunk {
   payload: Record<string, PayloadValue>;
 }
 
+/** Bounds of a `range` condition: at least one, each a finite number. */
+export interface PayloadRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
 /**
- * Every condition must hold. `equals` matches a scalar field, or an array field containing the
- * value; `anyOf` matches when the field (scalar or array) shares at least one value with the list.
+ * Every condition must hold, and each has exactly one of:
+ * - `equals`: a scalar field equal to the value (types are distinct: 2 is not "2"), or an array
+ *   field containing it;
+ * - `anyOf`: the field (scalar or array) shares at least one value with the list (`[]` matches nothing);
+ * - `range`: a number field within every bound given (strings, booleans and arrays never match);
+ * - `exists`: true when the key holds a value (an empty array counts as no value), false when not.
+ * A missing key matches only `exists: false`.
  */
 export interface PayloadCondition {
   key: string;
   equals?: string | number | boolean;
   anyOf?: string[];
+  range?: PayloadRange;
+  exists?: boolean;
 }
 
 export interface VectorFilter {

@@ -5,10 +5,13 @@
  * queue, and the caller's trace id follows each path across processes and topics.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { topicNames } from '@keel/contracts';
+import { fileURLToPath } from 'node:url';
+import { decodeEvent, topicNames } from '@keel/contracts';
+import type { InferenceCompleted } from '@keel/contracts/events/v1/inference';
+import { type FakeUpstream, serverError, startFakeUpstream } from '@keel/models/testing';
 import {
   type Availability,
   describeWithInfra,
@@ -20,6 +23,7 @@ import {
   waitFor,
 } from '@keel/testing';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   freePort,
@@ -39,6 +43,12 @@ const infrastructure: Availability<{ kafka: KafkaEndpoint; mongo: MongoEndpoint 
       : { available: true, endpoint: { kafka: kafka.endpoint, mongo: mongo.endpoint } };
 
 const traceIdOf = (traceparent: string | undefined) => traceparent?.split('-')[1];
+const pdfFixture = fileURLToPath(
+  new URL('../../../libs/text/src/formats/fixtures/hello_world_rotated.pdf', import.meta.url),
+);
+// The fake model's price in the routing file: its default usage (12 prompt, 4 completion tokens) costs 0.0002.
+const fakeModel = 'fake-small';
+const fakeModelCost = (12 * 10 + 4 * 20) / 1_000_000;
 const newTraceparent = () => `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 
 describeWithInfra('six services as processes over Kafka and the MongoDB protocol', infrastructure, (endpoints) => {
@@ -48,12 +58,20 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
   // A reviewer in group `legal`, and a key of the same tenant in no group.
   const apiKey = `e2e-legal-${randomBytes(12).toString('hex')}`;
   const outsiderKey = `e2e-outsider-${randomBytes(12).toString('hex')}`;
+  // The cases that read totals or change a policy get a tenant each, so that no case sees another's traffic.
+  const caseTenants = ['money', 'retry', 'policy', 'data'] as const;
+  const caseKeys = Object.fromEntries(
+    caseTenants.map((name) => [name, `e2e-${name}-${randomBytes(12).toString('hex')}`]),
+  ) as Record<(typeof caseTenants)[number], string>;
+  const tenantOf = (name: (typeof caseTenants)[number]) => `${tenant}-${name}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-e2e-'));
   const services: ServiceProcess[] = [];
   const urls: Record<string, string> = {};
   let producer: Producer;
   let consumer: Consumer;
   const indexedEvents: { documentId: string; traceparent?: string }[] = [];
+  const completedEvents: InferenceCompleted[] = [];
+  let upstream: FakeUpstream;
 
   beforeAll(async () => {
     const gateway = await freePort();
@@ -64,6 +82,20 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     const retrievalHttp = await freePort();
     const policyGrpc = await freePort();
     const policyHttp = await freePort();
+    // A provider model: an OpenAI-compatible server the gateway reaches over HTTP, as it would vLLM.
+    upstream = await startFakeUpstream();
+    const routingFile = join(dataDir, 'gateway-routing.yaml');
+    writeFileSync(
+      routingFile,
+      [
+        'retries: { attempts: 3, backoffBaseMs: 20ms, backoffMaxMs: 100ms }',
+        'pricing:',
+        '  currency: USD',
+        '  models:',
+        `    ${fakeModel}: { inputPerMillion: 10, outputPerMillion: 20 }`,
+        '',
+      ].join('\n'),
+    );
     // The run's tenant gets the demo tenant's escalation topics, as a platform team seeds policies.
     const policySeeds = join(dataDir, 'policies.json');
     writeFileSync(
@@ -82,10 +114,14 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       HOST: '127.0.0.1',
       KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
       MONGODB_URL: endpoints.mongo.url,
-      // Real Qdrant when there is one (CI requires it where its binary is); else LanceDB in KEEL_DATA_DIR.
+      // Real Qdrant when there is one (CI requires it where its binary is); else the embedded index in KEEL_DATA_DIR.
       ...(qdrant.available ? { QDRANT_URL: qdrant.endpoint.url } : {}),
       KEEL_DATA_DIR: dataDir,
-      KEEL_API_KEYS: `${apiKey}=${tenant}:legal:e2e-reviewer,${outsiderKey}=${tenant}`,
+      KEEL_API_KEYS: [
+        `${apiKey}=${tenant}:legal:e2e-reviewer`,
+        `${outsiderKey}=${tenant}`,
+        ...caseTenants.map((name) => `${caseKeys[name]}=${tenantOf(name)}`),
+      ].join(','),
       KEEL_INTERNAL_TOKEN: randomBytes(32).toString('hex'),
       POLICY_ADDRESS: `127.0.0.1:${policyGrpc}`,
       RETRIEVAL_ADDRESS: `127.0.0.1:${retrievalGrpc}`,
@@ -96,7 +132,8 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     };
     const envFor = (service: string, own: Record<string, number>) => ({
       ...common,
-      MONGODB_DATABASE: `keel_e2e_${runId}_${service.replaceAll('-', '_')}`,
+      // Retrieval reads ingestion's database (the index generation record names the collection it serves).
+      MONGODB_DATABASE: `keel_e2e_${runId}_${(service === 'retrieval' ? 'ingestion' : service).replaceAll('-', '_')}`,
       ...Object.fromEntries(Object.entries(own).map(([name, value]) => [name, String(value)])),
     });
 
@@ -117,8 +154,20 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     consumer = kafkaClient.consumer({ groupId: `e2e-observer-${runId}` });
     await consumer.connect();
     await consumer.subscribe({ topic: 'keel.document.indexed.v1', fromBeginning: false });
+    await consumer.subscribe({ topic: 'keel.inference.completed.v1', fromBeginning: false });
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ topic, message }) => {
+        if (topic === 'keel.inference.completed.v1') {
+          const headers = Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+          );
+          try {
+            completedEvents.push(decodeEvent(topic, { value: message.value ?? new Uint8Array(), headers }).payload);
+          } catch {
+            // Other runs' and other producers' events: this observer reads only what it can decode.
+          }
+          return;
+        }
         // Indexed events are protobuf; the document id is found in the partition key.
         const key = message.key?.toString() ?? '';
         indexedEvents.push({
@@ -143,7 +192,13 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     ]);
     const rest = [
       startServiceProcess('ingestion', envFor('ingestion', { HTTP_PORT: ingestion })),
-      startServiceProcess('inference-gateway', envFor('inference-gateway', { HTTP_PORT: gateway })),
+      startServiceProcess('inference-gateway', {
+        ...envFor('inference-gateway', { HTTP_PORT: gateway }),
+        OPENAI_BASE_URL: `${upstream.url}/v1`,
+        OPENAI_API_KEY: 'x',
+        KEEL_GATEWAY_CONFIG: routingFile,
+        KEEL_TENANT_BUDGET: '5/day',
+      }),
       startServiceProcess('evaluation', envFor('evaluation', { HTTP_PORT: evaluation })),
       startServiceProcess('human-review', envFor('human-review', { HTTP_PORT: review })),
     ];
@@ -156,6 +211,8 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       gateway: `http://127.0.0.1:${gateway}`,
       evaluation: `http://127.0.0.1:${evaluation}`,
       review: `http://127.0.0.1:${review}`,
+      ingestion: `http://127.0.0.1:${ingestion}`,
+      policy: `http://127.0.0.1:${policyHttp}`,
     });
   }, 240_000);
 
@@ -165,12 +222,17 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     for (const service of services) {
       process.stderr.write(`\n--- ${service.name} (last lines) ---\n${service.output.slice(-25).join('\n')}\n`);
     }
+    const calls = upstream?.requests
+      .slice(-10)
+      .map((request) => `${request.method} ${request.path} ${JSON.stringify(request.body)}`);
+    process.stderr.write(`\n--- fake model upstream (last requests) ---\n${(calls ?? []).join('\n')}\n`);
   });
 
   afterAll(async () => {
     await consumer?.disconnect().catch(() => {});
     await producer?.disconnect().catch(() => {});
     const codes = await Promise.all(services.map((service) => stopServiceProcess(service)));
+    await upstream?.close();
     rmSync(dataDir, { recursive: true, force: true });
     // Every service drains and exits cleanly on SIGTERM.
     expect(codes.filter((code) => code !== 0)).toEqual([]);
@@ -320,6 +382,20 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
       body: JSON.stringify({ question: 'What does the Brightwater settlement pay?' }),
     });
     expect(JSON.stringify(await outsiderAnswer.json())).not.toContain('forty thousand');
+
+    // Applications search the same index through the gateway: the key's groups decide what comes back.
+    const search = async (key = apiKey) => {
+      const response = await fetch(`${urls.gateway}/v1/search`, {
+        method: 'POST',
+        headers: headers({}, key),
+        body: JSON.stringify({ query: 'Brightwater settlement', topK: 5 }),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { hits: { documentId: string; snippet: { html: string } }[] };
+    };
+    const hit = (await search()).hits.find((found) => found.documentId === documentId);
+    expect(hit?.snippet.html).toContain('<mark>Brightwater</mark>');
+    expect(JSON.stringify(await search(outsiderKey))).not.toContain('Brightwater');
   });
 
   it('queues a low-scored answer for review, carrying its trace id', async () => {
@@ -385,5 +461,243 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     );
     expect(item.traceId).toBe(traceIdOf(trace));
     expect(item.reason).toMatch(/policy|escalation/i);
+  });
+  // ---- a provider model through the gateway: money, retries, guardrails ----
+
+  const openai = (key: string) =>
+    new OpenAI({ apiKey: key, baseURL: `${urls.gateway}/v1`, maxRetries: 0, timeout: 20_000 });
+  const completedEvent = (requestId: string) =>
+    waitFor('the completion event on Kafka', () => completedEvents.find((event) => event.requestId === requestId), {
+      timeoutMs: 20_000,
+    });
+  const upstreamCallsWith = (marker: string) =>
+    upstream.requests.filter(
+      (request) => request.path === '/v1/chat/completions' && JSON.stringify(request.body).includes(marker),
+    );
+
+  it('serves a provider model, prices it, meters it in the ledger and reports it on Kafka', async () => {
+    const client = openai(caseKeys.money);
+    const marker = `money-${runId}`;
+    const { data: completion, response } = await client.chat.completions
+      .create({ model: fakeModel, messages: [{ role: 'user', content: `Say hello (${marker}).` }] })
+      .withResponse();
+    expect(completion.choices[0]?.message.content).toBe(`Hello from ${fakeModel}.`);
+    const [amount, currency] = (response.headers.get('x-keel-cost') ?? '').split(' ');
+    expect(currency).toBe('USD');
+    expect(Number(amount)).toBeCloseTo(fakeModelCost, 9);
+    expect(upstreamCallsWith(marker)).toHaveLength(1);
+
+    const stream = await client.chat.completions.create({
+      model: fakeModel,
+      messages: [{ role: 'user', content: `Stream a hello (${marker}).` }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let streamed = '';
+    let streamId = '';
+    let streamCost: { amount: number; currency: string; priced: boolean } | undefined;
+    for await (const chunk of stream) {
+      streamId = chunk.id;
+      streamed += chunk.choices[0]?.delta.content ?? '';
+      const keel = (chunk as unknown as { keel?: { cost?: typeof streamCost } }).keel;
+      if (keel?.cost) streamCost = keel.cost;
+    }
+    expect(streamed).toBe(`Hello from ${fakeModel}.`);
+    expect(streamCost?.currency).toBe('USD');
+    expect(streamCost?.priced).toBe(true);
+    expect(streamCost?.amount).toBeCloseTo(fakeModelCost, 9);
+
+    for (const [id, wasStreamed] of [
+      [completion.id, false],
+      [streamId, true],
+    ] as const) {
+      const event = await completedEvent(id);
+      expect(event).toMatchObject({
+        tenantId: tenantOf('money'),
+        endpoint: '/v1/chat/completions',
+        model: fakeModel,
+        provider: 'openai',
+        attempts: 1,
+        currency: 'USD',
+        priced: true,
+        streamed: wasStreamed,
+      });
+      expect(event.cost).toBeCloseTo(fakeModelCost, 9);
+      expect(event.usage?.promptTokens).toBe(12);
+    }
+
+    // The ledger lives in the gateway's MongoDB database and is written after each response.
+    const usage = await waitFor(
+      'both requests in the usage ledger',
+      async () => {
+        const answer = await fetch(`${urls.gateway}/v1/usage?groupBy=model`, { headers: headers({}, caseKeys.money) });
+        if (answer.status !== 200) throw new Error(`usage: ${answer.status} ${await answer.text()}`);
+        const body = (await answer.json()) as {
+          tenantId: string;
+          currency: string;
+          totals: { requests: number; cost: number; promptTokens: number };
+          groups: { key: string; requests: number }[];
+        };
+        return body.totals.requests >= 2 ? body : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
+    expect(usage.tenantId).toBe(tenantOf('money'));
+    expect(usage.totals.requests).toBe(2);
+    expect(usage.totals.cost).toBeCloseTo(2 * fakeModelCost, 9);
+    expect(usage.groups.map((group) => group.key)).toEqual([fakeModel]);
+  });
+
+  it('retries a provider 5xx and records every attempt', async () => {
+    const marker = `retry-${runId}`;
+    upstream.enqueue(serverError(503));
+    const completion = await openai(caseKeys.retry).chat.completions.create({
+      model: fakeModel,
+      messages: [{ role: 'user', content: `Hello after a failure (${marker}).` }],
+    });
+    expect(completion.choices[0]?.message.content).toBe(`Hello from ${fakeModel}.`);
+    expect((completion as unknown as { keel: { attempts: number } }).keel.attempts).toBe(2);
+    expect(upstreamCallsWith(marker)).toHaveLength(2);
+    const event = await completedEvent(completion.id);
+    expect(event).toMatchObject({ tenantId: tenantOf('retry'), provider: 'openai', model: fakeModel, attempts: 2 });
+    expect(event.errorCode).toBeUndefined();
+  });
+
+  it('redacts an e-mail address in the input before it reaches the provider', async () => {
+    const marker = `redact-${runId}`;
+    const email = `jane.${runId}@example.com`;
+    const completion = await openai(apiKey).chat.completions.create({
+      model: fakeModel,
+      messages: [{ role: 'user', content: `Write to ${email} about the lamp rota (${marker}).` }],
+    });
+    expect(completion.choices[0]?.message.content).toBe(`Hello from ${fakeModel}.`);
+    const [sent] = upstreamCallsWith(marker);
+    const sentText = JSON.stringify(sent?.body?.messages);
+    expect(sentText).not.toContain(email);
+    expect(sentText).toContain('about the lamp rota');
+    const findings = (completion as unknown as { keel: { input_findings?: { type: string }[] } }).keel.input_findings;
+    expect(findings?.map((finding) => finding.type)).toContain('pii.email');
+  });
+
+  it('applies a policy uploaded to the policy service over Kafka, without a restart', async () => {
+    const client = openai(caseKeys.policy);
+    const ask = () =>
+      client.chat.completions.create({
+        model: fakeModel,
+        messages: [{ role: 'user', content: 'Where is the tidal observatory of Skerry?' }],
+      });
+    // Allowed under the default policy...
+    expect((await ask()).choices[0]?.message.content).toBe(`Hello from ${fakeModel}.`);
+    const upload = await fetch(`${urls.policy}/v1/policies`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${caseKeys.policy}`, 'content-type': 'application/yaml' },
+      body: [
+        'description: no talk of the observatory',
+        'rules:',
+        '  - id: observatory',
+        '    detector: topic',
+        '    topic: observatory',
+        '    phrases: [tidal observatory]',
+        '    action: block',
+        '',
+      ].join('\n'),
+    });
+    expect(upload.status, await upload.clone().text()).toBe(201);
+    expect(((await upload.json()) as { tenantId: string }).tenantId).toBe(tenantOf('policy'));
+    // ...blocked once keel.policy.changed.v1 has reached the gateway's in-process policy.
+    const refusal = await waitFor(
+      'the gateway to block the newly forbidden topic',
+      async () => {
+        try {
+          await ask();
+          return undefined;
+        } catch (error) {
+          if (error instanceof OpenAI.APIError && error.status === 400) return error;
+          throw error;
+        }
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    expect(refusal.code).toBe('content_policy_violation');
+    expect(refusal.message).toMatch(/observatory/);
+  });
+
+  // ---- the data plane: a file upload, its lineage, and search with metadata filters ----
+
+  it('indexes an uploaded PDF with its pages, and filters search on a numeric metadata range', async () => {
+    const key = caseKeys.data;
+    const pdfId = `e2e-${runId}-rotated-pdf`;
+    const textId = `e2e-${runId}-old-note`;
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(pdfFixture)]), 'hello_world_rotated.pdf');
+    form.append('documentId', pdfId);
+    form.append('title', 'Rotated greetings');
+    form.append('metadata', JSON.stringify({ year: '2021' }));
+    const uploaded = await fetch(`${urls.ingestion}/v1/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body: form,
+    });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(202);
+    const upload = (await uploaded.json()) as { jobId: string; documentId: string; contentType: string };
+    expect(upload.contentType).toBe('application/pdf');
+    const posted = await fetch(`${urls.ingestion}/v1/documents`, {
+      method: 'POST',
+      headers: headers({}, key),
+      body: JSON.stringify({
+        documentId: textId,
+        title: 'Old greetings',
+        text: 'Hello world, said the keeper in the old logbook.',
+        metadata: { year: '2015' },
+      }),
+    });
+    expect(posted.status, await posted.clone().text()).toBe(202);
+    const text = (await posted.json()) as { jobId: string };
+
+    for (const jobId of [upload.jobId, text.jobId]) {
+      const job = await waitFor(
+        `job ${jobId} to finish`,
+        async () => {
+          const answer = await fetch(`${urls.ingestion}/v1/jobs/${jobId}`, { headers: headers({}, key) });
+          const body = (await answer.json()) as { status: string; reason?: string };
+          return ['indexed', 'rejected', 'failed'].includes(body.status) ? body : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect(job, JSON.stringify(job)).toMatchObject({ status: 'indexed' });
+    }
+
+    const lineage = await fetch(`${urls.ingestion}/v1/documents/${pdfId}/chunks`, { headers: headers({}, key) });
+    expect(lineage.status).toBe(200);
+    const { chunks } = (await lineage.json()) as {
+      chunks: { jobId: string; parser: string; page?: number; pageEnd?: number }[];
+    };
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks[0]).toMatchObject({ jobId: upload.jobId, parser: 'pdf-unpdf-v1', page: 1 });
+    expect(chunks.at(-1)?.pageEnd).toBe(5);
+
+    const search = async (filters: object) => {
+      const answer = await fetch(`${urls.gateway}/v1/search`, {
+        method: 'POST',
+        headers: headers({}, key),
+        body: JSON.stringify({ query: 'hello world', topK: 10, filters }),
+      });
+      expect(answer.status).toBe(200);
+      return ((await answer.json()) as { hits: { documentId: string; page?: number; pageEnd?: number }[] }).hits;
+    };
+    const recent = await waitFor(
+      'the PDF in search',
+      async () => {
+        const hits = await search({ year: { gte: 2020 } });
+        return hits.some((hit) => hit.documentId === pdfId) ? hits : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
+    expect(recent.find((hit) => hit.documentId === pdfId)?.page).toBe(1);
+    expect(recent.map((hit) => hit.documentId)).not.toContain(textId);
+    const older = await search({ year: { lt: 2020 } });
+    expect(older.map((hit) => hit.documentId)).toContain(textId);
+    expect(older.map((hit) => hit.documentId)).not.toContain(pdfId);
+    expect(older.find((hit) => hit.documentId === textId)?.page).toBeUndefined();
   });
 });

@@ -166,7 +166,7 @@ function printSummary(services: ServicePlan[], plan: ReturnType<typeof planPlatf
     `  ${'MongoDB'.padEnd(nameWidth)}  ${plan.infrastructure.MONGODB_URL} (FerretDB)`,
     plan.infrastructure.QDRANT_URL
       ? `  ${'Qdrant'.padEnd(nameWidth)}  ${plan.infrastructure.QDRANT_URL}`
-      : `  ${'vectors'.padEnd(nameWidth)}  no Qdrant binary: LanceDB under ${services[0]?.env.KEEL_DATA_DIR}/vectors`,
+      : `  ${'vectors'.padEnd(nameWidth)}  no Qdrant binary: the embedded index under ${services[0]?.env.KEEL_DATA_DIR}/vectors`,
     '',
     `Demo API key (tenant "demo"): ${plan.demoApiKey}${plan.demoApiKeyGenerated ? '   (made up for this run; set KEEL_DEMO_API_KEY to choose one)' : ''}`,
     `Internal gRPC token: ${plan.internalTokenGenerated ? 'made up for this run (set KEEL_INTERNAL_TOKEN to choose one)' : 'KEEL_INTERNAL_TOKEN'}`,

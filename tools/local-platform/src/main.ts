@@ -44,20 +44,23 @@ function banner(urls: Record<string, string>, apiKey: string, documents: number,
   return `
 Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo documents indexed.
 
-  inference-gateway  ${urls.gateway}   POST /v1/answers, /v1/chat/completions, /v1/embeddings, GET /v1/models
+  inference-gateway  ${urls.gateway}   POST /v1/answers, /v1/chat/completions, /v1/embeddings, /v1/search
+                                             GET /v1/models, /v1/usage; /v1/admin/* with KEEL_ADMIN_API_KEY
                      ${urls.gatewayGrpc}   gRPC keel.inference.v1.Inference/Answer (internal callers)
-  ingestion          ${urls.ingestion}   POST /v1/documents, GET /v1/documents/:id, /v1/jobs/:id
+  ingestion          ${urls.ingestion}   POST /v1/documents (JSON or file upload), /v1/documents:batch
+                                             GET /v1/documents/:id(/chunks), /v1/jobs/:id, /v1/index
   human-review       ${urls.humanReview}   GET /v1/reviews
   evaluation         ${urls.evaluation}   GET /v1/evaluations, /v1/datasets/:id/examples
   retrieval          ${urls.retrievalGrpc}   gRPC keel.retrieval.v1.Retrieval/Search (internal)
                      ${urls.retrievalHttp}   /healthz, /readyz
   policy             ${urls.policyGrpc}   gRPC keel.policy.v1.Policy/Check, /Scan (internal)
-                     ${urls.policyHttp}   POST /v1/policies/check (dry run), /healthz, /readyz
+                     ${urls.policyHttp}   PUT/GET /v1/policies (YAML), POST /v1/policies/check (dry run)
 
   demo API key: ${apiKey}   (tenant "demo"; this key exists only in npm start)
 
   curl -s ${urls.gateway}/v1/answers -H 'authorization: Bearer ${apiKey}' \\
     -H 'content-type: application/json' -d '{"question":"How long is the battery warranty?"}'
+  KEEL_API_KEY=${apiKey} npx keel ingest <folder>   # load a folder of PDF, DOCX, HTML, Markdown...
 
 Logs are JSON lines on stdout, each naming its service; LOG_LEVEL=info shows more. Press Ctrl-C to stop.
 `;

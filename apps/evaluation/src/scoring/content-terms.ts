@@ -69,7 +69,7 @@ const SCOPE_BREAK = /[.!?;:,]/;
 
 /**
  * The term a redaction placeholder stands for, the same in answers and contexts: policy replaces
- * PII with typed labels (`[EMAIL]`, `[PHONE]`, `[CARD]`; apps/policy/src/detection/redaction.ts),
+ * PII with typed labels (`[EMAIL]`, `[PHONE]`, `[CARD]`; libs/policy-engine/src/detection/redaction.ts),
  * so a redacted answer ("Pay deposits with [CARD]. [1]") still matches the context it quotes,
  * where the card number stands (contexts are indexed with a kind term before every email, phone
  * number and card number they hold, see `valueKindSpans`).

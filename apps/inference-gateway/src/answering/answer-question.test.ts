@@ -6,7 +6,7 @@ import type { AnswerRequest } from './answer.js';
 import { blockedAnswerText } from './answer-errors.js';
 import { createAnswerQuestion } from './answer-question.js';
 import type { InferenceCompletedPayload } from './completion-event.js';
-import type { PolicyCheck, PolicyGate, PolicyVerdict } from './policy-gate.js';
+import type { PolicyCheck, PolicyGate, PolicyStage, PolicyVerdict } from './policy-gate.js';
 import type { RetrievalQuery, RetrievedPassage, Retriever } from './retriever.js';
 
 const logger = createLogger('answer-question-test', { level: 'silent' });
@@ -38,7 +38,7 @@ const passages: RetrievedPassage[] = [
   },
 ];
 
-type Verdicts = Partial<Record<'input' | 'output', (check: PolicyCheck) => Partial<PolicyVerdict>>>;
+type Verdicts = Partial<Record<PolicyStage, (check: PolicyCheck) => Partial<PolicyVerdict>>>;
 
 function harness(verdicts: Verdicts = {}, model: ChatModel = createExtractiveChatModel()) {
   const checks: PolicyCheck[] = [];
@@ -125,9 +125,11 @@ describe('answer question', () => {
     ]);
     expect(checks.map((c) => [c.stage, c.requestId, c.contexts.length])).toEqual([
       ['input', 'req-1', 0],
+      // The passages, before the model saw them.
+      ['document', 'req-1', 2],
       ['output', 'req-1', 2],
     ]);
-    expect(checks[1]?.text).toBe(answer.answer);
+    expect(checks[2]?.text).toBe(answer.answer);
 
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -142,6 +144,7 @@ describe('answer question', () => {
       policy: [
         { stage: 'input', decision: 'ALLOW', decisionId: 'decision-input', findingTypes: [] },
         { stage: 'output', decision: 'ALLOW', decisionId: 'decision-output', findingTypes: [] },
+        { stage: 'document', decision: 'ALLOW', decisionId: 'decision-document', findingTypes: [] },
       ],
     });
     expect(events[0]?.contexts.map((c) => [c.chunkId, c.text])).toEqual(passages.map((p) => [p.chunkId, p.text]));
@@ -157,6 +160,7 @@ describe('answer question', () => {
     const readRequires = [{ anyOf: ['sales', 'support'] }];
     expect(checks.map((check) => [check.stage, check.readRequires])).toEqual([
       ['input', []],
+      ['document', []],
       ['output', readRequires],
     ]);
     expect(events[0]?.readRequires).toEqual(readRequires);

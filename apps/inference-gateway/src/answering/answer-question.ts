@@ -1,14 +1,20 @@
 /**
  * The answer-question use case, shared by `/v1/answers`, `/v1/chat/completions` and gRPC
  * `keel.inference.v1.Inference/Answer`:
- *  1. policy checks the question (BLOCK → POLICY.BLOCKED: 422, gRPC FAILED_PRECONDITION; REDACT → the redacted question
- *     goes on; ESCALATE → goes on, flagged);
+ *  1. policy checks the question and every earlier message of the conversation, each on its own
+ *     (BLOCK of any → POLICY.BLOCKED: 422, gRPC FAILED_PRECONDITION; REDACT → each message goes on
+ *     redacted; ESCALATE → goes on, flagged);
  *  2. retrieval searches the tenant's chunks the caller may read;
+ *  2b. policy checks the passages before the model sees them (indirect prompt injection): a
+ *     passage with a finding is dropped or redacted as the policy decided (guardrails/passage-guard.ts);
  *  3. the model answers from them, citing [1..n];
  *  4. policy checks the answer with its contexts (REDACT → redacted answer; BLOCK → a refusal,
  *     no citations; ESCALATE → served, flagged);
  *  5. `keel.inference.completed.v1` records what was served.
  * A blocked question is not an answer: no completion event (the policy decision is audited).
+ * When policy cannot be reached, the tenant's failure mode decides (guardrails/fail-safe-policy-gate.ts):
+ * closed → 503 (an answer already generated is recorded with `POLICY.UNAVAILABLE`), open → served
+ * unchecked with `policyStatus: unavailable-fail-open`.
  *
  * The answer is derived from the passages, so it is only for readers of all of them: the output
  * check and the completion event carry `readRequires`, one requirement per restricted passage,
@@ -16,20 +22,30 @@
  */
 
 import type { EventPublisher } from '@keel/event-bus';
-import { type ChatResponse, type GroundingContext, isProviderError } from '@keel/models';
+import { type ChatRequest, type ChatResponse, type GroundingContext, isProviderError } from '@keel/models';
 import { currentTraceId, type Logger, readRequirementsOf, type Violation, validationError } from '@keel/platform';
 import { isBlankText } from '@keel/text';
 import { modelCallErrorOf, modelErrorCodeOf } from '../generation/model-errors.js';
+import { checkConversation, messageBlocked } from '../guardrails/conversation-guard.js';
+import type { OutputWindowOptions } from '../guardrails/output-window.js';
+import { guardPassages } from '../guardrails/passage-guard.js';
+import { isPolicyUnavailable, policyStatusOf } from '../guardrails/policy-status.js';
 import type { Answer, AnswerRequest, PolicyStageOutcome } from './answer.js';
 import { blockedAnswerText, questionBlocked } from './answer-errors.js';
 import { maxQuestionLength, maxTopK } from './answer-limits.js';
 import { citationsOf } from './citations.js';
 import { completionEventOf } from './completion-event.js';
-import type { ModelCaller } from './model-call.js';
+import { type AnswerStreamSink, streamGroundedAnswer } from './grounded-stream.js';
+import type { ModelCaller, ObserveModelCall } from './model-call.js';
 import type { PolicyGate, PolicyVerdict } from './policy-gate.js';
 import type { Retriever } from './retriever.js';
 
-export type AnswerQuestion = (request: AnswerRequest) => Promise<Answer>;
+/**
+ * With `sink` and a model that streams, the answer's text goes to the sink through the held-back
+ * window as it is generated; otherwise the caller streams the whole answer. Either way the
+ * returned Answer is the whole one, checked.
+ */
+export type AnswerQuestion = (request: AnswerRequest, sink?: AnswerStreamSink) => Promise<Answer>;
 
 export interface AnswerQuestionDeps {
   policy: PolicyGate;
@@ -39,34 +55,92 @@ export interface AnswerQuestionDeps {
   events: Pick<EventPublisher, 'publish'>;
   logger: Logger;
   now?: () => Date;
+  /** The span and GenAI metrics of a streamed model call (the observed `callModel` covers the rest). */
+  observeModelCall?: ObserveModelCall;
+  /** The held-back window of streamed answers. */
+  outputWindow?: OutputWindowOptions;
 }
 
 export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
   const now = deps.now ?? (() => new Date());
 
-  return async (request) => {
+  /** Provisional checks of the window; the passages were checked already, so they are not sent again. */
+  const streamGrounded = (request: AnswerRequest, chatRequest: ChatRequest, sink: AnswerStreamSink) => {
+    const run = () =>
+      streamGroundedAnswer(request.model, chatRequest, {
+        sink,
+        window: deps.outputWindow,
+        check: (text) =>
+          deps.policy.check({
+            tenantId: request.tenantId,
+            stage: 'output',
+            text,
+            contexts: [],
+            requestId: request.requestId,
+            readRequires: [],
+            audit: false,
+          }),
+      });
+    return deps.observeModelCall
+      ? deps.observeModelCall(request.model.descriptor, run, (result) => ({
+          usage: result.usage,
+          finishReason: result.finishReason,
+          attempts: result.attempts ?? 1,
+        }))
+      : run();
+  };
+
+  return async (request, sink?: AnswerStreamSink) => {
     const startedAt = performance.now();
     // Each edge names the field its callers know (`messages[2].content`); this is the backstop.
     assertAnswerable(request);
-    const input = await deps.policy.check({
+    const conversation = request.conversation ?? [];
+    const questionIndex = request.messageIndexes?.question ?? conversation.length;
+    const checked = await checkConversation(deps.policy, {
       tenantId: request.tenantId,
-      stage: 'input',
-      text: request.question,
-      contexts: [],
       requestId: request.requestId,
-      // The question is the caller's own text: nothing restricted yet.
-      readRequires: [],
+      parts: [
+        ...conversation.map((message, index) => ({
+          message: request.messageIndexes?.conversation[index] ?? index,
+          path: 'content',
+          text: message.content,
+        })),
+        { message: questionIndex, path: 'content', text: request.question },
+      ],
     });
-    if (input.decision === 'BLOCK') throw questionBlocked(input);
+    const input = checked.verdicts.at(-1) as PolicyVerdict;
+    if (checked.blocked) {
+      throw checked.blocked.message === questionIndex
+        ? questionBlocked(input)
+        : messageBlocked(checked.worst as PolicyVerdict, checked.blocked);
+    }
     const question = input.text;
+    // Each earlier message goes on as policy left it (redacted where it found something).
+    const history = conversation.map((message, index) => ({
+      ...message,
+      content: checked.verdicts[index]?.text ?? message.content,
+    }));
+    const inputOutcome = outcomeOf(checked.worst ?? input);
 
-    const passages = await deps.retriever.search({
+    const retrieved = await deps.retriever.search({
       tenantId: request.tenantId,
       query: question,
       topK: request.topK,
       aclGroups: request.aclGroups,
       filters: request.filters,
     });
+    const guarded = await guardPassages(deps.policy, {
+      tenantId: request.tenantId,
+      requestId: request.requestId,
+      passages: retrieved,
+    });
+    // From here on the passages are what the model sees: dropped ones are gone, redacted ones redacted.
+    const passages = guarded.passages;
+    const guardrails = {
+      inputFindings: checked.findings,
+      ...(guarded.withheld.length > 0 ? { withheldPassages: guarded.withheld } : {}),
+    };
+    const passagesOutcome = guarded.verdict ? { passages: outcomeOf(guarded.verdict) } : {};
     const readRequires = readRequirementsOf(passages.map((passage) => passage.aclGroups));
     const contexts: GroundingContext[] = passages.map((passage, index) => ({
       marker: index + 1,
@@ -78,13 +152,25 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
 
     const { descriptor } = request.model;
     let completion: ChatResponse;
+    let blockedInFlight = false;
+    const chatRequest = {
+      model: descriptor.id,
+      messages: [...history, { role: 'user' as const, content: question }],
+      contexts,
+      ...(request.maxTokens ? { maxTokens: request.maxTokens } : {}),
+    };
     try {
-      completion = await deps.callModel(request.model, {
-        model: descriptor.id,
-        messages: [...(request.conversation ?? []), { role: 'user', content: question }],
-        contexts,
-        ...(request.maxTokens ? { maxTokens: request.maxTokens } : {}),
-      });
+      if (sink && request.model.stream) {
+        sink.open({
+          withheldPassages: guarded.withheld,
+          policyStatus: policyStatusOf([...checked.verdicts, guarded.verdict]),
+        });
+        const streamed = await streamGrounded(request, chatRequest, sink);
+        blockedInFlight = streamed.blockedInFlight;
+        completion = streamed;
+      } else {
+        completion = await deps.callModel(request.model, chatRequest);
+      }
     } catch (error) {
       if (!isProviderError(error)) throw error;
       // A provider that failed (after its retries) is recorded too: the event says why and how often it was tried.
@@ -94,11 +180,14 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
           answer: '',
           citations: [],
           model: descriptor.id,
-          provider: descriptor.provider,
+          // A routed model: the provider that failed last.
+          provider: error.provider,
           usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
           finishReason: 'stop',
-          policy: { input: outcomeOf(input), output: notChecked },
-          flagged: input.decision === 'ESCALATE',
+          policy: { input: inputOutcome, output: notChecked, ...passagesOutcome },
+          ...guardrails,
+          ...withPolicyStatus([...checked.verdicts, guarded.verdict]),
+          flagged: checked.decision === 'ESCALATE',
           latencyMs: Math.round(performance.now() - startedAt),
           attempts: error.attempts,
         },
@@ -115,15 +204,49 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
       throw modelCallErrorOf(error);
     }
 
-    const output = await deps.policy.check({
-      tenantId: request.tenantId,
-      stage: 'output',
-      text: completion.content,
-      contexts: passages.map((passage) => passage.text),
-      requestId: request.requestId,
-      readRequires,
-    });
-    const blocked = output.decision === 'BLOCK';
+    let output: PolicyVerdict;
+    try {
+      output = await deps.policy.check({
+        tenantId: request.tenantId,
+        stage: 'output',
+        text: completion.content,
+        contexts: passages.map((passage) => passage.text),
+        requestId: request.requestId,
+        readRequires,
+      });
+    } catch (error) {
+      if (!isPolicyUnavailable(error)) throw error;
+      // The tenant fails closed: the answer exists (and cost tokens) but is not served; the event says why.
+      await publishCompletion(deps, {
+        answer: {
+          id: request.requestId,
+          answer: '',
+          citations: [],
+          model: completion.servedBy?.model ?? descriptor.id,
+          provider: completion.servedBy?.provider ?? descriptor.provider,
+          usage: usageOf(completion),
+          finishReason: completion.finishReason,
+          policy: { input: inputOutcome, output: notChecked, ...passagesOutcome },
+          ...guardrails,
+          policyStatus: 'unavailable-fail-closed',
+          flagged: checked.decision === 'ESCALATE',
+          latencyMs: Math.round(performance.now() - startedAt),
+          attempts: completion.attempts ?? 1,
+        },
+        tenantId: request.tenantId,
+        subject: request.subject,
+        endpoint: request.endpoint,
+        question,
+        passages,
+        readRequires,
+        traceId: currentTraceId() ?? '',
+        completedAt: now(),
+        error: { code: 'POLICY.UNAVAILABLE', message: (error as Error).message },
+      });
+      throw error;
+    }
+    // A stream the window stopped is blocked whatever the whole answer's check says: it was cut.
+    const blocked = output.decision === 'BLOCK' || blockedInFlight;
     // Quotes of an answer policy changed would repeat what it removed: cite the sources without them.
     const withQuotes = !blocked && output.text === completion.content;
 
@@ -131,20 +254,15 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
       id: request.requestId,
       answer: blocked ? blockedAnswerText : output.text,
       citations: blocked ? [] : citationsOf(completion, passages, { withQuotes }),
-      model: descriptor.id,
-      provider: descriptor.provider,
-      usage: {
-        promptTokens: completion.usage.promptTokens,
-        completionTokens: completion.usage.completionTokens,
-        totalTokens: completion.usage.promptTokens + completion.usage.completionTokens,
-        ...(completion.usage.cachedTokens === undefined ? {} : { cachedTokens: completion.usage.cachedTokens }),
-        ...(completion.usage.reasoningTokens === undefined
-          ? {}
-          : { reasoningTokens: completion.usage.reasoningTokens }),
-      },
+      // A routed model: the deployment that answered.
+      model: completion.servedBy?.model ?? descriptor.id,
+      provider: completion.servedBy?.provider ?? descriptor.provider,
+      usage: usageOf(completion),
       finishReason: blocked ? 'content_filter' : completion.finishReason,
-      policy: { input: outcomeOf(input), output: outcomeOf(output) },
-      flagged: input.decision === 'ESCALATE' || output.decision === 'ESCALATE',
+      policy: { input: inputOutcome, output: outcomeOf(output), ...passagesOutcome },
+      ...guardrails,
+      ...withPolicyStatus([...checked.verdicts, guarded.verdict, output]),
+      flagged: checked.decision === 'ESCALATE' || output.decision === 'ESCALATE',
       latencyMs: Math.round(performance.now() - startedAt),
       attempts: completion.attempts ?? 1,
     };
@@ -188,6 +306,21 @@ const notChecked: PolicyStageOutcome = {
   policyVersion: '',
   findingTypes: [],
 };
+
+function usageOf(completion: ChatResponse): Answer['usage'] {
+  return {
+    promptTokens: completion.usage.promptTokens,
+    completionTokens: completion.usage.completionTokens,
+    totalTokens: completion.usage.promptTokens + completion.usage.completionTokens,
+    ...(completion.usage.cachedTokens === undefined ? {} : { cachedTokens: completion.usage.cachedTokens }),
+    ...(completion.usage.reasoningTokens === undefined ? {} : { reasoningTokens: completion.usage.reasoningTokens }),
+  };
+}
+
+function withPolicyStatus(verdicts: Iterable<PolicyVerdict | undefined>): Pick<Answer, 'policyStatus'> {
+  const policyStatus = policyStatusOf(verdicts);
+  return policyStatus ? { policyStatus } : {};
+}
 
 function outcomeOf(verdict: PolicyVerdict): PolicyStageOutcome {
   return {

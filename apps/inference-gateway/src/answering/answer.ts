@@ -1,5 +1,8 @@
 /** What answering takes and gives, independent of the HTTP shape each endpoint uses. */
 import type { ChatMessage, ChatModel } from '@keel/models';
+import type { MessageFinding } from '../guardrails/conversation-guard.js';
+import type { WithheldPassage } from '../guardrails/passage-guard.js';
+import type { PolicyStatus } from '../guardrails/policy-status.js';
 import type { PolicyDecision } from './policy-gate.js';
 
 /** Where the question came in: the HTTP route, or the gRPC method for internal callers. */
@@ -19,6 +22,11 @@ export interface AnswerRequest {
   question: string;
   /** Earlier turns (system prompts, history) for a model that uses them; the question is appended. */
   conversation?: readonly ChatMessage[];
+  /**
+   * Where the conversation's messages and the question sit in the caller's request (chat
+   * completions' `messages[i]`), so that policy findings and refusals name them; default: in order.
+   */
+  messageIndexes?: { conversation: readonly number[]; question: number };
   topK: number;
   filters: Readonly<Record<string, string>>;
   model: ChatModel;
@@ -67,7 +75,13 @@ export interface Answer {
   usage: Usage;
   /** `content_filter` when output policy replaced the answer with a refusal. */
   finishReason: 'stop' | 'length' | 'content_filter';
-  policy: { input: PolicyStageOutcome; output: PolicyStageOutcome };
+  policy: { input: PolicyStageOutcome; output: PolicyStageOutcome; passages?: PolicyStageOutcome };
+  /** The input findings of every checked message (conversation and question), with their offsets. */
+  inputFindings?: MessageFinding[];
+  /** Retrieved passages the model did not see as retrieved: dropped or redacted by policy. */
+  withheldPassages?: WithheldPassage[];
+  /** Set when a policy check could not be made and the tenant fails open (see guardrails/policy-status.ts). */
+  policyStatus?: PolicyStatus;
   /** Policy escalated the question or the answer: served, but a person will look at it. */
   flagged: boolean;
   latencyMs: number;

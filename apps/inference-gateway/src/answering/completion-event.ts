@@ -43,17 +43,41 @@ export function completionEventOf(input: {
       aclGroups: [...passage.aclGroups],
     })),
     citations: answer.citations,
-    policy: (['input', 'output'] as const).map((stage) => ({
-      stage,
-      decision: answer.policy[stage].decision,
-      decisionId: answer.policy[stage].decisionId,
-      findingTypes: answer.policy[stage].findingTypes,
-    })),
+    policy: [
+      ...(['input', 'output'] as const).map((stage) => ({
+        stage,
+        decision: answer.policy[stage].decision,
+        decisionId: answer.policy[stage].decisionId,
+        findingTypes: answer.policy[stage].findingTypes,
+      })),
+      // The retrieved passages' check, when there were passages to check.
+      ...(answer.policy.passages
+        ? [
+            {
+              stage: 'document',
+              decision: answer.policy.passages.decision,
+              decisionId: answer.policy.passages.decisionId,
+              findingTypes: answer.policy.passages.findingTypes,
+            },
+          ]
+        : []),
+    ],
     completedAt: input.completedAt,
     readRequires: input.readRequires.map((requirement) => ({ anyOf: [...requirement.anyOf] })),
     subject: input.subject,
     attempts: answer.attempts ?? 1,
     streamed: false,
     ...(input.error ? { errorCode: input.error.code, errorMessage: input.error.message } : {}),
+    ...(answer.policyStatus ? { policyStatus: answer.policyStatus } : {}),
+    ...passageCounts(answer),
+  };
+}
+
+function passageCounts(answer: Answer): Pick<InferenceCompletedPayload, 'passagesDropped' | 'passagesRedacted'> {
+  const withheld = answer.withheldPassages ?? [];
+  if (withheld.length === 0) return {};
+  return {
+    passagesDropped: withheld.filter((passage) => passage.action === 'dropped').length,
+    passagesRedacted: withheld.filter((passage) => passage.action === 'redacted').length,
   };
 }

@@ -3,12 +3,22 @@
  * CLIENT span `chat <model>` with the OpenTelemetry GenAI semantic conventions (`gen_ai.*`
  * attributes) and records the conventional token-usage and duration histograms.
  */
-import type { ChatModel, ChatRequest, ChatResponse, ChatUsage, FinishReason, ModelDescriptor } from '@keel/models';
+import type {
+  ChatModel,
+  ChatRequest,
+  ChatResponse,
+  ChatUsage,
+  FinishReason,
+  ModelDescriptor,
+  ServedBy,
+} from '@keel/models';
 import { getMeter, withSpan } from '@keel/platform';
 
 export interface ModelCallOutcome {
   usage: ChatUsage;
   finishReason?: FinishReason | undefined;
+  /** A routed model: the deployment that answered (its model is `gen_ai.response.model`). */
+  servedBy?: ServedBy | undefined;
   /** Attempts the adapter made (retries included), when it reports them. */
   attempts?: number;
 }
@@ -48,12 +58,13 @@ export function createModelCallObserver(): ObserveModelCall {
       async (span) => {
         const startedAt = performance.now();
         const result = await run();
-        const { usage, finishReason, attempts } = outcome(result);
+        const { usage, finishReason, attempts, servedBy } = outcome(result);
         duration.record((performance.now() - startedAt) / 1000, attributes);
         tokenUsage.record(usage.promptTokens, { ...attributes, 'gen_ai.token.type': 'input' });
         tokenUsage.record(usage.completionTokens, { ...attributes, 'gen_ai.token.type': 'output' });
         span.setAttributes({
-          'gen_ai.response.model': id,
+          'gen_ai.response.model': servedBy?.model ?? id,
+          ...(servedBy ? { 'keel.model.served_by_provider': servedBy.provider } : {}),
           'gen_ai.usage.input_tokens': usage.promptTokens,
           'gen_ai.usage.output_tokens': usage.completionTokens,
           ...(finishReason ? { 'gen_ai.response.finish_reasons': [finishReason] } : {}),
@@ -73,7 +84,7 @@ export function createModelCaller(observe: ObserveModelCall = createModelCallObs
     observe(
       model.descriptor,
       () => model.complete(request),
-      (response) => ({ usage: response.usage, finishReason: response.finishReason }),
+      (response) => ({ usage: response.usage, finishReason: response.finishReason, servedBy: response.servedBy }),
       { maxTokens: request.maxTokens },
     );
 }

@@ -1,12 +1,17 @@
 /**
  * The embed-texts use case behind `POST /v1/embeddings`: validates the inputs against OpenAI's
- * limits, embeds them with the Embedder port, and counts their tokens for the usage. The served
- * model is the embedder itself: its `id` is the model name callers use.
+ * limits, embeds them, and counts their tokens for the usage. The built-in embedder (its `id` is
+ * the model name) stays the default; any other name goes to the router (routing/): an embedding
+ * model of the routing file, or a model an OpenAI-compatible provider lists, called on the
+ * provider's `/v1/embeddings` with the same retries, breakers and fallbacks as chat.
  */
 
+import { isProviderError } from '@keel/models';
 import { ErrorCode, GrpcCode, isKeelError, KeelError, type Violation, validationError } from '@keel/platform';
 import { countTokensWithin, type Embedder } from '@keel/text';
+import { modelCallErrorOf } from '../generation/model-errors.js';
 import { modelNotFound } from '../models/model-catalog.js';
+import type { ModelRouter } from '../routing/model-router.js';
 
 /** OpenAI's limits per request: inputs per call, and tokens per input (cl100k_base, as it counts). */
 export const maxEmbeddingInputs = 2048;
@@ -16,8 +21,10 @@ export interface EmbedTextsRequest {
   model: string;
   /** One string is embedded like an array of one; violations then name `input` itself. */
   input: string | readonly string[];
-  /** The vector length the caller asks for: only the embedder's own is served. */
+  /** The vector length the caller asks for: the built-in embedder serves only its own; a provider is asked for it. */
   dimensions?: number;
+  /** The client went away: the upstream call is cancelled. */
+  signal?: AbortSignal;
 }
 
 export interface Embeddings {
@@ -25,17 +32,60 @@ export interface Embeddings {
   /** In input order. */
   vectors: number[][];
   promptTokens: number;
+  /** Who answered and how many upstream calls it took (routed models only). */
+  servedBy?: { provider: string; model: string };
+  attempts?: number;
 }
 
 export type EmbedTexts = (request: EmbedTextsRequest) => Promise<Embeddings>;
 
-export function createEmbedTexts(embedder: Embedder): EmbedTexts {
+export function createEmbedTexts(embedder: Embedder, router?: Pick<ModelRouter, 'findEmbedding'>): EmbedTexts {
   return async (request) => {
-    if (request.model !== embedder.id) throw modelNotFound(request.model);
     const inputs = typeof request.input === 'string' ? [request.input] : [...request.input];
+    if (request.model !== embedder.id) {
+      const routed = router?.findEmbedding(request.model);
+      if (!routed) throw modelNotFound(request.model);
+      const tokens = await validate(request, inputs, undefined);
+      return embedRouted(routed, request, inputs, tokens);
+    }
     const tokens = await validate(request, inputs, embedder);
     const vectors = await embed(embedder, inputs);
     return { model: embedder.id, vectors, promptTokens: tokens.reduce((sum, count) => sum + count, 0) };
+  };
+}
+
+/**
+ * A routed embedding model: failures after the retries and fallbacks are the chat routes'
+ * (429 with retry-after, 502, 504); vectors of mixed lengths, or not of the length asked, are the
+ * upstream's fault (502). The provider's token count is used when it reports one.
+ */
+async function embedRouted(
+  routed: NonNullable<ReturnType<ModelRouter['findEmbedding']>>,
+  request: EmbedTextsRequest,
+  inputs: string[],
+  tokens: number[],
+): Promise<Embeddings> {
+  let result: Awaited<ReturnType<typeof routed.embed>>;
+  try {
+    result = await routed.embed({ input: inputs, dimensions: request.dimensions, signal: request.signal });
+  } catch (error) {
+    if (isProviderError(error)) throw modelCallErrorOf(error);
+    throw error;
+  }
+  const length = request.dimensions ?? result.vectors[0]?.length ?? 0;
+  if (length === 0 || result.vectors.some((vector) => vector.length !== length)) {
+    throw embedderFailure(
+      new Error(
+        `${result.servedBy.provider} returned vectors of mixed lengths, or not ${length} long, for ${routed.id}`,
+      ),
+    );
+  }
+  return {
+    model: routed.id,
+    vectors: result.vectors,
+    promptTokens: result.promptTokens || tokens.reduce((sum, count) => sum + count, 0),
+    servedBy: result.servedBy,
+    attempts: result.attempts,
   };
 }
 
@@ -47,7 +97,11 @@ const yieldEveryMs = 20;
  * text and stops at the limit (token-count.ts), and gives way to other work every few
  * milliseconds, so a large request never holds the event loop for long.
  */
-async function validate(request: EmbedTextsRequest, inputs: string[], embedder: Embedder): Promise<number[]> {
+async function validate(
+  request: EmbedTextsRequest,
+  inputs: string[],
+  embedder: Embedder | undefined,
+): Promise<number[]> {
   const violations: Violation[] = [];
   const fieldOf = (index: number) => (typeof request.input === 'string' ? 'input' : `input.${index}`);
   if (inputs.length === 0) violations.push({ field: 'input', message: 'must not be empty' });
@@ -57,7 +111,7 @@ async function validate(request: EmbedTextsRequest, inputs: string[], embedder: 
       message: `must have at most ${maxEmbeddingInputs} items (has ${inputs.length})`,
     });
   }
-  if (request.dimensions !== undefined && request.dimensions !== embedder.dimensions) {
+  if (embedder && request.dimensions !== undefined && request.dimensions !== embedder.dimensions) {
     violations.push({
       field: 'dimensions',
       message: `${embedder.id} produces ${embedder.dimensions}-dimensional vectors and cannot shorten them`,

@@ -1,16 +1,18 @@
 /**
  * A chat completion by a provider model (`/v1/chat/completions` with a provider's model): the
  * request is passed through, nothing is retrieved. Policy still guards it:
- *  1. input: every system, user and tool message is checked (concurrently) before the call;
- *     BLOCK refuses the request (400 `content_policy_violation`), REDACT sends the redacted text;
+ *  1. input: every message that carries text (system, user, assistant with its tool-call
+ *     arguments, tool) is checked on its own (concurrently) before the call; BLOCK refuses the
+ *     request (400 `content_policy_violation`, `param` naming the message), REDACT sends each
+ *     message redacted where policy found something (guardrails/conversation-guard.ts);
  *  2. the provider answers (retries and timeouts are the model's: see @keel/models withRetries);
  *  3. output: the answer's text and each tool call's arguments are checked; REDACT serves the
  *     redacted text (arguments only if they stay JSON, else the answer is blocked), BLOCK a refusal
- *     with `finish_reason: content_filter` and no tool calls. A stream releases text deltas as they
- *     arrive and holds back only its end: the finish chunk, the usage chunk and `[DONE]` are sent
- *     after the assembled text has passed the check; a BLOCK ends the stream with an error event
- *     instead (what was already sent cannot be recalled, and a REDACT of it is recorded, not
- *     applied);
+ *     with `finish_reason: content_filter` and no tool calls. A stream releases its text through a
+ *     held-back window (guardrails/output-window.ts): deltas are buffered to a sentence end, checked
+ *     with the text before them, and released redacted; a BLOCK ends the stream with an error event
+ *     and nothing more. Tool calls are held whole until the end, checked, and released (redacted)
+ *     before the finish chunk; the whole answer's check is the decision of record;
  *  4. `keel.inference.completed.v1` records every request that reached the model, answered or
  *     failed (`error_code`), with attempts and tokens.
  */
@@ -23,14 +25,25 @@ import {
   type GenerationMessage,
   type GenerationRequest,
   isProviderError,
+  type ServedBy,
   type ToolCall,
 } from '@keel/models';
 import { currentTraceId, type Logger } from '@keel/platform';
 import { isBlankText } from '@keel/text';
-import { blockedAnswerText, questionBlocked } from '../answering/answer-errors.js';
+import { blockedAnswerText } from '../answering/answer-errors.js';
 import type { InferenceCompletedPayload } from '../answering/completion-event.js';
 import { createModelCallObserver, type ObserveModelCall } from '../answering/model-call.js';
 import type { PolicyDecision, PolicyGate, PolicyVerdict } from '../answering/policy-gate.js';
+import {
+  checkConversation,
+  conversationParts,
+  type MessageFinding,
+  messageBlocked,
+  withRedactions,
+} from '../guardrails/conversation-guard.js';
+import type { OutputWindowOptions, WindowStats } from '../guardrails/output-window.js';
+import { isPolicyUnavailable, type PolicyStatus, policyStatusOf } from '../guardrails/policy-status.js';
+import { createStreamOutputGuard } from '../guardrails/stream-output-guard.js';
 import { modelCallErrorOf, modelErrorCodeOf } from './model-errors.js';
 
 export interface GenerateDeps {
@@ -40,6 +53,10 @@ export interface GenerateDeps {
   now?: () => Date;
   /** The span and GenAI metrics of each model call (shared with grounded answers). */
   observeModelCall?: ObserveModelCall;
+  /** The held-back window of streamed output (guardrails/output-window.ts defaults). */
+  outputWindow?: OutputWindowOptions;
+  /** Called with each stream's window figures: checks, time spent in them, text held back. */
+  recordWindow?: (stats: WindowStats) => void;
 }
 
 export interface GenerateInput {
@@ -60,16 +77,36 @@ export interface GeneratedCompletion {
   generation: Generation;
   policy: PolicySummary;
   flagged: boolean;
+  /** The input findings of every checked message, with their offsets. */
+  inputFindings: MessageFinding[];
+  /** Set when a check could not be made and the tenant fails open. */
+  policyStatus?: PolicyStatus;
+}
+
+/** What a stream's end says beside the policy decisions. */
+export interface StreamGuardrails {
+  policyStatus?: PolicyStatus;
 }
 
 /** What a stream sends, in order; the route frames each as an SSE event. */
 export interface CompletionSink {
-  /** The first event is about to be sent: headers go out now (failures before it are plain HTTP errors). */
-  open(): void;
+  /**
+   * The first event is about to be sent: headers go out now (failures before it are plain HTTP
+   * errors); `policyStatus` when the input went unchecked (the tenant fails open).
+   */
+  open(policyStatus?: PolicyStatus): void;
   text(text: string): void;
   toolCall(delta: { index: number; id?: string; name?: string; arguments?: string }): void;
   /** The end, after the output check passed. */
-  finish(finishReason: FinishReason, usage: ChatUsage, policy: PolicySummary, flagged: boolean, attempts: number): void;
+  finish(
+    finishReason: FinishReason,
+    usage: ChatUsage,
+    policy: PolicySummary,
+    flagged: boolean,
+    attempts: number,
+    servedBy?: ServedBy,
+    guardrails?: StreamGuardrails,
+  ): void;
   /** The end of a failed or blocked stream: an error event, no `[DONE]`. */
   fail(error: { message: string; type: string; code: string }): void;
   /** Whether the client is gone. */
@@ -82,37 +119,29 @@ export function createGenerateCompletion(deps: GenerateDeps) {
   const now = deps.now ?? (() => new Date());
   const observe = deps.observeModelCall ?? createModelCallObserver();
 
-  /** Checks every message a person or a tool wrote; returns the messages to send (redacted) and the worst verdict. */
+  /** Checks every message that carries text; returns the messages to send, each redacted where policy found something. */
   async function checkInput(input: GenerateInput) {
-    const checked = await Promise.all(
-      input.request.messages.map(async (message): Promise<[GenerationMessage, PolicyVerdict | undefined]> => {
-        if (message.role === 'assistant' || !message.content || isBlankText(message.content))
-          return [message, undefined];
-        const verdict = await deps.policy.check({
-          tenantId: input.tenantId,
-          stage: 'input',
-          text: message.content,
-          contexts: [],
-          requestId: input.requestId,
-          readRequires: [],
-        });
-        return [{ ...message, content: verdict.text }, verdict];
-      }),
-    );
-    const verdicts = checked.flatMap(([, verdict]) => (verdict ? [verdict] : []));
-    const worst = verdicts.reduce<PolicyVerdict | undefined>(
-      (a, b) => (a && severity[a.decision] >= severity[b.decision] ? a : b),
-      undefined,
-    );
-    if (worst?.decision === 'BLOCK') throw questionBlocked(worst);
+    const parts = conversationParts(input.request.messages);
+    const checked = await checkConversation(deps.policy, {
+      tenantId: input.tenantId,
+      requestId: input.requestId,
+      parts,
+    });
+    if (checked.blocked) throw messageBlocked(checked.worst as PolicyVerdict, checked.blocked);
+    const redacted = new Map<string, string>();
+    parts.forEach((part, index) => {
+      const verdict = checked.verdicts[index];
+      if (verdict && verdict.text !== part.text) redacted.set(`${part.message}/${part.path}`, verdict.text);
+    });
     return {
-      messages: checked.map(([message]) => message),
-      verdicts,
-      decision: worst?.decision ?? ('ALLOW' as PolicyDecision),
+      messages: input.request.messages.map((message, index) => withRedactions(message, index, redacted)),
+      verdicts: checked.verdicts.filter((verdict): verdict is PolicyVerdict => !!verdict),
+      decision: checked.decision,
+      findings: checked.findings,
     };
   }
 
-  function checkOutput(input: GenerateInput, text: string): Promise<PolicyVerdict> {
+  function checkOutput(input: GenerateInput, text: string, audit = true): Promise<PolicyVerdict> {
     return deps.policy.check({
       tenantId: input.tenantId,
       stage: 'output',
@@ -120,6 +149,7 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       contexts: [],
       requestId: input.requestId,
       readRequires: [],
+      ...(audit ? {} : { audit: false }),
     });
   }
 
@@ -178,6 +208,9 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       inputVerdicts: PolicyVerdict[];
       outputVerdicts?: PolicyVerdict[];
       error?: { code: string; message: string };
+      /** The deployment that answered (a routed model), or the provider that failed last. */
+      servedBy?: ServedBy | undefined;
+      policyStatus?: PolicyStatus | undefined;
     },
   ): Promise<void> {
     const { descriptor } = input.model;
@@ -192,8 +225,8 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       traceId: currentTraceId() ?? '',
       tenantId: input.tenantId,
       endpoint: '/v1/chat/completions',
-      model: descriptor.id,
-      provider: descriptor.provider,
+      model: record.servedBy?.model ?? descriptor.id,
+      provider: record.servedBy?.provider ?? descriptor.provider,
       usage: {
         promptTokens: record.usage.promptTokens,
         completionTokens: record.usage.completionTokens,
@@ -217,6 +250,7 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       attempts: record.attempts,
       streamed: record.streamed,
       ...(record.error ? { errorCode: record.error.code, errorMessage: record.error.message } : {}),
+      ...policyStatusField(record),
     };
     try {
       await deps.events.publish('keel.inference.completed.v1', payload, { idempotencyKey: input.requestId });
@@ -246,7 +280,12 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       generation = await observe(
         input.model.descriptor,
         () => generate.call(input.model, request, input.signal ? { signal: input.signal } : {}),
-        (result) => ({ usage: result.usage, finishReason: result.finishReason, attempts: result.attempts ?? 1 }),
+        (result) => ({
+          usage: result.usage,
+          finishReason: result.finishReason,
+          attempts: result.attempts ?? 1,
+          servedBy: result.servedBy,
+        }),
       );
     } catch (error) {
       if (!isProviderError(error)) throw error;
@@ -259,10 +298,29 @@ export function createGenerateCompletion(deps: GenerateDeps) {
         streamed: false,
         inputVerdicts: checked.verdicts,
         error: { code: modelErrorCodeOf(error), message: error.message },
+        servedBy: { provider: error.provider, model: input.model.descriptor.id },
       });
       throw modelCallErrorOf(error);
     }
-    const output = await checkAnswer(input, generation.content, generation.toolCalls);
+    const output = await checkAnswer(input, generation.content, generation.toolCalls).catch(async (error: unknown) => {
+      if (isPolicyUnavailable(error)) {
+        // The tenant fails closed: the answer exists (and cost tokens) but is not served.
+        await publish(input, {
+          question,
+          answer: '',
+          usage: generation.usage,
+          attempts: generation.attempts ?? 1,
+          startedAt,
+          streamed: false,
+          inputVerdicts: checked.verdicts,
+          error: { code: 'POLICY.UNAVAILABLE', message: (error as Error).message },
+          servedBy: generation.servedBy,
+          policyStatus: 'unavailable-fail-closed',
+        });
+      }
+      throw error;
+    });
+    const policyStatus = policyStatusOf([...checked.verdicts, ...output.verdicts]);
     const served: Generation = output.blocked
       ? { ...generation, content: blockedAnswerText, toolCalls: [], finishReason: 'content_filter' }
       : { ...generation, content: output.content, toolCalls: output.toolCalls };
@@ -275,12 +333,16 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       streamed: false,
       inputVerdicts: checked.verdicts,
       outputVerdicts: output.verdicts,
+      servedBy: generation.servedBy,
+      policyStatus,
     });
     const outputDecision = output.decision;
     return {
       generation: served,
       policy: { input: checked.decision, output: outputDecision },
       flagged: checked.decision === 'ESCALATE' || outputDecision === 'ESCALATE',
+      inputFindings: checked.findings,
+      ...(policyStatus ? { policyStatus } : {}),
     };
   }
 
@@ -301,15 +363,23 @@ export function createGenerateCompletion(deps: GenerateDeps) {
     let usage: ChatUsage = zeroUsage;
     let finishReason: FinishReason | undefined;
     let opened = false;
+    const inputStatus = policyStatusOf(checked.verdicts);
+    const guard = createStreamOutputGuard({
+      check: (held) => checkOutput(input, held, false),
+      emitText: (released) => sink.text(released),
+      emitToolCall: (delta) => sink.toolCall(delta),
+      ...(deps.outputWindow ? { window: deps.outputWindow } : {}),
+    });
     const failRecord = (code: string, message: string) => ({
       question,
-      answer: text,
+      answer: guard.released,
       usage,
       attempts: events.attempts || 1,
       startedAt,
       streamed: true,
       inputVerdicts: checked.verdicts,
       error: { code, message },
+      servedBy: events.servedBy,
     });
     try {
       await observe(
@@ -318,13 +388,14 @@ export function createGenerateCompletion(deps: GenerateDeps) {
           for await (const event of events) {
             if (!opened) {
               opened = true;
-              sink.open();
+              sink.open(inputStatus);
             }
-            if (sink.closed) break;
+            if (sink.closed || guard.blocked) break;
             switch (event.type) {
               case 'text':
                 text += event.text;
-                sink.text(event.text);
+                // Released only through the held-back window, checked and redacted.
+                await guard.push(event.text);
                 break;
               case 'tool_call': {
                 const call = toolCalls.get(event.index) ?? {
@@ -333,8 +404,8 @@ export function createGenerateCompletion(deps: GenerateDeps) {
                   function: { name: event.name ?? '', arguments: '' },
                 };
                 call.function.arguments += event.arguments ?? '';
+                // Held whole until the arguments are checked at the end.
                 toolCalls.set(event.index, call);
-                sink.toolCall(event);
                 break;
               }
               case 'finish':
@@ -346,28 +417,50 @@ export function createGenerateCompletion(deps: GenerateDeps) {
             }
           }
         },
-        () => ({ usage, finishReason, attempts: events.attempts || 1 }),
+        () => ({ usage, finishReason, attempts: events.attempts || 1, servedBy: events.servedBy }),
       );
     } catch (error) {
       if (!isProviderError(error)) throw error;
       const code = modelErrorCodeOf(error);
-      await publish(input, failRecord(code, error.message));
+      // Before the first event nothing served: the attempts and the provider that failed last are the error's.
+      await publish(input, {
+        ...failRecord(code, error.message),
+        ...(opened
+          ? {}
+          : { attempts: error.attempts, servedBy: { provider: error.provider, model: input.model.descriptor.id } }),
+      });
       if (!opened) throw modelCallErrorOf(error);
       sink.fail({ message: modelCallErrorOf(error).message, type: 'server_error', code });
       return;
     }
-    if (sink.closed || finishReason === undefined) {
+    if (!guard.blocked && !sink.closed && finishReason !== undefined) await guard.end();
+    deps.recordWindow?.(guard.stats);
+    if (!guard.blocked && (sink.closed || finishReason === undefined)) {
       // The client went away: what was produced is recorded; nothing more is sent.
       await publish(input, failRecord('CLIENT.CLOSED', 'the client closed the stream'));
       return;
     }
-    if (!opened) sink.open();
-    const output = await checkAnswer(input, text, [...toolCalls.values()]);
+    if (!opened) sink.open(inputStatus);
+    // The decision of record: the whole answer (the window's checks were provisional).
+    let output: Awaited<ReturnType<typeof checkAnswer>>;
+    try {
+      output = await checkAnswer(input, text, [...toolCalls.values()]);
+    } catch (error) {
+      if (!isPolicyUnavailable(error)) throw error;
+      await publish(input, {
+        ...failRecord('POLICY.UNAVAILABLE', (error as Error).message),
+        policyStatus: 'unavailable-fail-closed',
+      });
+      sink.fail({ message: (error as Error).message, type: 'server_error', code: 'DEPENDENCY.UNAVAILABLE' });
+      return;
+    }
     const outputDecision = output.decision;
-    if (output.blocked) {
+    const policyStatus = policyStatusOf([...checked.verdicts, ...output.verdicts]);
+    if (output.blocked || guard.blocked) {
       await publish(input, {
         ...failRecord('POLICY.BLOCKED_OUTPUT', 'the answer was blocked by policy'),
-        outputVerdicts: output.verdicts,
+        outputVerdicts: guard.blocked ? [...output.verdicts, guard.blocked] : output.verdicts,
+        policyStatus,
       });
       sink.fail({
         message: 'The answer was blocked by the content policy of this workspace.',
@@ -378,20 +471,27 @@ export function createGenerateCompletion(deps: GenerateDeps) {
     }
     await publish(input, {
       question,
-      answer: text,
+      // What the client received: the window's redacted text.
+      answer: guard.released,
       usage,
       attempts: events.attempts || 1,
       startedAt,
       streamed: true,
       inputVerdicts: checked.verdicts,
       outputVerdicts: output.verdicts,
+      servedBy: events.servedBy,
+      policyStatus,
     });
+    guard.releaseToolCalls([...toolCalls.keys()], output.toolCalls);
     sink.finish(
-      finishReason,
+      // Defined here: a stream without its finish returned above (only a blocked one goes on without it, and it failed).
+      finishReason ?? 'stop',
       usage,
       { input: checked.decision, output: outputDecision },
       checked.decision === 'ESCALATE' || outputDecision === 'ESCALATE',
       events.attempts || 1,
+      events.servedBy,
+      policyStatus ? { policyStatus } : {},
     );
   }
 
@@ -399,3 +499,7 @@ export function createGenerateCompletion(deps: GenerateDeps) {
 }
 
 export type GenerateCompletion = ReturnType<typeof createGenerateCompletion>;
+
+function policyStatusField(record: { policyStatus?: PolicyStatus | undefined }): { policyStatus?: string } {
+  return record.policyStatus ? { policyStatus: record.policyStatus } : {};
+}

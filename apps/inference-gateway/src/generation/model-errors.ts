@@ -1,7 +1,8 @@
 /**
  * A provider's failure, as the gateway's callers see it (after the retries): 429 passes the
- * provider's `retry-after` on, a refusal of the request's content is the caller's 400, and every
- * other failure is the gateway's 502 (bad or no answer upstream) or 504 (no answer in time). The
+ * provider's `retry-after` on, a refusal of the request's content is the caller's 400, every
+ * endpoint behind an open circuit breaker is a 503 with `retry-after`, and every other failure is
+ * the gateway's 502 (bad or no answer upstream) or 504 (no answer in time). The
  * message names the provider and what happened, never a key or an address' credentials.
  */
 import type { ProviderError } from '@keel/models';
@@ -41,6 +42,7 @@ const codes: Record<ProviderError['kind'], string> = {
   connection_failed: 'MODEL.UNREACHABLE',
   stream_interrupted: 'MODEL.STREAM_INTERRUPTED',
   malformed_response: 'MODEL.MALFORMED_RESPONSE',
+  circuit_open: 'MODEL.CIRCUIT_OPEN',
   rejected: 'MODEL.REJECTED',
   aborted: 'MODEL.CANCELLED',
 };
@@ -86,6 +88,15 @@ export function modelCallErrorOf(error: ProviderError): ModelCallError {
         httpStatus: 502,
         grpcCode: GrpcCode.UNAVAILABLE,
         retryable: false,
+      });
+    case 'circuit_open':
+      // Nothing was called: every endpoint is resting after failures. The caller may come back.
+      return new ModelCallError(`the model provider is unavailable: ${error.message}`, {
+        ...common,
+        httpStatus: 503,
+        grpcCode: GrpcCode.UNAVAILABLE,
+        retryable: true,
+        retryAfterMs: error.retryAfterMs,
       });
     case 'aborted':
       return new ModelCallError('the request was cancelled', {

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey, z } from '@keel/platform';
 import { isBlankText } from '@keel/text';
-import { Router } from 'express';
-import type { Answer } from '../answering/answer.js';
+import { type RequestHandler, Router } from 'express';
+import type { Answer, AnswerRequest } from '../answering/answer.js';
 import {
   defaultTopK,
   filterKeyPattern,
@@ -14,7 +14,9 @@ import {
   maxTopK,
 } from '../answering/answer-limits.js';
 import type { AnswerQuestion } from '../answering/answer-question.js';
+import { guardrailHeadersOf } from '../guardrails/guardrail-fields.js';
 import { type ModelCatalog, modelNotFound } from '../models/model-catalog.js';
+import { streamAnswer } from './answer-stream.js';
 
 export const answerRequestSchema = z.object({
   question: z
@@ -33,23 +35,28 @@ export const answerRequestSchema = z.object({
     )
     .refine((filters) => Object.keys(filters).length <= maxFilters, `must have at most ${maxFilters} entries`)
     .optional(),
+  /** Server-sent events (inbound/answer-stream.ts). */
+  stream: z.boolean().optional(),
 });
 
 export function answersRouter(deps: {
   answerQuestion: AnswerQuestion;
   catalog: ModelCatalog;
   apiKeys: ApiKeyResolver;
+  /** Limits and budgets (inbound/metering/http-metering.ts), after the key. */
+  meter?: RequestHandler | undefined;
 }): Router {
   const router = Router();
   router.post(
     '/v1/answers',
     requireApiKey(deps.apiKeys),
+    ...(deps.meter ? [deps.meter] : []),
     asyncRoute(async (req, res) => {
       const body = parseBody(answerRequestSchema, req.body);
       const principal = principalOf(res);
       const model = body.model === undefined ? deps.catalog.defaultModel : deps.catalog.find(body.model);
       if (!model) throw modelNotFound(body.model ?? '');
-      const answer = await deps.answerQuestion({
+      const request: AnswerRequest = {
         requestId: randomUUID(),
         endpoint: '/v1/answers',
         tenantId: principal.tenantId,
@@ -59,7 +66,13 @@ export function answersRouter(deps: {
         topK: body.topK ?? defaultTopK,
         filters: body.filters ?? {},
         model,
-      });
+      };
+      if (body.stream) {
+        await streamAnswer(res, (sink) => deps.answerQuestion(request, sink), answerResponseOf);
+        return;
+      }
+      const answer = await deps.answerQuestion(request);
+      res.set(guardrailHeadersOf(answer));
       res.json(answerResponseOf(answer));
     }),
   );
@@ -76,6 +89,12 @@ export function answerResponseOf(answer: Answer) {
     policy: {
       input: policyView(answer.policy.input),
       output: policyView(answer.policy.output),
+      ...(answer.policy.passages ? { passages: policyView(answer.policy.passages) } : {}),
+      ...(answer.inputFindings && answer.inputFindings.length > 0 ? { inputFindings: answer.inputFindings } : {}),
+      ...(answer.withheldPassages && answer.withheldPassages.length > 0
+        ? { withheldPassages: answer.withheldPassages }
+        : {}),
+      ...(answer.policyStatus ? { status: answer.policyStatus } : {}),
     },
     flagged: answer.flagged,
   };

@@ -123,6 +123,7 @@ export function answerResponseOf(answer: Answer): AnswerResponse {
     usage: { ...answer.usage, costUsd: 0 },
     requestId: answer.id,
     policyDecision: answer.policy.output.decision,
+    ...guardrailFieldsOf(answer),
   };
 }
 
@@ -139,5 +140,21 @@ export function inferenceGrpcService(deps: {
         return answerResponseOf(answer);
       }),
     },
+  };
+}
+
+/** What the guardrails withheld, and whether policy was skipped (the tenant fails open). */
+function guardrailFieldsOf(
+  answer: Answer,
+): Pick<AnswerResponse, 'passagesDropped' | 'passagesRedacted' | 'policyStatus'> {
+  const withheld = answer.withheldPassages ?? [];
+  return {
+    ...(withheld.length > 0
+      ? {
+          passagesDropped: withheld.filter((passage) => passage.action === 'dropped').length,
+          passagesRedacted: withheld.filter((passage) => passage.action === 'redacted').length,
+        }
+      : {}),
+    ...(answer.policyStatus ? { policyStatus: answer.policyStatus } : {}),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The models this gateway serves, by id: the chat models (the first is the default of
  * `/v1/answers` and of gRPC `Answer` without a model) and the embedding models, which are only
- * listed here (`/v1/embeddings` serves them through the Embedder port).
+ * listed here (`/v1/embeddings` serves them through the Embedder port, or the router).
  */
 import type { ChatModel } from '@keel/models';
 import { GrpcCode, KeelError } from '@keel/platform';
@@ -25,6 +25,8 @@ export interface ModelCatalog {
 export interface DynamicModels {
   find(id: string): ChatModel | undefined;
   list(): ChatModel[];
+  /** Embedding models that come and go (the routing file's), listed after the fixed ones. */
+  listEmbeddings?(): ListedModel[];
 }
 
 export function createModelCatalog(
@@ -61,13 +63,20 @@ export function createModelCatalog(
         seen.add(model.descriptor.id);
         providers.push({ id: model.descriptor.id, ownedBy: model.descriptor.ownedBy });
       }
-      return [...chat, ...providers, ...fixed.filter((model) => embedding.has(model.id))];
+      const embeddings = fixed.filter((model) => embedding.has(model.id));
+      for (const model of dynamic?.listEmbeddings?.() ?? []) {
+        if (seen.has(model.id)) continue;
+        seen.add(model.id);
+        embeddings.push(model);
+      }
+      return [...chat, ...providers, ...embeddings];
     },
     describe: (id) => {
       const fixed = listed.get(id);
       if (fixed) return fixed;
       const model = dynamic?.find(id);
-      return model ? { id: model.descriptor.id, ownedBy: model.descriptor.ownedBy } : undefined;
+      if (model) return { id: model.descriptor.id, ownedBy: model.descriptor.ownedBy };
+      return dynamic?.listEmbeddings?.().find((listed) => listed.id === id);
     },
   };
 }

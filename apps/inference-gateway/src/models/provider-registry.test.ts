@@ -5,7 +5,11 @@ import { waitFor } from '@keel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry } from './provider-registry.js';
 
-const retry = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, attemptTimeoutMs: 1000, totalTimeoutMs: 1000 };
+const listed = (name = 'openai', fingerprint = 'a') => ({
+  name,
+  fingerprint,
+  adapter: createOpenAiCompatibleProvider({ name, baseUrl: `${fake.url}/v1`, apiKey }),
+});
 const apiKey = 'sk-registry-secret';
 let fake: FakeUpstream;
 
@@ -18,20 +22,21 @@ describe('the provider registry', () => {
   it('reads the list at start, refreshes it, and keeps the last list when a refresh fails', async () => {
     const { logger, lines } = createTestLogger('registry');
     const registry = createProviderRegistry({
-      providers: [createOpenAiCompatibleProvider({ baseUrl: `${fake.url}/v1`, apiKey })],
-      retry,
+      providers: [listed()],
+      listTimeoutMs: 1000,
       refreshMs: 50,
       logger,
     });
     try {
       await registry.start();
-      expect(registry.list().map((model) => model.descriptor.id)).toEqual(['m-1']);
+      expect([...registry.modelsOf('openai')]).toEqual(['m-1']);
       const check = registry.checks()['provider:openai'];
       expect(await check?.()).toMatchObject({ ok: true });
 
       fake.models = ['m-1', 'm-2'];
-      await waitFor('the refreshed list', () => registry.find('m-2'), { timeoutMs: 2000 });
-      expect(registry.find('m-2')?.descriptor).toEqual({ id: 'm-2', provider: 'openai', ownedBy: 'openai' });
+      await waitFor('the refreshed list', () => (registry.modelsOf('openai').has('m-2') ? true : undefined), {
+        timeoutMs: 2000,
+      });
 
       fake.enqueueModels(...Array.from({ length: 100 }, () => serverError(503)));
       await waitFor(
@@ -43,7 +48,7 @@ describe('the provider registry', () => {
       // Still ready, still routing the last list.
       expect(failed?.ok).toBe(true);
       expect(failed?.detail).toContain('HTTP 503');
-      expect(registry.find('m-2')).toBeDefined();
+      expect(registry.modelsOf('openai').has('m-2')).toBe(true);
       expect(JSON.stringify(lines())).not.toContain(apiKey);
     } finally {
       registry.stop();
@@ -56,8 +61,8 @@ describe('the provider registry', () => {
     const { logger } = createTestLogger('registry');
     fake.enqueueModels(json(500, { error: { message: 'starting up' } }));
     const registry = createProviderRegistry({
-      providers: [createOpenAiCompatibleProvider({ baseUrl: `${fake.url}/v1`, apiKey })],
-      retry,
+      providers: [listed()],
+      listTimeoutMs: 1000,
       refreshMs: 60_000,
       retryUnreadMs: 50,
       logger,
@@ -66,11 +71,37 @@ describe('the provider registry', () => {
       await registry.start();
       const check = registry.checks()['provider:openai'];
       expect(await check?.()).toMatchObject({ ok: false, detail: expect.stringContaining('not read yet') });
-      expect(registry.find('m-1')).toBeUndefined();
+      expect(registry.modelsOf('openai').has('m-1')).toBe(false);
       await waitFor('the first successful read', async () => ((await check?.())?.ok ? true : undefined), {
         timeoutMs: 2000,
       });
-      expect(registry.find('m-1')).toBeDefined();
+      expect(registry.modelsOf('openai').has('m-1')).toBe(true);
+    } finally {
+      registry.stop();
+    }
+  });
+
+  it('keeps the list of an unchanged provider on sync, reads a new or changed one at once, and drops a removed one', async () => {
+    const { logger } = createTestLogger('registry');
+    const registry = createProviderRegistry({
+      providers: [listed('a')],
+      refreshMs: 60_000,
+      listTimeoutMs: 1000,
+      logger,
+    });
+    try {
+      await registry.start();
+      const reads = () => fake.requests.filter((request) => request.path === '/v1/models').length;
+      const before = reads();
+      await registry.sync([listed('a'), listed('b')]);
+      expect(reads() - before).toBe(1);
+      expect(registry.modelsOf('b').has('m-1')).toBe(true);
+      await registry.sync([listed('a', 'rotated-key'), listed('b')]);
+      expect(reads() - before).toBe(2);
+      await registry.sync([listed('b')]);
+      expect(registry.providers()).toEqual(['b']);
+      expect(registry.modelsOf('a').size).toBe(0);
+      expect(await registry.checks()['provider:b']?.()).toMatchObject({ ok: true });
     } finally {
       registry.stop();
     }

@@ -5,13 +5,23 @@
  */
 import { type CheckRequest, type CheckResponse, Decision, PolicyClient, Stage } from '@keel/contracts/policy/v1';
 import { callUnary, createGrpcClient, type InternalClientIdentity, internalError } from '@keel/platform';
-import type { PolicyDecision, PolicyGate, PolicyStage, PolicyVerdict } from '../answering/policy-gate.js';
+import type {
+  PolicyDecision,
+  PolicyFinding,
+  PolicyGate,
+  PolicyStage,
+  PolicyVerdict,
+} from '../answering/policy-gate.js';
 
 export interface GrpcPolicyGate extends PolicyGate {
   close(): void;
 }
 
-const stages: Record<PolicyStage, Stage> = { input: Stage.STAGE_INPUT, output: Stage.STAGE_OUTPUT };
+const stages: Record<PolicyStage, Stage> = {
+  input: Stage.STAGE_INPUT,
+  output: Stage.STAGE_OUTPUT,
+  document: Stage.STAGE_DOCUMENT,
+};
 
 const decisions: ReadonlyMap<Decision, PolicyDecision> = new Map([
   [Decision.DECISION_ALLOW, 'ALLOW'],
@@ -58,5 +68,21 @@ export function toVerdict(response: CheckResponse): PolicyVerdict {
     decisionId: response.decisionId,
     policyVersion: response.policyVersion,
     findingTypes: [...new Set(response.findings.map((finding) => finding.type))],
+    findings: response.findings.map(findingOf),
+  };
+}
+
+// The proto's Finding has no context field: the service names the passage in the rule id.
+const inContext = /^(.*)@contexts\[(\d+)\]$/;
+
+function findingOf(finding: CheckResponse['findings'][number]): PolicyFinding {
+  const match = inContext.exec(finding.ruleId);
+  return {
+    type: finding.type,
+    start: finding.start,
+    end: finding.end,
+    ruleId: match?.[1] ?? finding.ruleId,
+    confidence: finding.confidence,
+    ...(match ? { context: Number(match[2]) } : {}),
   };
 }

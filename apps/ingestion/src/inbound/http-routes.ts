@@ -28,11 +28,15 @@ import {
   textViolation,
 } from '../indexing/ingest-request.js';
 import type { Ingestion } from '../indexing/ingestion.js';
+import { batchBody, submitBatch, submitUpload, type UploadDeps } from './upload-routes.js';
 
 /**
  * The body of `POST /v1/documents`. The text is bounded by the body limit (`INGEST_MAX_BODY`);
  * metadata keys and counts are checked by `findViolations`, which names `metadata.<key>`.
  */
+/** Documents in one `POST /v1/documents:batch` when `INGEST_MAX_BATCH` is not given. */
+export const DEFAULT_MAX_BATCH = 100;
+
 export const submitDocumentBody = z.object({
   // Text made only of invisible characters (zero-width, bidi controls...) is empty too.
   text: z
@@ -51,10 +55,33 @@ export const submitDocumentBody = z.object({
   aclGroups: z.array(z.string().min(1).max(REQUEST_LIMITS.aclGroupLength)).max(REQUEST_LIMITS.aclGroups).optional(),
 });
 
+/** A JSON body (one document, or one item of a batch) as a request; throws a 400 naming the fields. */
+function requestFromBody(rawBody: unknown, tenantId: string, maxTextBytes: number): IngestRequest {
+  const body = parseBody(submitDocumentBody, rawBody);
+  const request: IngestRequest = {
+    tenantId,
+    jobId: newJobId(),
+    documentId: body.documentId ?? newDocumentId(),
+    title: body.title ?? '',
+    source: body.source ?? '',
+    contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
+    text: body.text,
+    metadata: body.metadata ?? {},
+    aclGroups: aclGroupsFromHttp(body.aclGroups),
+  };
+  // The text limit is checked before the 202 too: a promise is only made for what will be processed.
+  const tooLong = textViolation(request.text, maxTextBytes);
+  const violations = [...findViolations(request), ...(tooLong ? [tooLong] : [])];
+  if (violations.length > 0) throw validationError(violations);
+  return request;
+}
+
 export function ingestionRoutes(
   ingestion: Ingestion,
   apiKeys: ApiKeyResolver,
   limits: { maxTextBytes: number },
+  /** File upload and batches; without it `multipart/form-data` is refused. */
+  uploads?: Omit<UploadDeps, 'ingestion' | 'limits'> & { maxFileBytes: number; maxBatch: number },
 ): express.Router {
   const router = express.Router();
   router.use('/v1', requireApiKey(apiKeys));
@@ -62,29 +89,53 @@ export function ingestionRoutes(
   router.post(
     '/v1/documents',
     asyncRoute(async (req, res) => {
-      const body = parseBody(submitDocumentBody, req.body);
       const principal = principalOf(res);
-      const { tenantId } = principal;
-      const request: IngestRequest = {
-        tenantId,
-        jobId: newJobId(),
-        documentId: body.documentId ?? newDocumentId(),
-        title: body.title ?? '',
-        source: body.source ?? '',
-        contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
-        text: body.text,
-        metadata: body.metadata ?? {},
-        aclGroups: aclGroupsFromHttp(body.aclGroups),
-      };
-      // The text limit is checked before the 202 too: a promise is only made for what will be processed.
-      const tooLong = textViolation(request.text, limits.maxTextBytes);
-      const violations = [...findViolations(request), ...(tooLong ? [tooLong] : [])];
-      if (violations.length > 0) throw validationError(violations);
+      if (uploads && req.is('multipart/form-data')) {
+        const result = await submitUpload(
+          {
+            ingestion,
+            blobs: uploads.blobs,
+            parser: uploads.parser,
+            limits: {
+              maxFileBytes: uploads.maxFileBytes,
+              maxBatch: uploads.maxBatch,
+              maxTextBytes: limits.maxTextBytes,
+            },
+          },
+          req,
+          principal,
+        );
+        if ('jobId' in result) res.location(`/v1/jobs/${encodeURIComponent(result.jobId)}`);
+        res.status(202).json(result);
+        return;
+      }
+      const request = requestFromBody(req.body, principal.tenantId, limits.maxTextBytes);
       const submitted = await ingestion.submit(request, principal);
       res
         .status(202)
         .location(`/v1/jobs/${encodeURIComponent(submitted.jobId)}`)
         .json(submitted);
+    }),
+  );
+
+  // A regular expression: in a path string, ":batch" would be a parameter.
+  router.post(
+    /^\/v1\/documents:batch$/,
+    asyncRoute(async (req, res) => {
+      const principal = principalOf(res);
+      const { documents } = parseBody(batchBody(uploads?.maxBatch ?? DEFAULT_MAX_BATCH), req.body);
+      const results = await submitBatch(
+        ingestion,
+        documents,
+        principal,
+        (item) => requestFromBody(item, principal.tenantId, limits.maxTextBytes),
+        req.path,
+      );
+      const accepted = results.filter((result) => result.status === 202).length;
+      // 207: the items' own statuses say which were accepted.
+      res
+        .status(accepted === results.length ? 202 : 207)
+        .json({ accepted, rejected: results.length - accepted, results });
     }),
   );
 

@@ -73,7 +73,7 @@ beforeEach(async () => {
   store = createEmbeddedDocumentStore({ path: ':memory:' });
   vectors = await createEmbeddedVectorIndex({ directory });
   const embedder = new HashingEmbedder(16);
-  const collection = chunkCollectionName(embedder.dimensions);
+  const collection = chunkCollectionName(embedder);
   await vectors.ensureCollection({ name: collection, dimensions: embedder.dimensions });
   await bus.ensureTopics([{ name: TOPIC, partitions: 1 }, { name: 'keel.document.indexed.v1' }]);
   records = await openIngestionRecords(store);

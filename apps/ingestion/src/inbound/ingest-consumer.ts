@@ -33,6 +33,8 @@ import {
   REQUEST_LIMITS,
 } from '../indexing/ingest-request.js';
 import type { Ingestion } from '../indexing/ingestion.js';
+import { bindTraceScope } from '../indexing/request-trace.js';
+import { fileOfEvent } from './event-file.js';
 
 export const INGESTION_CONSUMER_GROUP = 'keel-ingestion';
 
@@ -84,9 +86,12 @@ export function requestFromEvent(payload: IngestRequested, meta: EventMeta): Ing
       'INGEST.EVENT_TOO_LARGE',
     );
   }
-  const contentType = payload.contentType || DEFAULT_CONTENT_TYPE;
+  const file = fileOfEvent(payload);
+  // A file's type comes from its bytes: no default hint.
+  const contentType = payload.contentType || (file.content ? '' : DEFAULT_CONTENT_TYPE);
   const content = {
-    text: payload.text,
+    // Two files differing only in their bytes are two documents.
+    text: file.key === '' ? payload.text : `${payload.text}\u0000${file.key}`,
     title: payload.title,
     source: payload.source,
     contentType,
@@ -103,25 +108,62 @@ export function requestFromEvent(payload: IngestRequested, meta: EventMeta): Ing
     title: content.title,
     source: content.source,
     contentType,
-    text: content.text,
+    text: payload.text,
+    ...(file.content ? { content: file.content } : {}),
+    ...(file.fileName ? { fileName: file.fileName } : {}),
     metadata: content.metadata,
     aclGroups: aclGroupsFromEvent(payload.aclGroups),
     ...(payload.jobId ? {} : { contentAddressed: true }),
   };
 }
 
+/**
+ * With `batchSize` above 1 the consumer takes up to that many requests of a partition at once
+ * and processes them together (`Ingestion.processBatch`); a request that failed, and the ones
+ * held back behind it, go through the one-at-a-time path with its retries and dead-lettering.
+ * The partition waits while its batch is processed: a saturated pipeline stops the consumer
+ * fetching rather than buffering requests.
+ */
 export function startIngestConsumer(
   bus: EventBus,
   ingestion: Ingestion,
-  options: { retry?: Partial<RetryPolicy>; groupId?: string } = {},
+  options: { retry?: Partial<RetryPolicy>; groupId?: string; batchSize?: number } = {},
 ): Promise<Subscription> {
-  return subscribeToEvents(bus, {
+  const batchSize = options.batchSize ?? 1;
+  return subscribeToEvents<typeof TOPIC>(bus, {
     groupId: options.groupId ?? INGESTION_CONSUMER_GROUP,
     topic: TOPIC,
     ...(options.retry ? { retry: options.retry } : {}),
     handle: async (event) => {
       await ingestion.process(requestFromEvent(event.payload, event.meta));
     },
+    ...(batchSize > 1
+      ? {
+          batch: {
+            maxMessages: batchSize,
+            handle: async (events) => {
+              const unfinished: IncomingMessage[] = [];
+              const accepted: { request: IngestRequest; message: IncomingMessage }[] = [];
+              for (const { event, message, inTrace } of events) {
+                try {
+                  accepted.push({
+                    request: bindTraceScope(requestFromEvent(event.payload, event.meta), inTrace),
+                    message,
+                  });
+                } catch {
+                  // Unusable: the one-at-a-time path dead-letters it with the reason.
+                  unfinished.push(message);
+                }
+              }
+              const results = await ingestion.processBatch(accepted.map(({ request }) => request));
+              results.forEach((result, index) => {
+                if (!result.ok) unfinished.push((accepted[index] as { message: IncomingMessage }).message);
+              });
+              return unfinished;
+            },
+          },
+        }
+      : {}),
   });
 }
 

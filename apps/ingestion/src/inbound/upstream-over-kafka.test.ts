@@ -90,7 +90,14 @@ describeWithInfra('upstream events without Keel headers over Kafka', kafka, ({ b
     const admin = client.admin();
     await admin.connect();
     try {
-      await admin.resetOffsets({ groupId, topic: TOPIC, earliest: false });
+      // Explicit offsets: resetOffsets(latest) stores -1, which kafkajs reads as "none" and then
+      // starts at the beginning, so the group would work through everything earlier runs left.
+      const ends = await admin.fetchTopicOffsets(TOPIC);
+      await admin.setOffsets({
+        groupId,
+        topic: TOPIC,
+        partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+      });
     } finally {
       await admin.disconnect();
     }

@@ -2,7 +2,13 @@
  * The payload ingestion writes for each chunk, in the layout `@keel/vector-store`'s chunk-layout
  * defines for writer and reader alike.
  */
-import { chunkMetadataKey, type PayloadValue, type VectorFilter } from '@keel/vector-store';
+import {
+  chunkMetadataKey,
+  chunkMetadataNumberKey,
+  metadataNumberOf,
+  type PayloadValue,
+  type VectorFilter,
+} from '@keel/vector-store';
 
 export interface ChunkPayloadInput {
   tenantId: string;
@@ -20,6 +26,8 @@ export interface ChunkPayloadInput {
   parser: string;
   embedder: string;
   metadata: Record<string, string>;
+  /** The pages the chunk is on (PDF), ascending: stored as `page` (the first) and `pageEnd` (the last), which retrieval returns with each hit. */
+  pages?: number[];
 }
 
 export function chunkPayload(input: ChunkPayloadInput): Record<string, PayloadValue> {
@@ -39,7 +47,16 @@ export function chunkPayload(input: ChunkPayloadInput): Record<string, PayloadVa
     parser: input.parser,
     embedder: input.embedder,
   };
-  for (const [key, value] of Object.entries(input.metadata)) payload[chunkMetadataKey(key)] = value;
+  const [page, pageEnd] = [input.pages?.[0], input.pages?.at(-1)];
+  if (page !== undefined && pageEnd !== undefined) {
+    payload.page = page;
+    payload.pageEnd = pageEnd;
+  }
+  for (const [key, value] of Object.entries(input.metadata)) {
+    payload[chunkMetadataKey(key)] = value;
+    const number = metadataNumberOf(value);
+    if (number !== undefined) payload[chunkMetadataNumberKey(key)] = number;
+  }
   return payload;
 }
 

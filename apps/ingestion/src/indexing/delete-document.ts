@@ -12,13 +12,17 @@ import type { IngestionRecords } from './records.js';
 export interface DeleteDocumentDeps {
   vectors: VectorIndex;
   collection: string;
+  /** Every other collection that may hold chunks (during a model change). */
+  alsoIn?: () => readonly string[];
   records: IngestionRecords;
   versions: DocumentVersions;
 }
 
 export async function deleteDocument(deps: DeleteDocumentDeps, tenantId: string, documentId: string): Promise<void> {
   // Chunks first: if a later step fails, a retry still finds the records that say what to remove.
-  await deps.vectors.deleteWhere(deps.collection, documentChunksFilter(tenantId, documentId));
+  for (const collection of new Set([deps.collection, ...(deps.alsoIn?.() ?? [])])) {
+    await deps.vectors.deleteWhere(collection, documentChunksFilter(tenantId, documentId));
+  }
   await deps.records.chunks.deleteMany({ tenantId, documentId });
   await deps.versions.delete(tenantId, documentId);
 }

@@ -24,6 +24,18 @@ export const REQUEST_LIMITS = {
   aclGroupLength: 128,
 } as const;
 
+/**
+ * Where the bytes of a file are, when a request carries a file instead of text: stored by the
+ * upload route (`blob`), in the event itself (`bytes`), or at a URI the consumer fetches (`uri`).
+ */
+export type DocumentContent =
+  | { kind: 'blob'; blobId: string }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'uri'; uri: string };
+
+/** The scheme of `content_uri` that names an uploaded file kept by ingestion (blob-store.ts). */
+export const BLOB_URI_SCHEME = 'keel-blob:';
+
 export interface IngestRequest {
   tenantId: string;
   jobId: string;
@@ -32,7 +44,11 @@ export interface IngestRequest {
   source: string;
   /** As given: an unsupported type is rejected by the pipeline, not silently coerced. */
   contentType: string;
+  /** Empty when the request carries a file (`content`): the parsed file's text replaces it. */
   text: string;
+  /** A file to parse (its type detected from the bytes; `contentType` and `fileName` are hints). */
+  content?: DocumentContent;
+  fileName?: string;
   metadata: Record<string, string>;
   /**
    * The groups the document gets. Never empty: `['*']` opens it to the whole tenant. Undefined

@@ -5,6 +5,7 @@ import type { DocumentStore } from '@keel/doc-store';
 import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
 import { EventPublisher } from '@keel/event-bus';
 import { createLogger, unavailable } from '@keel/platform';
+import { waitFor } from '@keel/testing';
 import { chunkCollectionName, type VectorIndex } from '@keel/vector-store';
 import { createEmbeddedVectorIndex } from '@keel/vector-store/embedded';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ async function buildHarness(
   const store = createEmbeddedDocumentStore({ path: ':memory:' });
   const vectors = await createEmbeddedVectorIndex({ directory: join(directory, `vectors-${jobSequence++}`) });
   const embedder = new HashingEmbedder(32);
-  const collection = chunkCollectionName(embedder.dimensions);
+  const collection = chunkCollectionName(embedder);
   await vectors.ensureCollection({ name: collection, dimensions: embedder.dimensions });
   const records = await openIngestionRecords(store);
   const bus = new RecordingEventBus();
@@ -266,10 +267,15 @@ describe('the indexing pipeline', () => {
 
   it('removes the chunks of a version that failed half-way once the next version is indexed', async () => {
     await harness.ingestion.process(request());
-    harness.embedder.failOnCall = { call: harness.embedder.calls + 2, error: new Error('embedder crashed') };
+    // The chunks of the broken version reach the index, then the process dies before it commits.
+    const upsert = harness.vectors.upsert.bind(harness.vectors);
+    harness.vectors.upsert = async (collection, chunks) => {
+      await upsert(collection, chunks);
+      harness.vectors.upsert = upsert;
+      throw new Error('crashed after the upsert');
+    };
     const broken = request({ text: `${HANDBOOK}\nA third paragraph about per diem allowances for long trips.\n` });
-    await expect(harness.ingestion.process(broken)).rejects.toThrow('embedder crashed');
-    // The first batch of the broken version reached the index next to the current version.
+    await expect(harness.ingestion.process(broken)).rejects.toThrow('crashed after the upsert');
     const during = await chunksOf(harness, 'acme', 'handbook');
     expect(new Set(during.map((hit) => hit.payload.documentVersion)).size).toBe(2);
 
@@ -527,5 +533,75 @@ describe('tenancy and deletion', () => {
     await harness.ingestion.process(submitted);
     expect(await harness.ingestion.job('acme', submitted.jobId, reader)).not.toBeNull();
     expect(await harness.ingestion.job('globex', submitted.jobId, reader)).toBeNull();
+  });
+});
+
+describe('batches', () => {
+  it('processes a batch together: one result per request, a failed document holds back its later requests only', async () => {
+    const scanner = new ScriptedScanner((input) => {
+      if (input.text.includes('flaky')) throw Object.assign(new Error('policy unreachable'), { retryable: true });
+      return allowAll();
+    });
+    await harness.vectors.close();
+    await harness.store.close();
+    harness = await buildHarness(scanner);
+    const requests = [
+      request({ documentId: 'a', text: '# A\n\nflaky first version.\n' }),
+      request({ documentId: 'b', text: '# B\n\nBus schedules change in May.\n' }),
+      request({ documentId: 'a', text: '# A\n\nSecond version of a.\n' }),
+      request({ documentId: 'c', text: '# C\n\nCanteen opens at noon.\n' }),
+      request({ documentId: 'b', text: '# B\n\nBus schedules change in June.\n' }),
+    ];
+    const results = await harness.ingestion.processBatch(requests);
+    expect(results.map((result) => result.ok)).toEqual([false, true, false, true, true]);
+    expect((results[2] as { ok: false; error: Error }).error.message).toContain('earlier request of document a');
+    // b's two requests ran in order: the later one is current.
+    const b = await harness.ingestion.document('acme', 'b', reader);
+    expect(b?.versions).toHaveLength(2);
+    expect(await harness.ingestion.document('acme', 'a', reader)).toBeNull();
+    expect(await harness.ingestion.job('acme', requests[0]?.jobId as string, reader)).toMatchObject({
+      status: 'running',
+      reason: 'policy unreachable',
+    });
+    expect(await harness.ingestion.job('acme', requests[2]?.jobId as string, reader)).toBeNull();
+    const indexedEvents = harness.bus.events('keel.document.indexed.v1');
+    expect(indexedEvents.map((event) => event.payload.documentId).sort()).toEqual(['b', 'b', 'c']);
+  });
+});
+
+describe('delete by source prefix', () => {
+  it('starts an unfinished delete job again at start, and finishes it with its counts', async () => {
+    await harness.ingestion.process(request({ documentId: 'x1', source: 'share://old/1' }));
+    await harness.ingestion.process(request({ documentId: 'x2', source: 'share://old/2' }));
+    await harness.ingestion.process(request({ documentId: 'keep', source: 'share://new/1' }));
+    // A delete job the previous process recorded but did not finish (it died).
+    const now = Date.now();
+    await harness.records.jobs.insert({
+      id: 'acme/delete-1',
+      tenantId: 'acme',
+      jobId: 'delete-1',
+      documentId: '',
+      kind: 'delete',
+      sourcePrefix: 'share://old/',
+      counts: { matched: 0, deleted: 0 },
+      status: 'running',
+      stage: 'deleting',
+      origin: 'http',
+      aclGroups: [],
+      submittedBy: { subject: 'reader', aclGroups: [] },
+      request: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const report = await harness.ingestion.resumeUnfinishedJobs();
+    expect(report.deletesResumed).toBe(1);
+    const job = await waitFor('the delete job', async () => {
+      const view = await harness.ingestion.job('acme', 'delete-1', reader);
+      return view?.status === 'deleted' ? view : undefined;
+    });
+    expect(job).toMatchObject({ kind: 'delete', counts: { matched: 2, deleted: 2 }, stage: 'done' });
+    expect(await harness.ingestion.document('acme', 'x1', reader)).toBeNull();
+    expect(await chunksOf(harness, 'acme', 'x2')).toHaveLength(0);
+    expect(await harness.ingestion.document('acme', 'keep', reader)).not.toBeNull();
   });
 });

@@ -55,6 +55,7 @@ export class Jobs {
       submittedBy: job.submittedBy ?? null,
       request: job.request ?? null,
       status: 'queued',
+      stage: 'queued',
       createdAt: now,
       updatedAt: now,
     };
@@ -87,7 +88,16 @@ export class Jobs {
     return this.collection.updateIf(
       tenantScopedKey(tenantId, jobId),
       { status: { $in: [...UNFINISHED_JOB_STATUSES, 'failed'] } },
-      { status: 'running', aclGroups, updatedAt: this.now() },
+      { status: 'running', stage: 'scanning', aclGroups, updatedAt: this.now() },
+    );
+  }
+
+  /** The running job's version is chunked: its chunks are being embedded and indexed. */
+  async markEmbedding(tenantId: string, jobId: string, chunksTotal: number): Promise<void> {
+    await this.collection.updateIf(
+      tenantScopedKey(tenantId, jobId),
+      { status: 'running' },
+      { stage: 'embedding', chunksTotal, updatedAt: this.now() },
     );
   }
 
@@ -101,6 +111,8 @@ export class Jobs {
       { status: 'indexed', documentVersion },
       {
         status: 'running',
+        stage: 'scanning',
+        chunksTotal: null,
         aclGroups,
         documentVersion: null,
         chunkCount: null,
@@ -118,6 +130,8 @@ export class Jobs {
       { status: { $in: ['queued', 'running'] } },
       {
         status: 'indexed',
+        stage: 'done',
+        chunksTotal: outcome.chunkCount,
         ...outcome,
         // A retry may have left the reason of an earlier failed attempt: the job succeeded after all.
         code: null,
@@ -132,7 +146,7 @@ export class Jobs {
     return this.collection.updateIf(
       tenantScopedKey(tenantId, jobId),
       { status: { $in: ['queued', 'running'] } },
-      { status: 'rejected', code, reason, request: null, updatedAt: this.now() },
+      { status: 'rejected', stage: 'done', code, reason, request: null, updatedAt: this.now() },
     );
   }
 
@@ -147,6 +161,7 @@ export class Jobs {
     const condition = documentId === undefined ? unfinished : { ...unfinished, documentId };
     return this.collection.updateIf(tenantScopedKey(tenantId, jobId), condition, {
       status: 'failed',
+      stage: 'done',
       code,
       reason,
       request: null,

@@ -10,9 +10,17 @@ import type { Collection, DocumentStore } from '@keel/doc-store';
  * to the dead-letter topic after the retries ran out); nothing more happens to it unless its
  * request is delivered again (a replay from the DLQ), which runs it.
  */
-export type JobStatus = 'queued' | 'running' | 'indexed' | 'rejected' | 'failed';
+export type JobStatus = 'queued' | 'running' | 'indexed' | 'rejected' | 'failed' | 'deleted';
 
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['indexed', 'rejected', 'failed'];
+/** `deleted`: a delete job (by source prefix) that removed every document it matched. */
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['indexed', 'rejected', 'failed', 'deleted'];
+
+/**
+ * Where a job is: `queued` (waiting for the consumer), `scanning` (parsed, policy Scan), `embedding`
+ * (chunked: `chunksTotal` chunks being embedded and indexed), `deleting` (a delete job at work),
+ * `done` (a final status).
+ */
+export type JobStage = 'queued' | 'scanning' | 'embedding' | 'deleting' | 'done';
 
 export const UNFINISHED_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running'];
 
@@ -29,6 +37,9 @@ export interface StoredRequest {
   metadata: Record<string, string>;
   /** As published: empty keeps the document's groups. */
   aclGroups: string[];
+  /** An uploaded file: `keel-blob:<id>` (the bytes are in blob-store.ts, not on the job). */
+  contentUri?: string;
+  fileName?: string;
 }
 
 export interface JobRecord {
@@ -38,6 +49,15 @@ export interface JobRecord {
   jobId: string;
   documentId: string;
   status: JobStatus;
+  /** Absent on jobs recorded before stages were kept. */
+  stage?: JobStage | null;
+  /** Absent: indexing one document. `delete`: deleting every document under `sourcePrefix` (documentId empty). */
+  kind?: 'index' | 'delete';
+  sourcePrefix?: string | null;
+  /** A delete job's progress. */
+  counts?: { matched: number; deleted: number } | null;
+  /** The chunks of the version being indexed, once it is chunked. */
+  chunksTotal?: number | null;
   origin: 'http' | 'event';
   /**
    * The groups of the document the job is about (`['*']`: the whole tenant): who may see the job.
@@ -116,6 +136,18 @@ export interface ChunkRecord {
   source: string;
   parser: string;
   embedder: string;
+  /** Absent on chunks recorded before lineage kept them. */
+  embedderDimensions?: number;
+  chunker?: { maxTokens: number; overlapTokens: number };
+  /** The vector-index collection holding the chunk's vector. */
+  collection?: string;
+  /** The 1-based pages the chunk is on (PDF). */
+  pages?: number[];
+  /**
+   * The indexed text of the chunk (after redaction), kept so that a change of embedding model can
+   * embed it again (reindexing/); bounded by the chunker's size. Absent on chunks recorded before.
+   */
+  text?: string;
   createdAt: number;
 }
 
@@ -136,7 +168,9 @@ export async function openIngestionRecords(store: DocumentStore): Promise<Ingest
     store.collection<JobRecord>(COLLECTION_NAMES.jobs, {
       indexes: [{ fields: ['tenantId', 'documentId'] }, { fields: ['status'] }],
     }),
-    store.collection<DocumentRecord>(COLLECTION_NAMES.documents, { indexes: [{ fields: ['tenantId'] }] }),
+    store.collection<DocumentRecord>(COLLECTION_NAMES.documents, {
+      indexes: [{ fields: ['tenantId'] }, { fields: ['tenantId', 'source'] }],
+    }),
     store.collection<ChunkRecord>(COLLECTION_NAMES.chunks, {
       indexes: [{ fields: ['tenantId', 'documentId', 'documentVersion'] }],
     }),

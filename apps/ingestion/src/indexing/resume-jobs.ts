@@ -12,6 +12,7 @@
 import type { EventPublisher } from '@keel/event-bus';
 import type { Logger } from '@keel/platform';
 import type { Jobs } from './jobs.js';
+import type { JobRecord } from './records.js';
 import { publishRequest } from './submit-document.js';
 
 export const INTERRUPTED_CODE = 'INGEST.INTERRUPTED';
@@ -23,6 +24,8 @@ export interface ResumeReport {
   awaitingDelivery: number;
   /** Jobs given up, with a reason. */
   failed: number;
+  /** Delete jobs (by source prefix) started again. */
+  deletesResumed?: number;
 }
 
 export async function resumeUnfinishedJobs(deps: {
@@ -30,11 +33,16 @@ export async function resumeUnfinishedJobs(deps: {
   publisher: EventPublisher;
   logger: Logger;
   now?: () => number;
+  /** Runs an unfinished delete job again in the background (deleting is idempotent). */
+  resumeDelete?: (job: JobRecord) => void;
 }): Promise<ResumeReport> {
   const report: ResumeReport = { republished: 0, awaitingDelivery: 0, failed: 0 };
   for await (const job of deps.jobs.unfinished()) {
     const { tenantId, jobId, documentId } = job;
-    if (job.origin === 'event' || job.publishedAt) {
+    if (job.kind === 'delete' && deps.resumeDelete) {
+      deps.resumeDelete(job);
+      report.deletesResumed = (report.deletesResumed ?? 0) + 1;
+    } else if (job.origin === 'event' || job.publishedAt) {
       report.awaitingDelivery += 1;
     } else if (job.request) {
       await publishRequest(deps, { tenantId, jobId, documentId }, job.request);

@@ -9,7 +9,7 @@ import { forbidden, notFound } from '@keel/platform';
 import { OPEN_TO_TENANT } from '@keel/vector-store';
 import { decideWrite } from './document-access.js';
 import type { DocumentVersions } from './document-versions.js';
-import type { IngestRequest } from './ingest-request.js';
+import { BLOB_URI_SCHEME, type IngestRequest } from './ingest-request.js';
 import type { Jobs } from './jobs.js';
 import type { StoredRequest } from './records.js';
 
@@ -50,9 +50,22 @@ export function publishRequest(
       metadata: request.metadata,
       aclGroups: request.aclGroups,
       requestedAt: new Date((deps.now ?? Date.now)()),
+      // An upload travels as a reference: its bytes stay in the blob store, not on the bus.
+      content: Buffer.alloc(0),
+      contentUri: request.contentUri ?? '',
+      fileName: request.fileName ?? '',
     },
     { idempotencyKey: job.jobId },
   );
+}
+
+function storedFile(request: IngestRequest): Pick<StoredRequest, 'contentUri' | 'fileName'> {
+  const content = request.content;
+  if (content && content.kind !== 'blob') throw new Error('an HTTP request carries an uploaded file as a blob');
+  return {
+    ...(content ? { contentUri: `${BLOB_URI_SCHEME}${content.blobId}` } : {}),
+    ...(request.fileName ? { fileName: request.fileName } : {}),
+  };
 }
 
 export async function submitDocument(
@@ -73,6 +86,7 @@ export async function submitDocument(
     source: request.source,
     contentType: request.contentType,
     text: request.text,
+    ...storedFile(request),
     metadata: request.metadata,
     // Empty in the event keeps the document's groups as they are when the request is processed.
     aclGroups: request.aclGroups ?? [],

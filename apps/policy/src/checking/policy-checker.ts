@@ -4,14 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GroupRequirement } from '@keel/platform';
+import {
+  type CheckOutcome,
+  type CheckResult,
+  type Evaluation,
+  type Finding,
+  type PolicyEngine,
+  reportedFindings,
+  type Stage,
+} from '@keel/policy-engine';
 import type { DecisionAudit } from '../decisions/decision-audit.js';
-import type { Finding } from '../detection/finding.js';
-import type { PiiScanner } from '../detection/pii-scanner.js';
 import type { PolicyRepository } from '../policies/policy-repository.js';
-import { createCompiledPolicyCache } from './compiled-policy.js';
-import type { CheckOutcome, Evaluation, Stage } from './decision.js';
-import { evaluateText } from './evaluate-text.js';
-import { reportedFindings } from './reported-findings.js';
+import { createCompiledPolicyCache } from './compiled-policy-cache.js';
 
 export interface CheckInput {
   tenantId: string;
@@ -40,10 +44,8 @@ export interface DryRunInput {
   contexts: readonly string[];
 }
 
-export interface DryRunOutcome extends Evaluation {
-  policyVersion: string;
-  findingCount: number;
-}
+/** What the engine's check answers (CheckResult), for the dry run to show as it is. */
+export type DryRunOutcome = CheckResult;
 
 export interface PolicyChecker {
   check(input: CheckInput): Promise<CheckOutcome>;
@@ -69,7 +71,7 @@ export function checkFindings(evaluation: Evaluation): Finding[] {
 
 export interface PolicyCheckerDeps {
   policies: PolicyRepository;
-  scanPii: PiiScanner;
+  engine: PolicyEngine;
   audit: DecisionAudit;
   clock?: () => number;
   newDecisionId?: () => string;
@@ -78,7 +80,7 @@ export interface PolicyCheckerDeps {
 export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
   const clock = deps.clock ?? Date.now;
   const newDecisionId = deps.newDecisionId ?? randomUUID;
-  const compiled = createCompiledPolicyCache();
+  const compiled = createCompiledPolicyCache(deps.engine);
 
   const decide = async (
     tenantId: string,
@@ -92,7 +94,7 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
     },
   ): Promise<CheckOutcome> => {
     const policy = compiled(await deps.policies.current(tenantId));
-    const evaluation = evaluateText(policy, deps.scanPii, stage, text, context.contexts);
+    const evaluation = policy.evaluate(stage, text, context.contexts);
     const all = checkFindings(evaluation);
     const findingTypes = [...new Set(all.map((finding) => finding.type))];
     const outcome: CheckOutcome = {
@@ -100,7 +102,7 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
       findings: reportedFindings(all),
       findingCount: all.length,
       decisionId: newDecisionId(),
-      policyVersion: policy.versionLabel,
+      policyVersion: policy.policyVersion,
     };
     await deps.audit.record(
       {
@@ -121,6 +123,7 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
         })),
         reason: outcome.reason,
         policyVersion: outcome.policyVersion,
+        rulesFired: outcome.rulesFired.map((fired) => fired.rule),
         contextCount: context.contexts.length,
         decidedAt: clock(),
       },
@@ -132,15 +135,7 @@ export function createPolicyChecker(deps: PolicyCheckerDeps): PolicyChecker {
   return {
     dryRun: async (input) => {
       const policy = compiled(await deps.policies.current(input.tenantId));
-      const evaluation = evaluateText(policy, deps.scanPii, input.stage, input.text, input.contexts);
-      const findingCount = evaluation.findings.length + evaluation.contextFindings.length;
-      return {
-        ...evaluation,
-        findings: reportedFindings(evaluation.findings),
-        contextFindings: reportedFindings(evaluation.contextFindings) as typeof evaluation.contextFindings,
-        findingCount,
-        policyVersion: policy.versionLabel,
-      };
+      return policy.check({ stage: input.stage, text: input.text, contexts: input.contexts });
     },
     check: (input) =>
       decide(input.tenantId, input.stage, input.text, {

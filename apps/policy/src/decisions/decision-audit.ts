@@ -8,13 +8,17 @@
  * guardrail whose decisions go unrecorded would be invisible to evaluation and review.
  */
 
-import { ReviewReason } from '@keel/contracts/review/v1';
 import type { Collection, DocumentStore } from '@keel/doc-store';
 import type { EventPublisher } from '@keel/event-bus';
 import { currentTraceId, type GroupRequirement, unavailable } from '@keel/platform';
-import type { Decision, Stage } from '../checking/decision.js';
-import type { Finding } from '../detection/finding.js';
-import { nameBasedUuid } from './name-based-id.js';
+import {
+  type Decision,
+  type Finding,
+  policyDecidedEvent,
+  policyReviewIdOf,
+  policyReviewRequestOf,
+  type Stage,
+} from '@keel/policy-engine';
 
 // A type alias (not an interface) so it satisfies the document store's open record type.
 export type DecisionRecord = {
@@ -31,10 +35,27 @@ export type DecisionRecord = {
   findingCount: number;
   reason: string;
   policyVersion: string;
+  /** The ids of the policy's rules that took findings. */
+  rulesFired: string[];
   contextCount: number;
   /** Epoch milliseconds. */
   decidedAt: number;
+  /**
+   * Who evaluated: `policy` (this service's Check and Scan) or the service that decided in process
+   * and published `keel.policy.decided.v1` (`inference-gateway`). Absent on records stored before
+   * the audit took other services' decisions: those are all `policy`.
+   */
+  decidedBy?: string;
 };
+
+/** The collection of the audit: this service's decisions and those others published. */
+export const DECISIONS_COLLECTION = 'decisions';
+
+export function openDecisions(store: DocumentStore): Promise<Collection<DecisionRecord>> {
+  return store.collection<DecisionRecord>(DECISIONS_COLLECTION, {
+    indexes: [{ fields: ['tenantId', 'decidedAt'] }, { fields: ['tenantId', 'requestId'] }],
+  });
+}
 
 /** What was checked, as a reviewer would need it if the decision escalates. */
 export interface CheckedSubject {
@@ -51,23 +72,21 @@ export interface DecisionAudit {
 /** Only the `publish` of @keel/event-bus' EventPublisher is needed. */
 export type EventSink = Pick<EventPublisher, 'publish'>;
 
-// Names review ids in their own UUID namespace (RFC 9562 v5), so equal inputs give equal ids.
-const reviewIdNamespace = '4f0c2a51-8d1e-4c67-9a0b-6a3c1f9e2d7b';
-
-/** Deterministic per tenant, request and stage: a retried check does not queue a second review. */
+/**
+ * Deterministic per tenant, request and stage: a retried check does not queue a second review.
+ * The engine's, so the gateway's in-process escalations name the same reviews.
+ */
 export function reviewIdOf(tenantId: string, requestId: string, stage: Stage): string {
-  return nameBasedUuid(`${tenantId}\n${requestId}\n${stage}\npolicy-escalation`, reviewIdNamespace);
+  return policyReviewIdOf(tenantId, requestId, stage);
 }
 
 export async function createDecisionAudit(store: DocumentStore, events: EventSink): Promise<DecisionAudit> {
-  const decisions: Collection<DecisionRecord> = await store.collection<DecisionRecord>('decisions', {
-    indexes: [{ fields: ['tenantId', 'decidedAt'] }, { fields: ['tenantId', 'requestId'] }],
-  });
+  const decisions = await openDecisions(store);
 
   return {
     async record(decision, subject) {
       try {
-        await decisions.upsert(decision);
+        await decisions.upsert({ ...decision, decidedBy: 'policy' });
       } catch (error) {
         throw unavailable(
           'document store',
@@ -79,45 +98,35 @@ export async function createDecisionAudit(store: DocumentStore, events: EventSin
       try {
         await events.publish(
           'keel.policy.decided.v1',
-          {
+          policyDecidedEvent({
             decisionId: decision.id,
             tenantId: decision.tenantId,
             requestId: decision.requestId,
             stage: decision.stage,
             decision: decision.decision,
             findingTypes: decision.findingTypes,
+            findingCount: decision.findingCount,
             reason: decision.reason,
             policyVersion: decision.policyVersion,
-            decidedAt: new Date(decision.decidedAt),
-          },
+            rulesFired: decision.rulesFired,
+            decidedBy: 'policy',
+            decidedAt: decision.decidedAt,
+          }),
           { idempotencyKey: decision.id },
         );
         if (decision.decision === 'ESCALATE') {
-          const reviewId = reviewIdOf(decision.tenantId, decision.requestId || decision.id, decision.stage);
-          await events.publish(
-            'keel.review.requested.v1',
-            {
-              reviewId,
-              tenantId: decision.tenantId,
-              requestId: decision.requestId,
-              traceId: currentTraceId() ?? '',
-              reason: ReviewReason.REVIEW_REASON_POLICY_ESCALATION,
-              detail: decision.reason,
-              question: decision.stage === 'input' ? subject.text : '',
-              answer: decision.stage === 'output' ? subject.text : '',
-              citations: [],
-              // No contexts: a Check carries their texts only, not the chunks' ids and ACL groups, and
-              // a context without its groups could not be guarded. Human review fills the whole
-              // exchange (question, answer, citations and contexts with their groups) from the
-              // request's keel.inference.completed.v1; this request is what policy saw and decided.
-              contexts: [],
-              score: 0,
-              requestedBy: 'policy',
-              requestedAt: new Date(decision.decidedAt),
-              readRequires: subject.readRequires.map((requirement) => ({ anyOf: [...requirement.anyOf] })),
-            },
-            { idempotencyKey: reviewId },
-          );
+          const review = policyReviewRequestOf({
+            decisionId: decision.id,
+            tenantId: decision.tenantId,
+            requestId: decision.requestId,
+            stage: decision.stage,
+            reason: decision.reason,
+            text: subject.text,
+            readRequires: subject.readRequires,
+            traceId: currentTraceId() ?? '',
+            decidedAt: decision.decidedAt,
+          });
+          await events.publish('keel.review.requested.v1', review, { idempotencyKey: review.reviewId });
         }
       } catch (error) {
         throw unavailable(

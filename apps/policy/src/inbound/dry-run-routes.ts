@@ -6,6 +6,7 @@
  * response says (`dryRun: true`, `audited: false`). The tenant is the API key's.
  */
 import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey, z } from '@keel/platform';
+import type { CheckedFinding } from '@keel/policy-engine';
 import express from 'express';
 import type { PolicyChecker } from '../checking/policy-checker.js';
 import { REQUEST_LIMITS } from './request-limits.js';
@@ -44,18 +45,14 @@ export function dryRunRoutes(deps: { apiKeys: ApiKeyResolver; checker: PolicyChe
         text: body.text,
         contexts: body.contexts,
       });
-      const findingOf = (finding: {
-        type: string;
-        start: number;
-        end: number;
-        ruleId: string;
-        confidence: number;
-      }) => ({
+      const findingOf = (finding: CheckedFinding) => ({
         type: finding.type,
         start: finding.start,
         end: finding.end,
         ruleId: finding.ruleId,
         confidence: finding.confidence,
+        action: finding.action,
+        ...(finding.policyRule !== undefined ? { policyRule: finding.policyRule } : {}),
       });
       res.json({
         dryRun: true,
@@ -65,15 +62,15 @@ export function dryRunRoutes(deps: { apiKeys: ApiKeyResolver; checker: PolicyChe
         stage: body.stage,
         decision: outcome.decision,
         reason: outcome.reason,
-        text: outcome.text,
-        contexts: outcome.contexts,
-        findings: outcome.findings.map(findingOf),
-        contextFindings: outcome.contextFindings.map((finding) => ({
-          context: finding.context,
-          ...findingOf(finding),
-        })),
+        text: outcome.redactedText,
+        contexts: outcome.redactedContexts,
+        findings: outcome.findings.filter((finding) => finding.context === undefined).map(findingOf),
+        contextFindings: outcome.findings
+          .filter((finding) => finding.context !== undefined)
+          .map((finding) => ({ context: finding.context, ...findingOf(finding) })),
         findingCount: outcome.findingCount,
-        rulesFired: outcome.fired,
+        rulesFired: outcome.detectorRulesFired,
+        policyRulesFired: outcome.rulesFired,
         policyVersion: outcome.policyVersion,
       });
     }),

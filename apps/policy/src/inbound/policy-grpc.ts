@@ -7,11 +7,16 @@ import {
   type CheckResponse,
   Decision as DecisionProto,
   type Finding as FindingProto,
+  type GetPolicyRequest,
+  type GetPolicyResponse,
+  type ListPoliciesRequest,
+  type ListPoliciesResponse,
   PolicyService,
   type ScanRequest,
   type ScanResponse,
   Stage as StageProto,
 } from '@keel/contracts/policy/v1';
+import { InvalidQueryError } from '@keel/doc-store';
 import {
   type GrpcCallContext,
   type GrpcServiceRegistration,
@@ -19,8 +24,11 @@ import {
   unaryHandler,
   validationError,
 } from '@keel/platform';
-import type { CheckOutcome, Decision, Stage } from '../checking/decision.js';
+import type { CheckOutcome, Decision, Stage } from '@keel/policy-engine';
 import type { PolicyChecker } from '../checking/policy-checker.js';
+import { policyChangedEvent } from '../policies/policy-admin.js';
+import type { PolicyRepository } from '../policies/policy-repository.js';
+import type { TenantPolicy } from '../policies/tenant-policy.js';
 import { checkRequestViolations, REQUEST_LIMITS, scanRequestViolations } from './request-limits.js';
 
 const stages: ReadonlyMap<StageProto, Stage> = new Map([
@@ -55,7 +63,19 @@ function findingsOf(outcome: CheckOutcome): FindingProto[] {
   return outcome.findings.map(({ type, start, end, ruleId, confidence }) => ({ type, start, end, ruleId, confidence }));
 }
 
-export function policyGrpcService(logger: Logger, checker: PolicyChecker): GrpcServiceRegistration {
+/** ListPolicies pages: a gateway loads every tenant's policy at start, a page at a time. */
+export const LIST_POLICIES_PAGE = { default: 100, max: 500, tokenLength: 1024 } as const;
+
+function tenantPolicyProto(policy: TenantPolicy) {
+  const { changedAt, ...event } = policyChangedEvent(policy);
+  return { ...event, updatedAt: changedAt };
+}
+
+export function policyGrpcService(
+  logger: Logger,
+  checker: PolicyChecker,
+  policies: PolicyRepository,
+): GrpcServiceRegistration {
   return {
     definition: PolicyService,
     implementation: {
@@ -82,7 +102,39 @@ export function policyGrpcService(logger: Logger, checker: PolicyChecker): GrpcS
           reason: outcome.reason,
           policyVersion: outcome.policyVersion,
           decisionId: outcome.decisionId,
+          rulesFired: outcome.rulesFired.map((fired) => fired.rule),
         };
+      }),
+      listPolicies: unaryHandler<ListPoliciesRequest, ListPoliciesResponse>(logger, async (request) => {
+        const violations: Violations = [];
+        if (request.pageSize < 0 || request.pageSize > LIST_POLICIES_PAGE.max) {
+          violations.push({ field: 'page_size', message: `must be from 0 to ${LIST_POLICIES_PAGE.max}` });
+        }
+        if (request.pageToken.length > LIST_POLICIES_PAGE.tokenLength) {
+          violations.push({
+            field: 'page_token',
+            message: `must be at most ${LIST_POLICIES_PAGE.tokenLength} characters`,
+          });
+        }
+        if (violations.length > 0) throw validationError(violations);
+        const page = await policies
+          .list({
+            limit: request.pageSize || LIST_POLICIES_PAGE.default,
+            ...(request.pageToken ? { cursor: request.pageToken } : {}),
+          })
+          .catch((error: unknown) => {
+            if (error instanceof InvalidQueryError) {
+              throw validationError([{ field: 'page_token', message: 'is not a token this service issued' }]);
+            }
+            throw error;
+          });
+        return { policies: page.policies.map(tenantPolicyProto), nextPageToken: page.nextCursor ?? '' };
+      }),
+      getPolicy: unaryHandler<GetPolicyRequest, GetPolicyResponse>(logger, async (request, call) => {
+        const violations: Violations = [];
+        const tenantId = tenantOf(request.tenantId, call, violations);
+        if (violations.length > 0) throw validationError(violations);
+        return { policy: tenantPolicyProto(await policies.current(tenantId)) };
       }),
       scan: unaryHandler<ScanRequest, ScanResponse>(logger, async (request, call) => {
         const violations: Violations = [];

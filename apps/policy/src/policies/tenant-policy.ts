@@ -1,61 +1,39 @@
 /**
- * A tenant's policy: the topics it refuses, the topics a person should look at, and what
- * happens to personal data. Stored as versioned documents in the `policies` collection (one
- * per tenant, id = tenant id) with every version kept in `policy_versions`, so an audited
- * decision's `policy_version` can always be looked up.
+ * A tenant's policy as stored: the policy document (either format of @keel/policy-engine: rules,
+ * usually uploaded as YAML, or the JSON format with topics and per-family actions) plus the
+ * bookkeeping. One document per tenant in `policies` (id = tenant id), every version also kept in
+ * `policy_versions`, so an audited decision's `policy_version` can always be looked up.
  */
-import { z } from '@keel/platform';
+import {
+  canonicalContent,
+  isRulesPolicy,
+  type PolicyDocument,
+  policyContentSchema,
+  rulesPolicySchema,
+} from '@keel/policy-engine';
 
-export const topicSchema = z.object({
-  name: z.string().trim().min(1).max(100),
-  phrases: z.array(z.string().trim().min(1).max(200)).min(1).max(500),
-});
-
-export const piiActionSchema = z.enum(['redact', 'block']);
-
-/**
- * What happens to a family of findings: `allow` reports them only, `redact` replaces them with a
- * typed placeholder, `block` refuses the text, `escalate` sends it to a person with the rest
- * redacted (input and output only: at ingestion there is no answer to review, so a document
- * under `escalate` is blocked).
- */
-export const findingActionSchema = z.enum(['allow', 'redact', 'block', 'escalate']);
-
-/** Per family; unset families take the defaults (`pii`: `piiAction`, `secret`: redact, `injection`: block). */
-export const familyActionsSchema = z
-  .object({
-    pii: findingActionSchema.optional(),
-    secret: findingActionSchema.optional(),
-    injection: findingActionSchema.optional(),
-  })
-  .strict();
-
-/** What an operator writes: everything but the bookkeeping. */
-export const policyContentSchema = z.object({
-  deniedTopics: z.array(topicSchema).max(200).default([]),
-  escalateTopics: z.array(topicSchema).max(200).default([]),
-  piiAction: piiActionSchema.default('redact'),
-  actions: familyActionsSchema.optional(),
-  /**
-   * Adds the trained classifier to the injection heuristics: CyberSecEval recall 0.10 → 0.25, but
-   * NotInject false positives 0.021 → 0.062, above the 0.05 a default may cost; off unless chosen.
-   */
-  injectionClassifier: z.boolean().optional(),
-});
-
-export type TopicDefinition = z.infer<typeof topicSchema>;
-export type PiiAction = z.infer<typeof piiActionSchema>;
-export type FindingAction = z.infer<typeof findingActionSchema>;
-export type FamilyActions = z.infer<typeof familyActionsSchema>;
-export type PolicyContent = z.infer<typeof policyContentSchema>;
+export type { FindingAction } from '@keel/policy-engine';
+export {
+  type FamilyActions,
+  familyActionsSchema,
+  findingActionSchema,
+  type PiiAction,
+  type PolicyContent,
+  piiActionSchema,
+  policyContentSchema,
+  type TopicDefinition,
+  topicSchema,
+} from '@keel/policy-engine';
 
 // A type alias (not an interface) so it satisfies the document store's open record type.
-export type TenantPolicy = PolicyContent & {
+export type TenantPolicy = PolicyDocument & {
   /** The tenant id, which is also the document id. */
   id: string;
   version: number;
   /** Epoch milliseconds. */
   updatedAt: number;
+  /** The YAML as the tenant uploaded it (comments included), when it came as YAML. */
+  source?: string;
 };
 
 /** A tenant with no stored policy gets this: personal data redacted, no topic rules. */
@@ -64,29 +42,36 @@ export function defaultPolicyOf(tenantId: string): TenantPolicy {
 }
 
 /** The label decisions carry: `<tenant>@v<version>`, or `default` for the built-in policy. */
-export function policyVersionLabel(policy: TenantPolicy): string {
+export function policyVersionLabel(policy: Pick<TenantPolicy, 'id' | 'version'>): string {
   return policy.version === 0 ? 'default' : `${policy.id}@v${policy.version}`;
 }
 
-/** Whether two contents say the same thing, so re-seeding an unchanged policy keeps its version. */
-export function sameContent(a: PolicyContent, b: PolicyContent): boolean {
+export function formatOf(document: PolicyDocument): 'rules' | 'json' {
+  return isRulesPolicy(document) ? 'rules' : 'json';
+}
+
+/**
+ * The document of a stored policy, validated: a hand-edited record fails loudly (zod throws)
+ * rather than half-applying.
+ */
+export function documentOf(stored: Record<string, unknown>): PolicyDocument {
+  const { id: _id, version: _version, updatedAt: _updatedAt, source: _source, ...content } = stored;
+  if ('rules' in content) {
+    const { apiVersion, description, injectionClassifier, rules } = content;
+    return rulesPolicySchema.parse(
+      Object.fromEntries(
+        Object.entries({ apiVersion, description, injectionClassifier, rules }).filter(([, v]) => v !== undefined),
+      ),
+    );
+  }
+  return policyContentSchema.parse(content);
+}
+
+/** Whether two documents say the same thing, so re-seeding an unchanged policy keeps its version. */
+export function sameDocument(a: PolicyDocument, b: PolicyDocument): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
-function canonical(content: PolicyContent): PolicyContent {
-  return {
-    deniedTopics: content.deniedTopics.map(({ name, phrases }) => ({ name, phrases: [...phrases] })),
-    escalateTopics: content.escalateTopics.map(({ name, phrases }) => ({ name, phrases: [...phrases] })),
-    piiAction: content.piiAction,
-    ...(content.actions && Object.values(content.actions).some((action) => action !== undefined)
-      ? {
-          actions: {
-            ...(content.actions.pii ? { pii: content.actions.pii } : {}),
-            ...(content.actions.secret ? { secret: content.actions.secret } : {}),
-            ...(content.actions.injection ? { injection: content.actions.injection } : {}),
-          },
-        }
-      : {}),
-    ...(content.injectionClassifier ? { injectionClassifier: true } : {}),
-  };
+function canonical(document: PolicyDocument): unknown {
+  return isRulesPolicy(document) ? { format: 'rules', ...document } : canonicalContent(document);
 }

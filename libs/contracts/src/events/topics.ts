@@ -5,7 +5,7 @@
 import { DocumentIndexed, DocumentRejected, IngestRequested } from '../generated/keel/events/v1/documents.js';
 import { EvaluationScored } from '../generated/keel/events/v1/evaluation.js';
 import { InferenceCompleted } from '../generated/keel/events/v1/inference.js';
-import { PolicyDecided } from '../generated/keel/events/v1/policy.js';
+import { PolicyChanged, PolicyDecided } from '../generated/keel/events/v1/policy.js';
 import { ReviewDecided, ReviewRequested } from '../generated/keel/events/v1/review.js';
 
 /** What the codec needs of a ts-proto message type. */
@@ -70,6 +70,15 @@ export const topics = {
     eventType: 'keel.events.v1.PolicyDecided',
     codec: PolicyDecided,
     partitionKey: (event) => `${event.tenantId}:${event.requestId || event.decisionId}`,
+    tenantOf: (event) => event.tenantId,
+    partitions: 3,
+  }),
+  'keel.policy.changed.v1': topic<PolicyChanged>({
+    name: 'keel.policy.changed.v1',
+    eventType: 'keel.events.v1.PolicyChanged',
+    codec: PolicyChanged,
+    // Keyed by tenant: a tenant's versions arrive in the order they were made.
+    partitionKey: (event) => `${event.tenantId}:policy`,
     tenantOf: (event) => event.tenantId,
     partitions: 3,
   }),

@@ -13,6 +13,7 @@ import { DEFAULT_PURGE_INTERVAL_MS, type PurgeLoop, startPurgeLoop } from '../qu
 import { SqliteCollection } from './sqlite-collection.js';
 import type { Prepare } from './sqlite-query.js';
 import { createCollectionSchema } from './sqlite-schema.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 export interface EmbeddedDocumentStoreOptions {
   /** A SQLite file (parent directories are created) or ':memory:'. */
@@ -36,10 +37,27 @@ export function createEmbeddedDocumentStore(options: EmbeddedDocumentStoreOption
   const inMemory = options.path === MEMORY;
   if (!inMemory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
   const db = new Database(options.path);
-  if (!inMemory) db.pragma('journal_mode = WAL');
+  if (!inMemory) {
+    db.pragma('journal_mode = WAL');
+    // As the embedded event bus: a commit reaches the operating system before it returns and is
+    // fsynced at checkpoints, so what a resolved write stored survives the process ending any way
+    // it can; only an OS crash or power loss can take back the last transactions. FULL fsyncs
+    // every commit: 2.9 ms per insert against 0.15 ms measured here, which capped the gateway's
+    // metering and ingestion's job bookkeeping.
+    db.pragma('synchronous = NORMAL');
+  }
   // Another process holding the write lock makes writes wait instead of failing at once.
   db.pragma('busy_timeout = 5000');
-  return new EmbeddedDocumentStore(db, options);
+  let checkpointer: WalCheckpointer | undefined;
+  if (!inMemory) {
+    // Checkpoints (and their fsyncs) in a worker thread, not inside a commit on the event loop.
+    checkpointer = startWalCheckpointer({
+      path: options.path,
+      onError: options.onBackgroundError ?? (() => undefined),
+    });
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  }
+  return new EmbeddedDocumentStore(db, options, checkpointer);
 }
 
 class EmbeddedDocumentStore implements DocumentStore {
@@ -51,6 +69,7 @@ class EmbeddedDocumentStore implements DocumentStore {
   constructor(
     private readonly db: Database.Database,
     private readonly options: EmbeddedDocumentStoreOptions,
+    private readonly checkpointer: WalCheckpointer | undefined,
   ) {
     this.prepare = (sql) => {
       let statement = this.statements.get(sql);
@@ -96,6 +115,7 @@ class EmbeddedDocumentStore implements DocumentStore {
     // Purge at close too, so a short-lived process does not leave expired rows behind.
     this.purgeExpired();
     this.statements.clear();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 

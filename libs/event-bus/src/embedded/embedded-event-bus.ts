@@ -151,6 +151,7 @@ class EmbeddedEventBus implements EventBus {
       handler: options.handler,
       policy,
       fromBeginning: options.fromBeginning ?? true,
+      ...(options.batch ? { batch: options.batch } : {}),
       fail: (error) => {
         if (subscription.failure !== undefined) return;
         subscription.failure = error;

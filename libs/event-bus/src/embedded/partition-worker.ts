@@ -5,8 +5,9 @@
  * at most one worker per group and partition exists, so a partition is never processed twice
  * at once and its order holds.
  */
+import { deliverBatch } from '../delivery/deliver-batch.js';
 import { type DeliveryOutcome, deliverMessage } from '../delivery/deliver-message.js';
-import type { IncomingMessage, MessageHandler, OutgoingMessage, RetryPolicy } from '../event-bus.js';
+import type { BatchDelivery, IncomingMessage, MessageHandler, OutgoingMessage, RetryPolicy } from '../event-bus.js';
 import type { EventBusLogger } from '../logger.js';
 import type { PartitionLog, StoredMessage } from './partition-log.js';
 
@@ -15,6 +16,7 @@ export interface GroupMember {
   readonly handler: MessageHandler;
   readonly policy: RetryPolicy;
   readonly fromBeginning: boolean;
+  readonly batch?: BatchDelivery;
   /** A worker of this member stopped because a message could not be dead-lettered. */
   fail(error: unknown): void;
 }
@@ -77,6 +79,11 @@ export class PartitionWorker {
         await this.log.waitFor(offset, signal);
         continue;
       }
+      if (this.member.batch) {
+        if ((await this.#deliverBatch(this.member.batch, offset, signal)) === 'abandoned') return;
+        await yieldToEventLoop();
+        continue;
+      }
       const outcome = await this.#deliver(stored, signal);
       if (outcome.kind === 'abandoned') return;
       this.context.commit(this.topic, this.partition, offset + 1);
@@ -85,8 +92,30 @@ export class PartitionWorker {
     }
   }
 
+  /** What the log holds from `offset` on, up to the batch size, handed over at once. */
+  #deliverBatch(batch: BatchDelivery, offset: number, signal: AbortSignal): Promise<'done' | 'abandoned'> {
+    const messages: IncomingMessage[] = [];
+    for (let next = offset; messages.length < Math.max(1, batch.maxMessages); next++) {
+      const stored = this.log.at(next);
+      if (!stored) break;
+      messages.push(this.#incoming(stored));
+    }
+    return deliverBatch({
+      messages,
+      handler: batch.handler,
+      deliverOne: (message) => this.#deliverIncoming(message, signal),
+      finished: (message) => this.context.commit(this.topic, this.partition, Number(message.offset) + 1),
+      logger: this.context.logger,
+      groupId: this.context.groupId,
+    });
+  }
+
   #deliver(stored: StoredMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
-    const message: IncomingMessage = {
+    return this.#deliverIncoming(this.#incoming(stored), signal);
+  }
+
+  #incoming(stored: StoredMessage): IncomingMessage {
+    return {
       topic: this.topic,
       partition: this.partition,
       offset: String(stored.offset),
@@ -96,6 +125,9 @@ export class PartitionWorker {
       headers: { ...stored.headers },
       timestamp: stored.timestamp,
     };
+  }
+
+  #deliverIncoming(message: IncomingMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
     return deliverMessage({
       message,
       handler: this.member.handler,

@@ -22,8 +22,17 @@
  *   With `fromBeginning: false` the start position is pinned (committed) before subscribe resolves.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { deliverBatch } from '../delivery/deliver-batch.js';
 import { DeadLetterPublishError, type DeliveryOutcome, deliverMessage } from '../delivery/deliver-message.js';
-import type { MessageHandler, OutgoingMessage, RetryPolicy, SubscribeOptions, Subscription } from '../event-bus.js';
+import type {
+  BatchDelivery,
+  IncomingMessage,
+  MessageHandler,
+  OutgoingMessage,
+  RetryPolicy,
+  SubscribeOptions,
+  Subscription,
+} from '../event-bus.js';
 import type { EventBusLogger } from '../logger.js';
 import { toKafkaError } from './kafka-errors.js';
 import { toIncomingMessage } from './kafka-messages.js';
@@ -65,6 +74,7 @@ export class KafkaSubscription implements Subscription {
     readonly topics: readonly string[],
     private readonly handler: MessageHandler,
     private readonly policy: RetryPolicy,
+    private readonly batchDelivery?: BatchDelivery,
   ) {
     this.#consumer = context.kafka.consumer({
       groupId,
@@ -87,7 +97,14 @@ export class KafkaSubscription implements Subscription {
     options: SubscribeOptions,
     policy: RetryPolicy,
   ): Promise<KafkaSubscription> {
-    const subscription = new KafkaSubscription(context, options.groupId, [...options.topics], options.handler, policy);
+    const subscription = new KafkaSubscription(
+      context,
+      options.groupId,
+      [...options.topics],
+      options.handler,
+      policy,
+      options.batch,
+    );
     await subscription.#start(options.fromBeginning ?? true);
     return subscription;
   }
@@ -172,6 +189,17 @@ export class KafkaSubscription implements Subscription {
     const { topic, partition } = batch;
     const signal = this.#controller.signal;
     try {
+      if (this.batchDelivery) {
+        await this.#eachBatchTogether(
+          batch.topic,
+          batch.partition,
+          batch.messages,
+          resolveOffset,
+          heartbeat,
+          isRunning,
+        );
+        return;
+      }
       for (const message of batch.messages) {
         // Stopping: leave the rest of the batch uncommitted for the next owner.
         if (signal.aborted || !isRunning()) break;
@@ -196,10 +224,51 @@ export class KafkaSubscription implements Subscription {
     if (signal.aborted) await this.#offsets.flush();
   }
 
-  async #deliver(topic: string, partition: number, message: KafkaMessage): Promise<DeliveryOutcome> {
+  /** The batch delivery: slices of the fetched batch go to the batch handler, each awaited in turn. */
+  async #eachBatchTogether(
+    topic: string,
+    partition: number,
+    fetched: KafkaMessage[],
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const delivery = this.batchDelivery as BatchDelivery;
+    const size = Math.max(1, delivery.maxMessages);
+    const signal = this.#controller.signal;
+    for (let start = 0; start < fetched.length; start += size) {
+      if (signal.aborted || !isRunning()) return;
+      const slice: IncomingMessage[] = [];
+      for (const message of fetched.slice(start, start + size)) {
+        // Already handled by this member before a rebalance fetched it again: only resolved.
+        if (this.#offsets.wasHandled(topic, partition, message.offset)) resolveOffset(message.offset);
+        else slice.push(toIncomingMessage(topic, partition, message));
+      }
+      if (slice.length === 0) continue;
+      const result = await deliverBatch({
+        messages: slice,
+        handler: delivery.handler,
+        deliverOne: (message) => this.#deliverIncoming(message),
+        finished: (message) => {
+          this.#offsets.markHandled(topic, partition, message.offset);
+          resolveOffset(message.offset);
+        },
+        logger: this.context.logger,
+        groupId: this.groupId,
+      });
+      if (result === 'abandoned') return;
+      await heartbeat();
+    }
+  }
+
+  #deliver(topic: string, partition: number, message: KafkaMessage): Promise<DeliveryOutcome> {
+    return this.#deliverIncoming(toIncomingMessage(topic, partition, message));
+  }
+
+  async #deliverIncoming(message: IncomingMessage): Promise<DeliveryOutcome> {
     try {
       return await deliverMessage({
-        message: toIncomingMessage(topic, partition, message),
+        message,
         handler: this.handler,
         policy: this.policy,
         groupId: this.groupId,

@@ -339,6 +339,118 @@ export function describeEventBusContract(
       expect(next.bodies()).toEqual(['after']);
     });
 
+    it('batch delivery: hands consecutive messages of a partition over together, in order, and commits them', async () => {
+      const name = await topic();
+      const groupId = uniqueName('g');
+      const key = 'acme:batched';
+      const bodies = Array.from({ length: 20 }, (_, index) => `m${index}`);
+      await bus.publish(
+        name,
+        bodies.map((body) => outgoing(key, body)),
+      );
+      const batches: IncomingMessage[][] = [];
+      const single = recorder();
+      const first = await subscribe({
+        groupId,
+        topics: [name],
+        handler: single.handler,
+        batch: {
+          maxMessages: 8,
+          handler: async (messages) => {
+            batches.push(messages);
+            return [];
+          },
+        },
+      });
+      await arrived('every message in batches', () => batches.flat().length >= bodies.length);
+      expect(batches.flat().map(text)).toEqual(bodies);
+      expect(batches.every((batch) => batch.length <= 8)).toBe(true);
+      expect(batches.some((batch) => batch.length > 1)).toBe(true);
+      expect(new Set(batches.flat().map((message) => message.partition)).size).toBe(1);
+      expect(single.received).toHaveLength(0);
+      await first.stop();
+      // Committed: a new member of the group sees only what comes next.
+      const next = recorder();
+      await subscribe({ groupId, topics: [name], handler: next.handler });
+      await bus.publish(name, [outgoing(key, 'after')]);
+      await arrived('the message after the batches', () => next.received.length >= 1);
+      expect(next.bodies()).toEqual(['after']);
+    });
+
+    it('batch delivery: what the batch handler gives back, or a failed batch, goes through the handler with retries and dead-lettering', async () => {
+      const name = await topic();
+      const dlq = recorder();
+      await subscribe({ groupId: uniqueName('dlq'), topics: [deadLetterTopicOf(name)], handler: dlq.handler });
+      const key = 'acme:partly';
+      const single: string[] = [];
+      let throwBatch = false;
+      const batched: string[] = [];
+      await subscribe({
+        groupId: uniqueName('g'),
+        topics: [name],
+        retry: fastRetry,
+        handler: async (message) => {
+          if (text(message) === 'poison') throw new NonRetryableTestError('poison document');
+          single.push(text(message));
+        },
+        batch: {
+          maxMessages: 10,
+          handler: async (messages) => {
+            if (throwBatch) throw new Error('the whole batch failed');
+            batched.push(...messages.map(text));
+            return messages.filter((message) => text(message) !== 'ok');
+          },
+        },
+      });
+      await bus.publish(
+        name,
+        ['ok', 'poison', 'retry-me', 'ok'].map((body) => outgoing(key, body)),
+      );
+      await arrived('the given-back messages', () => single.length >= 1 && dlq.received.length >= 1);
+      expect(single).toEqual(['retry-me']);
+      expect(dlq.bodies()).toEqual(['poison']);
+      throwBatch = true;
+      await bus.publish(
+        name,
+        ['a', 'b'].map((body) => outgoing(key, body)),
+      );
+      await arrived('the messages of the failed batch, one by one', () => single.length >= 3);
+      expect(single).toEqual(['retry-me', 'a', 'b']);
+    });
+
+    it('batch delivery: a batch being handled holds its partition back (nothing piles up), then it goes on', async () => {
+      const name = await topic();
+      const key = 'acme:pressure';
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const handedOver: string[] = [];
+      await subscribe({
+        groupId: uniqueName('g'),
+        topics: [name],
+        handler: async () => {},
+        batch: {
+          maxMessages: 5,
+          handler: async (messages) => {
+            handedOver.push(...messages.map(text));
+            await gate;
+            return [];
+          },
+        },
+      });
+      await bus.publish(
+        name,
+        Array.from({ length: 30 }, (_, index) => outgoing(key, `p${index}`)),
+      );
+      await arrived('the first batch', () => handedOver.length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(handedOver.length).toBeLessThanOrEqual(5);
+      release();
+      await arrived('every message once released', () => handedOver.length >= 30);
+      expect(handedOver).toEqual(Array.from({ length: 30 }, (_, index) => `p${index}`));
+    });
+
     it('starts at the end of the log for a new group with fromBeginning: false', async () => {
       const name = await topic();
       const key = 'acme:doc';

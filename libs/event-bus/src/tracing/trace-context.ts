@@ -32,12 +32,22 @@ export interface SpanOptions {
   attributes?: Attributes;
   /** The parent; the active context when omitted. */
   parent?: Context;
+  /** Spans this one is about without being their child (a batch consumer links its messages' producers). */
+  links?: Context[];
 }
 
 /** Runs `work` in a new active span that records a failure before rethrowing it. */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
   const tracer = trace.getTracer(instrumentationScope);
-  const spanOptions = { kind: options.kind, ...(options.attributes ? { attributes: options.attributes } : {}) };
+  const links = (options.links ?? [])
+    .map((linked) => trace.getSpanContext(linked))
+    .filter((spanContext) => spanContext !== undefined)
+    .map((spanContext) => ({ context: spanContext }));
+  const spanOptions = {
+    kind: options.kind,
+    ...(options.attributes ? { attributes: options.attributes } : {}),
+    ...(links.length > 0 ? { links } : {}),
+  };
   return tracer.startActiveSpan(name, spanOptions, options.parent ?? context.active(), async (span) => {
     try {
       return await work(span);

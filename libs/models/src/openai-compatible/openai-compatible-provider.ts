@@ -1,6 +1,7 @@
 /**
  * The OpenAI-compatible adapter: `POST {baseUrl}/chat/completions` and `GET {baseUrl}/models`, as
- * OpenAI, vLLM, Ollama (`/v1`), llama.cpp's server and TGI (Messages API) serve them. Streams ask
+ * OpenAI, vLLM, Ollama (`/v1`), llama.cpp's server and TGI (Messages API) serve them, and
+ * `POST {baseUrl}/embeddings` (OpenAI, vLLM, TEI, Ollama). Streams ask
  * for the usage in the final chunk (`stream_options.include_usage`); tool calls and their streamed
  * argument deltas are passed through. The key travels as `Authorization: Bearer` and never
  * appears in an error.
@@ -19,7 +20,7 @@ import {
 } from '../chat-model.js';
 import { generativeChatModel } from '../providers/grounding.js';
 import { isObject, malformed, nonNegativeCount, parseJsonEvent, requestJson, requestSse } from '../providers/http.js';
-import type { ModelProvider } from '../providers/provider.js';
+import type { EmbeddingResult, ModelProvider } from '../providers/provider.js';
 
 export interface OpenAiCompatibleOptions {
   /** `openai` by default; the name models are listed and routed under. */
@@ -72,7 +73,43 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
       };
       return generativeChatModel({ id, provider: name, ownedBy: name }, generate, stream);
     },
+    async embed(request, call) {
+      const body = await requestJson({
+        ...attemptOf(call),
+        url: `${baseUrl}/embeddings`,
+        // Floats, not base64: fewer servers (TEI, llama.cpp) implement base64 than floats.
+        body: {
+          model: request.model,
+          input: [...request.input],
+          encoding_format: 'float',
+          ...(request.dimensions === undefined ? {} : { dimensions: request.dimensions }),
+        },
+      });
+      return embeddingsOf(body, request.input.length, name);
+    },
   };
+}
+
+/** OpenAI's embeddings response; `data` may come in any order, each entry says its `index`. */
+export function embeddingsOf(body: unknown, count: number, provider: string): EmbeddingResult {
+  if (!isObject(body) || !Array.isArray(body.data)) throw malformed(provider, 'the embeddings response has no `data`');
+  const vectors: (number[] | undefined)[] = Array.from({ length: count });
+  for (const [position, entry] of body.data.entries()) {
+    if (!isObject(entry) || !Array.isArray(entry.embedding)) throw malformed(provider, 'an embedding is not a list');
+    const index = typeof entry.index === 'number' ? entry.index : position;
+    if (!Number.isInteger(index) || index < 0 || index >= count || vectors[index]) {
+      throw malformed(provider, `an embedding has an index out of place (${String(entry.index)})`);
+    }
+    if (!entry.embedding.every((value) => typeof value === 'number' && Number.isFinite(value))) {
+      throw malformed(provider, 'an embedding holds something other than numbers');
+    }
+    vectors[index] = entry.embedding as number[];
+  }
+  if (vectors.some((vector) => vector === undefined)) {
+    throw malformed(provider, `expected ${count} embeddings, got ${body.data.length}`);
+  }
+  const usage = isObject(body.usage) ? body.usage : {};
+  return { vectors: vectors as number[][], promptTokens: nonNegativeCount(usage.prompt_tokens) };
 }
 
 /** The request on the wire: OpenAI's own field names. */

@@ -27,6 +27,8 @@ export interface RetryPolicy {
   attemptTimeoutMs: number;
   /** All attempts and waits together; a `retry-after` longer than what is left is not waited for. */
   totalTimeoutMs: number;
+  /** Wait at least what the provider asked (`retry-after`); default true. */
+  honourRetryAfter?: boolean;
   /** For tests. */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -44,38 +46,66 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-export function withRetries(model: ChatModel, policy: RetryPolicy): ChatModel {
+export interface RetryCall {
+  signal?: AbortSignal | undefined;
+  /** An outer deadline (epoch ms, as `now` counts) that cuts the policy's own total timeout short. */
+  deadline?: number;
+  /** Told about every failed attempt, before the decision to retry (a circuit breaker counts them). */
+  onFailure?: (error: ProviderError) => void;
+}
+
+/**
+ * Runs attempts of one call until one succeeds, a failure is not retryable, or time or attempts
+ * run out. The thrown ProviderError carries the attempts made.
+ */
+export async function callWithRetries<T>(
+  run: (options: CallOptions) => Promise<T>,
+  policy: RetryPolicy,
+  call: RetryCall = {},
+): Promise<{ value: T; attempts: number }> {
   const random = policy.random ?? Math.random;
   const sleep = policy.sleep ?? defaultSleep;
   const now = policy.now ?? Date.now;
-
-  /** Runs attempts until one succeeds, a failure is not retryable, or time or attempts run out. */
-  async function attempt<T>(
-    run: (options: CallOptions) => Promise<T>,
-    options: CallOptions | undefined,
-  ): Promise<{ value: T; attempts: number }> {
-    const deadline = now() + policy.totalTimeoutMs;
-    for (let attempts = 1; ; attempts++) {
-      const left = deadline - now();
-      try {
-        const value = await run({
-          ...(options?.signal ? { signal: options.signal } : {}),
-          timeoutMs: Math.max(1, Math.min(policy.attemptTimeoutMs, left)),
-        });
-        return { value, attempts };
-      } catch (error) {
-        if (!(error instanceof ProviderError)) throw error;
-        error.attempts = attempts;
-        if (!error.retryable || attempts >= policy.maxAttempts || options?.signal?.aborted) throw error;
-        const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
-        const wait = Math.max(error.retryAfterMs ?? 0, random() * ceiling);
-        // Waiting past the total timeout would only end in a timeout: give the caller the real reason now.
-        if (now() + wait >= deadline) throw error;
-        await sleep(wait, options?.signal);
-        if (options?.signal?.aborted) throw error;
-      }
+  const own = now() + policy.totalTimeoutMs;
+  const deadline = call.deadline === undefined ? own : Math.min(own, call.deadline);
+  for (let attempts = 1; ; attempts++) {
+    const left = deadline - now();
+    try {
+      const value = await run({
+        ...(call.signal ? { signal: call.signal } : {}),
+        timeoutMs: Math.max(1, Math.min(policy.attemptTimeoutMs, left)),
+      });
+      return { value, attempts };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      error.attempts = attempts;
+      call.onFailure?.(error);
+      if (!error.retryable || attempts >= policy.maxAttempts || call.signal?.aborted) throw error;
+      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
+      const asked = policy.honourRetryAfter === false ? 0 : (error.retryAfterMs ?? 0);
+      const wait = Math.max(asked, random() * ceiling);
+      // Waiting past the total timeout would only end in a timeout: give the caller the real reason now.
+      if (now() + wait >= deadline) throw error;
+      await sleep(wait, call.signal);
+      if (call.signal?.aborted) throw error;
     }
   }
+}
+
+/** A stream's failure after its first event: bytes may have reached the client, so never retried. */
+export function finalStreamError(error: ProviderError, attempts: number): ProviderError {
+  const final = new ProviderError(error.kind, error.provider, error.message.replace(`${error.provider}: `, ''), {
+    ...(error.status === undefined ? {} : { status: error.status }),
+    retryable: false,
+    cause: error,
+  });
+  final.attempts = attempts;
+  return final;
+}
+
+export function withRetries(model: ChatModel, policy: RetryPolicy): ChatModel {
+  const attempt = <T>(run: (options: CallOptions) => Promise<T>, options: CallOptions | undefined) =>
+    callWithRetries(run, policy, { signal: options?.signal });
 
   const wrapped: ChatModel = {
     descriptor: model.descriptor,
@@ -111,18 +141,8 @@ export function withRetries(model: ChatModel, policy: RetryPolicy): ChatModel {
           try {
             next = await iterator.next();
           } catch (error) {
-            if (error instanceof ProviderError) {
-              error.attempts = attempts;
-              // Bytes may have reached the client: never retried from here.
-              const final = new ProviderError(
-                error.kind,
-                error.provider,
-                error.message.replace(`${error.provider}: `, ''),
-                { ...(error.status === undefined ? {} : { status: error.status }), retryable: false, cause: error },
-              );
-              final.attempts = attempts;
-              throw final;
-            }
+            // Bytes may have reached the client: never retried from here.
+            if (error instanceof ProviderError) throw finalStreamError(error, attempts);
             throw error;
           }
           if (next.done) return;

@@ -1,6 +1,6 @@
 /**
  * A fake model server for tests: a node:http server speaking the real wire formats of OpenAI's
- * `/v1/chat/completions` and `/v1/models` and of Anthropic's `/v1/messages` and `/v1/models`,
+ * `/v1/chat/completions`, `/v1/embeddings` and `/v1/models` and of Anthropic's `/v1/messages` and `/v1/models`,
  * JSON and server-sent events, with scriptable faults: 429 with retry-after, 5xx, a slow first
  * byte, a connection dropped mid-stream, garbage bodies.
  */
@@ -21,7 +21,7 @@ export interface FakeUpstream {
   /** `http://127.0.0.1:<port>`; OpenAI clients use `${url}/v1`. */
   url: string;
   requests: RecordedRequest[];
-  /** Queues behaviours for the next calls to chat/messages (in order); when empty, the default answer. */
+  /** Queues behaviours for the next calls to chat/messages/embeddings (in order); when empty, the default answer. */
   enqueue(...behaviours: Behaviour[]): void;
   /** Replaces the model list (its next read sees it); a behaviour queued with `enqueueModels` wins. */
   models: string[];
@@ -96,6 +96,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       const text = fake.answerText ?? `Hello from ${String(body?.model)}.`;
       return behaviour({ ...request, body: { ...body, __text: text } }, res);
     }
+    if (path === '/v1/embeddings') return (queue.shift() ?? embeddingsAnswer())(request, res);
     res.writeHead(404).end();
   });
   server.on('connection', (socket) => {
@@ -167,6 +168,29 @@ export function sse(
       await sleep(20);
       res.socket?.destroy();
     } else res.end();
+  };
+}
+
+/**
+ * OpenAI's embeddings answer: one vector per input (`dimensions` long, default 4), derived from
+ * the text so equal inputs embed equally, with `usage.prompt_tokens` one per word.
+ */
+export function embeddingsAnswer(options: { dimensions?: number } = {}): Behaviour {
+  return (request, res) => {
+    const body = request.body ?? {};
+    const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input)];
+    const dimensions = typeof body.dimensions === 'number' ? body.dimensions : (options.dimensions ?? 4);
+    const vectorOf = (text: string) =>
+      Array.from({ length: dimensions }, (_, index) => ((text.length + index * 7) % 13) / 13);
+    json(200, {
+      object: 'list',
+      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(text) })),
+      model: String(body.model),
+      usage: {
+        prompt_tokens: inputs.reduce((sum, text) => sum + words(text).length, 0),
+        total_tokens: inputs.reduce((sum, text) => sum + words(text).length, 0),
+      },
+    })(request, res);
   };
 }
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
-import { apiKeyFingerprint, createStaticApiKeyResolver, parseApiKeysSpec } from './api-keys.js';
+import {
+  type ApiKeyResolver,
+  apiKeyFingerprint,
+  chainApiKeyResolvers,
+  createStaticApiKeyResolver,
+  parseApiKeysSpec,
+} from './api-keys.js';
 
 describe('parseApiKeysSpec', () => {
   it('reads keys, tenants and optional ACL groups', () => {
@@ -73,5 +79,25 @@ describe('createStaticApiKeyResolver', () => {
   it('fingerprints keys without revealing them', () => {
     expect(apiKeyFingerprint('alpha-key')).toMatch(/^key-[0-9a-f]{12}$/);
     expect(apiKeyFingerprint('alpha-key')).not.toBe(apiKeyFingerprint('beta-key'));
+  });
+});
+
+describe('chainApiKeyResolvers', () => {
+  const staticKeys = createStaticApiKeyResolver([{ key: 'static-key-1', tenantId: 'a' }]);
+  const issued: ApiKeyResolver = {
+    resolve: async (key) =>
+      key === 'issued-key' ? { tenantId: 'b', subject: 'ci', aclGroups: [], keyId: 'k1' } : null,
+  };
+
+  it('answers with the first resolver that knows the key, and null when none does', async () => {
+    const chain = chainApiKeyResolvers(staticKeys, issued);
+    expect((await chain.resolve('static-key-1'))?.tenantId).toBe('a');
+    expect(await chain.resolve('issued-key')).toEqual({ tenantId: 'b', subject: 'ci', aclGroups: [], keyId: 'k1' });
+    expect(await chain.resolve('nobody')).toBeNull();
+  });
+
+  it('fails the lookup when a resolver fails, rather than calling the key unknown', async () => {
+    const down: ApiKeyResolver = { resolve: () => Promise.reject(new Error('store down')) };
+    await expect(chainApiKeyResolvers(staticKeys, down).resolve('issued-key')).rejects.toThrow('store down');
   });
 });

@@ -12,6 +12,8 @@ export interface Principal {
   aclGroups: string[];
   /** The key's configured name (a person or a system); absent for unnamed keys. */
   name?: string;
+  /** The id of a stored (issued, hashed) key, for per-key limits and usage; absent for static keys. */
+  keyId?: string;
 }
 
 export interface ApiKeyResolver {
@@ -59,6 +61,24 @@ export function createStaticApiKeyResolver(entries: readonly ApiKeyEntry[]): Api
         if (timingSafeEqual(entry.digest, digest) && match === null) match = entry.principal;
       }
       return match === null ? null : { ...match, aclGroups: [...match.aclGroups] };
+    },
+  };
+}
+
+/**
+ * Asks each resolver in turn and answers with the first principal found, so a service can accept
+ * its static `KEEL_API_KEYS` and keys issued at run time (stored hashed) side by side. A resolver
+ * that fails (its store is down) fails the lookup: a key is never taken as unknown because a store
+ * did not answer.
+ */
+export function chainApiKeyResolvers(...resolvers: readonly ApiKeyResolver[]): ApiKeyResolver {
+  return {
+    async resolve(apiKey) {
+      for (const resolver of resolvers) {
+        const principal = await resolver.resolve(apiKey);
+        if (principal !== null) return principal;
+      }
+      return null;
     },
   };
 }

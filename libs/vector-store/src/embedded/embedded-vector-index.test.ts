@@ -1,17 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadWordVectorEmbedder } from '@keel/text/embedded';
 import { loadCranfield, meanNdcgAtK } from '@keel/text/testing';
-import { connect, makeArrowTable } from '@lancedb/lancedb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { equalWeightFusion, fuseHybrid, hybridCandidateCount } from '../hybrid-fusion.js';
+import { cosine, randomUnitVector, seededRandom } from '../testing/contract-fixtures.js';
 import { describeVectorIndexContract } from '../testing/vector-index-contract.js';
-import type { HybridFusion, SearchMode, VectorFilter, VectorIndex } from '../vector-index.js';
-import { chunkTableSchema, toRow } from './chunk-table-schema.js';
+import type { HybridFusion, IndexedChunk, SearchMode, VectorFilter, VectorIndex } from '../vector-index.js';
 import { createEmbeddedVectorIndex } from './embedded-vector-index.js';
 
 const run = promisify(execFile);
@@ -28,104 +27,127 @@ afterAll(async () => {
   for (const directory of directories) await rm(directory, { recursive: true, force: true });
 });
 
-describe('embedded vector index (LanceDB)', () => {
-  // Exact (flat) search, as every collection below 10,000 rows gets.
-  let flatDirectory = '';
+describe('embedded vector index (SQLite + in-memory exact, HNSW and BM25)', () => {
+  // Exact search, as every collection below 2M vector components gets.
+  let exactDirectory = '';
   describeVectorIndexContract(
-    'embedded, flat search',
+    'embedded, exact search',
     async () => {
-      flatDirectory = await temporaryDirectory();
-      return createEmbeddedVectorIndex({ directory: flatDirectory });
+      exactDirectory = await temporaryDirectory();
+      return createEmbeddedVectorIndex({ directory: exactDirectory });
     },
-    { reopen: () => createEmbeddedVectorIndex({ directory: flatDirectory }) },
+    { reopen: () => createEmbeddedVectorIndex({ directory: exactDirectory }) },
   );
 
-  // The same behaviour once the ANN index (IVF-HNSW-SQ) and optimize() kick in early.
-  let annDirectory = '';
-  const annPolicy = { annIndexThreshold: 150, optimizeEveryRows: 50 };
+  // The same behaviour when every collection of more than 64 components has an HNSW graph
+  // and most queries go through it (saved, and loaded again on reopen).
+  let graphDirectory = '';
   describeVectorIndexContract(
-    'embedded, ANN index and frequent optimize',
+    'embedded, HNSW graph for everything',
     async () => {
-      annDirectory = await temporaryDirectory();
-      return createEmbeddedVectorIndex({ directory: annDirectory, ...annPolicy });
+      graphDirectory = await temporaryDirectory();
+      return createEmbeddedVectorIndex({ directory: graphDirectory, exactSearchLimit: 64 });
     },
-    { reopen: () => createEmbeddedVectorIndex({ directory: annDirectory, ...annPolicy }) },
+    { reopen: () => createEmbeddedVectorIndex({ directory: graphDirectory, exactSearchLimit: 64 }) },
   );
 
-  it('builds the BM25 index on the first rows, the ANN index at the threshold, and folds new rows in', async () => {
+  it('finds the exact neighbours through the graph, filtered or not, and reloads the saved graph', async () => {
     const directory = await temporaryDirectory();
-    const index = await createEmbeddedVectorIndex({ directory, annIndexThreshold: 60, optimizeEveryRows: 30 });
-    const inspect = async () => {
-      const table = await (await connect(directory)).openTable('maintained');
-      return Object.fromEntries(
-        (await table.listIndices()).map((info) => [
-          info.columns[0],
-          { type: info.indexType, unindexed: info.numUnindexedRows },
-        ]),
-      );
+    const dimensions = 16;
+    const options = { directory, exactSearchLimit: 1_000 };
+    let index = await createEmbeddedVectorIndex(options);
+    await index.ensureCollection({ name: 'graph', dimensions });
+    const random = seededRandom(99);
+    const chunks: IndexedChunk[] = Array.from({ length: 2_000 }, (_, i) => ({
+      id: `g${i}`,
+      vector: randomUnitVector(random, dimensions),
+      text: `entry ${i}`,
+      payload: { tenantId: `t${i % 4}`, rank: i },
+    }));
+    for (let start = 0; start < chunks.length; start += 500)
+      await index.upsert('graph', chunks.slice(start, start + 500));
+    const queries = Array.from({ length: 20 }, () => randomUnitVector(random, dimensions));
+    const recall = async (filter: VectorFilter, admit: (chunk: IndexedChunk) => boolean) => {
+      let found = 0;
+      for (const vector of queries) {
+        const exact = chunks
+          .filter(admit)
+          .map((chunk) => ({ id: chunk.id, score: cosine(vector, chunk.vector) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, 10)
+          .map((hit) => hit.id);
+        const hits = await index.search('graph', { mode: 'dense', vector, filter, limit: 10 });
+        for (const hit of hits)
+          expect(hit.score).toBeCloseTo(cosine(vector, chunks[Number(hit.id.slice(1))]?.vector ?? []), 5);
+        found += hits.filter((hit) => exact.includes(hit.id)).length;
+      }
+      return found / (queries.length * 10);
     };
-    await index.ensureCollection({ name: 'maintained', dimensions: 8 });
-    expect(await inspect()).toEqual({});
-    const chunk = (i: number, text = `Routine entry ${i}.`) => ({
-      id: `m${i}`,
-      vector: unit(8, i % 8),
-      text,
-      payload: {},
-    });
+    expect(await recall(noFilter, () => true)).toBeGreaterThanOrEqual(0.95);
+    // Half the rows: still the graph, oversampled; a 1% filter: an exact scan.
+    const half: VectorFilter = { must: [{ key: 'tenantId', anyOf: ['t0', 't1'] }] };
+    expect(
+      await recall(half, (chunk) => ['t0', 't1'].includes(chunk.payload.tenantId as string)),
+    ).toBeGreaterThanOrEqual(0.95);
+    const few: VectorFilter = { must: [{ key: 'rank', range: { lt: 20 } }] };
+    expect(await recall(few, (chunk) => (chunk.payload.rank as number) < 20)).toBe(1);
 
-    await index.upsert(
-      'maintained',
-      [0, 1, 2, 3, 4].map((i) => chunk(i)),
-    );
-    expect(await inspect()).toEqual({ search_text: { type: 'FTS', unindexed: 0 } });
-
-    // Written after the index was built: found before any optimize, by a flat scan of new rows.
-    await index.upsert('maintained', [chunk(5, 'The hygrometer reading was unusual.')]);
-    expect((await inspect()).search_text?.unindexed).toBe(1);
-    const [found] = await index.search('maintained', {
-      mode: 'keyword',
-      text: 'hygrometer',
+    await index.close();
+    expect((await readdir(join(directory, 'graphs'))).filter((file) => file.startsWith('graph.'))).toHaveLength(1);
+    index = await createEmbeddedVectorIndex(options);
+    await index.deleteWhere('graph', { must: [{ key: 'rank', range: { gte: 1_000 } }] });
+    const [self] = await index.search('graph', {
+      mode: 'dense',
+      vector: chunks[5]?.vector ?? [],
       filter: noFilter,
-      limit: 5,
+      limit: 1,
     });
-    expect(found?.id).toBe('m5');
-
-    await index.upsert(
-      'maintained',
-      Array.from({ length: 60 }, (_, i) => chunk(10 + i)),
-    );
-    const indexes = await inspect();
-    expect(indexes.vector?.type).toBe('IvfHnswSq');
-
-    await index.upsert(
-      'maintained',
-      Array.from({ length: 30 }, (_, i) => chunk(100 + i)),
-    );
-    expect(await inspect()).toEqual({
-      search_text: { type: 'FTS', unindexed: 0 },
-      vector: { type: 'IvfHnswSq', unindexed: 0 },
+    expect(self?.id).toBe('g5');
+    const afterDelete = await index.search('graph', {
+      mode: 'dense',
+      vector: chunks[1_500]?.vector ?? [],
+      filter: noFilter,
+      limit: 50,
     });
+    expect(afterDelete.every((hit) => Number(hit.id.slice(1)) < 1_000)).toBe(true);
     await index.close();
   });
 
-  it('recovers a collection whose writer stopped before building its BM25 index', async () => {
+  it('stays correct when most rows are replaced (memory is rebuilt without the dead rows)', async () => {
     const directory = await temporaryDirectory();
     const index = await createEmbeddedVectorIndex({ directory });
-    await index.ensureCollection({ name: 'orphan', dimensions: 4 });
-    // Rows written straight to the table, as if the process died right after its write.
-    const table = await (await connect(directory, { readConsistencyInterval: 0 })).openTable('orphan');
-    const chunk = { id: 'o1', vector: unit(4, 0), text: 'Orphaned theodolite notes.', payload: {} };
-    await table.add(makeArrowTable([toRow(chunk)], { schema: chunkTableSchema(4) }));
-
-    const keyword = () => index.search('orphan', { mode: 'keyword', text: 'theodolite', filter: noFilter, limit: 5 });
-    const indexedColumns = async () => (await table.listIndices()).flatMap((info) => info.columns);
-    // Found meanwhile by a scan of the column; the next ensureCollection builds the index.
-    expect((await keyword()).map((hit) => hit.id)).toEqual(['o1']);
-    expect(await indexedColumns()).toEqual([]);
-    await index.ensureCollection({ name: 'orphan', dimensions: 4 });
-    expect(await indexedColumns()).toEqual(['search_text']);
-    expect((await keyword()).map((hit) => hit.id)).toEqual(['o1']);
+    await index.ensureCollection({ name: 'churn', dimensions: 4 });
+    for (let round = 0; round < 4; round++) {
+      await index.upsert(
+        'churn',
+        Array.from({ length: 5_000 }, (_, i) => ({
+          id: `c${i}`,
+          vector: unit(4, (i + round) % 4),
+          text: `round${round} entry`,
+          payload: { round },
+        })),
+      );
+    }
+    const hits = await index.search('churn', { mode: 'keyword', text: 'round3', filter: noFilter, limit: 1000 });
+    expect(hits).toHaveLength(1000);
+    expect(await index.search('churn', { mode: 'keyword', text: 'round2', filter: noFilter, limit: 10 })).toEqual([]);
+    const [top] = await index.search('churn', {
+      mode: 'dense',
+      vector: unit(4, 3),
+      filter: { must: [{ key: 'round', equals: 3 }] },
+      limit: 1,
+    });
+    expect(top?.payload).toEqual({ round: 3 });
     await index.close();
+  }, 60_000);
+
+  it('says in its health that LanceDB tables of an earlier version are not read', async () => {
+    const directory = await temporaryDirectory();
+    await mkdir(join(directory, 'keel_chunks_100.lance'));
+    const index = await createEmbeddedVectorIndex({ directory });
+    expect(await index.health()).toMatchObject({ ok: true, detail: expect.stringContaining('1 LanceDB table(s)') });
+    await index.close();
+    expect(await index.health()).toMatchObject({ ok: false });
   });
 
   describe('two processes on one directory', () => {
@@ -148,11 +170,14 @@ describe('embedded vector index (LanceDB)', () => {
         { id: 'b', vector: unit(4, 2), text: 'Second barometer.', payload: { v: 1 } },
       ]);
       const dense = await reader.search('shared', { mode: 'dense', vector: unit(4, 1), filter: noFilter, limit: 1 });
-      expect(dense[0]).toMatchObject({ id: 'a', payload: { v: 2 } });
+      expect(dense[0]).toMatchObject({ id: 'a', text: 'Barometer rising.', payload: { v: 2 } });
       expect((await keyword(reader)).map((hit) => hit.id).sort()).toEqual(['a', 'b']);
 
       await writer.deleteWhere('shared', { must: [{ key: 'v', equals: 2 }] });
       expect((await keyword(reader)).map((hit) => hit.id)).toEqual(['b']);
+      // Writes go both ways: SQLite serialises writers.
+      await reader.upsert('shared', [{ id: 'c', vector: unit(4, 3), text: 'Barometer three.', payload: { v: 3 } }]);
+      expect((await keyword(writer)).map((hit) => hit.id).sort()).toEqual(['b', 'c']);
       await Promise.all([writer.close(), reader.close()]);
     });
 
@@ -174,7 +199,7 @@ describe('embedded vector index (LanceDB)', () => {
         });
       expect((await search()).map((hit) => hit.id).sort()).toEqual(['c1', 'c2']);
 
-      // The reader keeps its table open; the next write must show up without reopening.
+      // The reader keeps its memory; the next write must show up without reopening.
       await write('c3');
       const hits = await search();
       expect(hits.map((hit) => hit.id).sort()).toEqual(['c1', 'c2', 'c3']);

@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
-import { type Connection, connect, MatchQuery, makeArrowTable, type Table } from '@lancedb/lancedb';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tokenizeForSearch } from '@keel/text';
 import { fuseHybrid, hybridCandidateCount } from '../hybrid-fusion.js';
 import {
   lastWriteWins,
@@ -20,270 +21,353 @@ import type {
   VectorQuery,
 } from '../vector-index.js';
 import { VectorStoreError, VectorStoreErrorCode } from '../vector-store-error.js';
-import { chunkTableSchema, dimensionsOf, searchText, toRow } from './chunk-table-schema.js';
-import { whereClause } from './lance-filter.js';
-import {
-  defaultMaintenancePolicy,
-  ensureKeywordIndex,
-  type MaintenancePolicy,
-  maintainTable,
-} from './table-maintenance.js';
+import { ChunkStore } from './chunk-store.js';
+import { type Admission, CollectionMemory, type ScoredSlot, unit } from './collection-memory.js';
+import { HnswGraph } from './hnsw-graph.js';
 
 export interface EmbeddedVectorIndexOptions {
-  /** The LanceDB directory; created if missing. Several processes may open the same one. */
+  /** Holds `keel-vectors.sqlite` and the saved graphs; created if missing. Several processes may open it. */
   directory: string;
-  /** Rows from which a collection gets an ANN index (default 10,000); below it search is exact. */
-  annIndexThreshold?: number;
-  /** Written rows (and at least 10% of the table) after which new rows are folded into the indexes (default 1,000). */
-  optimizeEveryRows?: number;
+  /**
+   * The most vector components (rows × dimensions) one query scores exactly (default 2,000,000:
+   * 20,000 rows of 100 dimensions, about 2 ms). A collection larger than that gets an HNSW graph,
+   * and a query whose filter admits more rows than that uses it.
+   */
+  exactSearchLimit?: number;
+}
+
+const defaultExactSearchLimit = 2_000_000;
+/** A graph is saved once this many rows (and 20% of it) changed since the last save. */
+const graphSaveEveryRows = 10_000;
+const graphSaveGrowth = 0.2;
+/** Dead slots (replaced or removed rows) beyond this many, and beyond the live ones, trigger a rebuild. */
+const compactAfterDeadRows = 10_000;
+
+interface OpenCollection {
+  name: string;
+  dimensions: number;
+  memory: CollectionMemory;
+  /** The write sequence the memory reflects. */
+  applied: number;
+  graph: HnswGraph | undefined;
+  /** Graph rows added or removed since the graph file was last saved or loaded. */
+  unsavedGraphRows: number;
 }
 
 /**
- * The embedded VectorIndex: LanceDB 0.31 tables on local disk with cosine ANN, BM25 full-text
- * search, SQL prefilters and deletes. Reads check for newer versions on every query
- * (`readConsistencyInterval: 0`), so a retrieval process sees what an ingestion process wrote
- * to the same directory as soon as its write returns. Writes to one collection are serialised
- * within a process; one writing process per directory is the supported setup (a second one
- * gets retryable VECTOR.WRITE_CONFLICT errors when commits collide).
+ * The embedded VectorIndex: SQLite (better-sqlite3, WAL) holds the chunks; each process keeps an
+ * in-memory index of every collection it uses: unit float32 vectors scanned exactly, a usearch
+ * HNSW graph once a collection is too large to scan, BM25 postings, and the payloads filters
+ * run on. Before each call it reads what other processes wrote since (one indexed SQLite read
+ * when nothing changed), so a retrieval process sees an ingestion process's write as soon as
+ * the write returns. Writers in several processes are safe (SQLite serialises them).
  */
-/** See `keyword()`: the smallest full-text limit whose ranking was measured to be exact. */
-const minimumKeywordDepth = 40;
-
 export async function createEmbeddedVectorIndex(options: EmbeddedVectorIndexOptions): Promise<VectorIndex> {
-  await mkdir(options.directory, { recursive: true });
-  const connection = await connect(options.directory, { readConsistencyInterval: 0 });
-  return new EmbeddedVectorIndex(connection, options.directory, {
-    annIndexThreshold: options.annIndexThreshold ?? defaultMaintenancePolicy.annIndexThreshold,
-    optimizeEveryRows: options.optimizeEveryRows ?? defaultMaintenancePolicy.optimizeEveryRows,
-  });
+  mkdirSync(join(options.directory, 'graphs'), { recursive: true });
+  const store = guarded(
+    'opening the vector store',
+    () => new ChunkStore(join(options.directory, 'keel-vectors.sqlite')),
+  );
+  // Tables of the LanceDB adapter this one replaced are not read: say so where operators look.
+  const legacy = readdirSync(options.directory).filter((entry) => entry.endsWith('.lance'));
+  const note = legacy.length > 0 ? `; ignoring ${legacy.length} LanceDB table(s) of an earlier version: re-index` : '';
+  return new EmbeddedVectorIndex(store, options.directory, options.exactSearchLimit ?? defaultExactSearchLimit, note);
 }
-
-interface OpenCollection {
-  table: Table;
-  dimensions: number;
-}
-
-interface HitRow {
-  id: string;
-  text: string;
-  payload_json: string;
-  _distance?: number;
-  _score?: number;
-}
-
-const hitColumns = ['id', 'text', 'payload_json'];
 
 class EmbeddedVectorIndex implements VectorIndex {
-  private readonly collections = new Map<string, Promise<OpenCollection>>();
-  private readonly writeQueues = new Map<string, Promise<unknown>>();
-  private readonly pendingRows = new Map<string, number>();
+  private readonly collections = new Map<string, OpenCollection>();
   private closed = false;
 
   constructor(
-    private readonly connection: Connection,
+    private readonly store: ChunkStore,
     private readonly directory: string,
-    private readonly policy: MaintenancePolicy,
+    private readonly exactSearchLimit: number,
+    private readonly legacyNote: string,
   ) {}
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
     this.assertOpen();
     validateCollectionName(spec.name);
     validateDimensions(spec.dimensions);
-    const existing = await this.find(spec.name);
-    if (!existing) {
-      // existOk: another process may create the same collection at the same moment.
-      await this.connection.createEmptyTable(spec.name, chunkTableSchema(spec.dimensions), { existOk: true });
-    }
-    const collection = existing ?? (await this.require(spec.name));
-    if (collection.dimensions !== spec.dimensions) {
+    const record = guarded(`creating "${spec.name}"`, () => {
+      this.store.createCollection(spec.name, spec.dimensions);
+      return this.store.collection(spec.name);
+    });
+    if (record && record.dimensions !== spec.dimensions) {
       throw new VectorStoreError(
         VectorStoreErrorCode.DimensionMismatch,
-        `collection "${spec.name}" exists with ${collection.dimensions} dimensions, not ${spec.dimensions}`,
+        `collection "${spec.name}" exists with ${record.dimensions} dimensions, not ${spec.dimensions}`,
       );
     }
-    // Recovers a collection whose writer stopped between a write and building its BM25 index.
-    // A conflict means another process is doing just that: nothing left to do here.
-    await this.serialised(spec.name, () =>
-      writing(`indexing "${spec.name}"`, () => ensureKeywordIndex(collection.table)),
-    ).catch((error: unknown) => {
-      if (!(error instanceof VectorStoreError && error.code === VectorStoreErrorCode.WriteConflict)) throw error;
-    });
+    this.require(spec.name);
   }
 
-  async upsert(collectionName: string, chunks: IndexedChunk[]): Promise<void> {
+  async upsert(name: string, chunks: IndexedChunk[]): Promise<void> {
     this.assertOpen();
-    const { table, dimensions } = await this.require(collectionName);
-    validateChunks(chunks, dimensions);
+    const collection = this.require(name);
+    validateChunks(chunks, collection.dimensions);
     if (chunks.length === 0) return;
-    const rows = lastWriteWins(chunks).map(toRow);
-    const data = makeArrowTable(rows, { schema: chunkTableSchema(dimensions) });
-    await this.serialised(collectionName, async () => {
-      await writing(`upsert into "${collectionName}"`, () =>
-        table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
-      );
-      await this.maintain(collectionName, table, rows.length);
-    });
+    const rows = lastWriteWins(chunks).map((chunk) => ({
+      id: chunk.id,
+      vector: Float32Array.from(chunk.vector),
+      text: chunk.text,
+      terms: tokenizeForSearch(chunk.text).join(' '),
+      payload: chunk.payload ?? {},
+    }));
+    writing(`upsert into "${name}"`, () =>
+      this.store.write(name, (seq) => {
+        for (const row of rows) this.store.upsert(name, seq, row);
+      }),
+    );
+    this.catchUp(collection);
   }
 
-  async deleteWhere(collectionName: string, filter: VectorFilter): Promise<void> {
+  async deleteWhere(name: string, filter: VectorFilter): Promise<void> {
     this.assertOpen();
+    validateCollectionName(name);
     validateFilter(filter);
     if (matchesNothing(filter)) return;
-    const collection = await this.find(collectionName);
-    if (!collection) return;
-    await this.serialised(collectionName, () =>
-      writing(`delete from "${collectionName}"`, () => collection.table.delete(whereClause(filter) ?? 'true')),
+    if (guarded('reading the vector store', () => this.store.seq(name)) === undefined) return;
+    const collection = this.require(name);
+    // Within the write lock: rows another process adds meanwhile cannot escape the filter.
+    writing(`delete from "${name}"`, () =>
+      this.store.write(name, (seq) => {
+        this.catchUp(collection);
+        const { memory } = collection;
+        const admission = memory.admit(filter);
+        const { mask } = admission;
+        for (let slot = 0; slot < memory.slotCount; slot++) {
+          if (mask ? mask[slot] === 1 : memory.isLive(slot)) this.store.remove(name, seq, memory.ids[slot] as string);
+        }
+        memory.release(admission);
+      }),
     );
+    this.catchUp(collection);
   }
 
-  async search(collectionName: string, query: VectorQuery): Promise<VectorHit[]> {
+  async search(name: string, query: VectorQuery): Promise<VectorHit[]> {
     this.assertOpen();
-    const { table, dimensions } = await this.require(collectionName);
-    validateQuery(query, dimensions);
+    const collection = this.require(name);
+    validateQuery(query, collection.dimensions);
     if (matchesNothing(query.filter)) return [];
-    const where = whereClause(query.filter);
+    const admission = collection.memory.admit(query.filter);
+    try {
+      return admission.count === 0 ? [] : this.searchAdmitted(collection, query, admission);
+    } finally {
+      collection.memory.release(admission);
+    }
+  }
+
+  private searchAdmitted(collection: OpenCollection, query: VectorQuery, admission: Admission): VectorHit[] {
     switch (query.mode) {
       case 'dense':
-        return this.dense(table, query.vector ?? [], where, query.limit);
+        return this.withText(collection, this.dense(collection, query.vector ?? [], query.limit, admission));
       case 'keyword':
-        return this.keyword(table, query.text ?? '', where, query.limit);
+        return this.withText(collection, this.keyword(collection, query.text ?? '', query.limit, admission));
       case 'hybrid': {
         const candidates = hybridCandidateCount(query.limit);
-        const [dense, keyword] = await Promise.all([
-          this.dense(table, query.vector ?? [], where, candidates),
-          this.keyword(table, query.text ?? '', where, candidates),
-        ]);
-        return fuseHybrid(dense, keyword, query.limit, query.fusion);
+        const fused = fuseHybrid(
+          this.dense(collection, query.vector ?? [], candidates, admission),
+          this.keyword(collection, query.text ?? '', candidates, admission),
+          query.limit,
+          query.fusion,
+        );
+        return this.withText(collection, fused);
       }
     }
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {
-    if (this.closed || !this.connection.isOpen()) return { ok: false, detail: 'closed' };
+    if (this.closed) return { ok: false, detail: 'closed' };
     try {
-      const names = await this.connection.tableNames();
-      return { ok: true, detail: `lancedb at ${this.directory}: ${names.length} collection(s)` };
-    } catch (error) {
       return {
-        ok: false,
-        detail: `lancedb at ${this.directory}: ${error instanceof Error ? error.message : String(error)}`,
+        ok: true,
+        detail: `embedded at ${this.directory}: ${this.store.collectionCount()} collection(s)${this.legacyNote}`,
       };
+    } catch (error) {
+      return { ok: false, detail: `embedded at ${this.directory}: ${messageOf(error)}` };
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled(this.writeQueues.values());
-    for (const collection of await Promise.allSettled(this.collections.values())) {
-      if (collection.status === 'fulfilled') collection.value.table.close();
+    for (const collection of this.collections.values()) {
+      if (collection.unsavedGraphRows > 0) this.saveGraph(collection);
     }
-    this.connection.close();
+    this.collections.clear();
+    this.store.close();
   }
 
-  private async dense(table: Table, vector: number[], where: string | undefined, limit: number): Promise<VectorHit[]> {
-    let query = table
-      .vectorSearch(Float32Array.from(vector))
-      .distanceType('cosine')
-      .select([...hitColumns, '_distance'])
-      // Both only act once an HNSW index exists. ef: candidates explored per query (64 gave
-      // recall@10 of 0.98-0.99 here). refineFactor: re-rank 2·limit candidates on the stored
-      // float vectors; without it `_distance` comes from the 8-bit quantised copies and was off
-      // by up to 0.7, so scores would not be cosine similarities. Measured cost: under 1 ms.
-      .ef(Math.max(64, 2 * limit))
-      .refineFactor(2)
-      .limit(limit);
-    if (where) query = query.where(where);
-    const rows = (await reading(() => query.toArray())) as HitRow[];
-    // Lance's cosine distance is 1 - cosine similarity.
-    return rows.map((row) => toHit(row, 1 - (row._distance ?? 1)));
+  // ------------------------------------------------------------------ searching
+
+  private dense(collection: OpenCollection, vector: number[], limit: number, admission: Admission): VectorHit[] {
+    const { memory, graph, dimensions } = collection;
+    const query = unit(vector);
+    const scanned = admission.count * dimensions;
+    const found =
+      (graph && scanned > this.exactSearchLimit ? memory.graphDense(graph, query, limit, admission) : undefined) ??
+      memory.exactDense(query, limit, admission);
+    return this.toHits(collection, found);
   }
 
-  /**
-   * On a table written in several batches, Lance's full-text search with a small limit sometimes
-   * misses rows that outscore ones it returns (Cranfield: 28 of 112 top-10 lists differed from the
-   * top 10 of a 40-deep search); from 20 rows on it agreed with a 1,000-deep search. So keyword
-   * search always asks for at least this many and cuts.
-   */
-  private async keyword(table: Table, text: string, where: string | undefined, limit: number): Promise<VectorHit[]> {
-    const terms = searchText(text);
-    if (terms === '') return [];
-    let query = table
-      .query()
-      .fullTextSearch(new MatchQuery(terms, 'search_text'))
-      .select([...hitColumns, '_score'])
-      .limit(Math.max(limit, minimumKeywordDepth));
-    if (where) query = query.where(where);
-    // Without a BM25 index yet (a writer stopped before building it), Lance scans the column.
-    const rows = (await reading(() => query.toArray())) as HitRow[];
-    return rows.slice(0, limit).map((row) => toHit(row, row._score ?? 0));
+  private keyword(collection: OpenCollection, text: string, limit: number, admission: Admission): VectorHit[] {
+    const terms = tokenizeForSearch(text);
+    if (terms.length === 0) return [];
+    const { mask } = admission;
+    const found = collection.memory.bm25.search(terms, limit, mask ? (slot) => mask[slot] === 1 : () => true);
+    return this.toHits(collection, found);
   }
 
-  private async maintain(name: string, table: Table, written: number): Promise<void> {
-    const pending = (this.pendingRows.get(name) ?? 0) + written;
-    this.pendingRows.set(
-      name,
-      await writing(`index maintenance of "${name}"`, () => maintainTable(table, this.policy, pending)),
+  /** Hits without their text: fusion drops most candidates, so only the survivors read it. */
+  private toHits(collection: OpenCollection, found: ScoredSlot[]): VectorHit[] {
+    const { memory } = collection;
+    return found.map(({ slot, score }) => ({
+      id: memory.ids[slot] as string,
+      score,
+      text: '',
+      payload: copyPayload(memory.payloads[slot] ?? {}),
+    }));
+  }
+
+  private withText(collection: OpenCollection, hits: VectorHit[]): VectorHit[] {
+    const { memory } = collection;
+    return guarded('reading chunk texts', () =>
+      hits.map((hit) => {
+        const slot = memory.slotOfId(hit.id);
+        const text = slot === undefined ? undefined : this.store.text(memory.keys[slot] as number);
+        return { ...hit, text: text ?? '' };
+      }),
     );
   }
 
-  /** The open collection, or undefined when it does not exist (misses are not cached: another process may create it). */
-  private async find(name: string): Promise<OpenCollection | undefined> {
-    validateCollectionName(name);
-    let opening = this.collections.get(name);
-    if (!opening) {
-      opening = this.openCollection(name);
-      this.collections.set(name, opening);
-      opening.catch(() => this.collections.delete(name));
-    }
-    try {
-      return await opening;
-    } catch (error) {
-      if (error instanceof VectorStoreError && error.code === VectorStoreErrorCode.CollectionNotFound) return undefined;
-      throw error;
-    }
-  }
+  // ------------------------------------------------------------------ keeping memory current
 
-  private async require(name: string): Promise<OpenCollection> {
-    const collection = await this.find(name);
-    if (!collection) {
+  /** The open collection, caught up with every write committed so far (by any process). */
+  private require(name: string): OpenCollection {
+    validateCollectionName(name);
+    const record = guarded('reading the vector store', () => this.store.collection(name));
+    if (!record) {
+      // Misses are not cached: another process may create it next.
+      this.collections.delete(name);
       throw new VectorStoreError(VectorStoreErrorCode.CollectionNotFound, `collection "${name}" does not exist`);
     }
+    let collection = this.collections.get(name);
+    if (!collection || collection.dimensions !== record.dimensions) {
+      collection = {
+        name,
+        dimensions: record.dimensions,
+        memory: new CollectionMemory(record.dimensions),
+        applied: 0,
+        graph: undefined,
+        unsavedGraphRows: 0,
+      };
+      this.collections.set(name, collection);
+    }
+    if (record.seq !== collection.applied) this.catchUp(collection);
     return collection;
   }
 
-  private async openCollection(name: string): Promise<OpenCollection> {
-    let table: Table;
-    try {
-      table = await this.connection.openTable(name);
-    } catch (error) {
-      if (/was not found|not found/i.test(error instanceof Error ? error.message : '')) {
-        throw new VectorStoreError(VectorStoreErrorCode.CollectionNotFound, `collection "${name}" does not exist`, {
-          cause: error,
-        });
-      }
-      throw unavailable(`cannot open collection "${name}"`, error);
+  /**
+   * Applies what was written after `applied`, all read from one snapshot: removals first (a row
+   * removed and written again is in both, and the write is newer), then new and changed rows;
+   * the same changes go to the graph. Builds or loads the graph when the collection outgrows
+   * exact search, compacts memory when dead slots pile up, saves the graph now and then.
+   */
+  private catchUp(collection: OpenCollection): void {
+    guarded(`reading "${collection.name}"`, () =>
+      this.store.read(() => {
+        const seq = this.store.seq(collection.name);
+        if (seq === undefined || seq === collection.applied) return;
+        const { memory } = collection;
+        const graphRemovals: number[] = [];
+        const graphKeys: number[] = [];
+        const graphVectors: Float32Array[] = [];
+        for (const removal of this.store.removedSince(collection.name, collection.applied)) {
+          const key = memory.removeId(removal.id);
+          if (key !== undefined) graphRemovals.push(key);
+        }
+        for (const chunk of this.store.changedSince(collection.name, collection.applied)) {
+          const replaced = memory.put(chunk);
+          if (replaced !== undefined && replaced !== chunk.key) graphRemovals.push(replaced);
+          graphKeys.push(chunk.key);
+          graphVectors.push(chunk.vector);
+        }
+        const graph = collection.graph;
+        if (graph) {
+          graph.remove(graphRemovals);
+          graph.add(graphKeys, rowMajor(graphVectors, collection.dimensions));
+          collection.unsavedGraphRows += graphRemovals.length + graphKeys.length;
+        }
+        collection.applied = seq;
+        if (memory.deadCount > Math.max(compactAfterDeadRows, memory.liveCount)) this.compact(collection);
+        if (!collection.graph && memory.liveCount * collection.dimensions > this.exactSearchLimit) {
+          this.attachGraph(collection);
+        }
+      }),
+    );
+    const { graph, unsavedGraphRows } = collection;
+    if (graph && unsavedGraphRows >= Math.max(graphSaveEveryRows, graphSaveGrowth * graph.size)) {
+      this.saveGraph(collection);
     }
-    const dimensions = dimensionsOf(await table.schema());
-    if (dimensions === undefined) {
-      table.close();
-      throw new VectorStoreError(
-        VectorStoreErrorCode.InvalidRequest,
-        `"${name}" in ${this.directory} is not a chunk collection`,
-      );
-    }
-    return { table, dimensions };
   }
 
-  private serialised<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.writeQueues.get(name) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.writeQueues.set(name, settled);
-    void settled.then(() => {
-      if (this.writeQueues.get(name) === settled) this.writeQueues.delete(name);
-    });
-    return next;
+  /** Within catchUp's snapshot, with memory at `applied`: rebuilds memory without dead slots. */
+  private compact(collection: OpenCollection): void {
+    const memory = new CollectionMemory(collection.dimensions);
+    for (const chunk of this.store.changedSince(collection.name, 0)) memory.put(chunk);
+    collection.memory = memory;
+  }
+
+  /** Within catchUp's snapshot: the saved graph brought up to date, or a new one built from memory. */
+  private attachGraph(collection: OpenCollection): void {
+    const record = this.store.collection(collection.name);
+    const saved =
+      record && record.graphSeq > 0 && record.graphSeq <= collection.applied
+        ? HnswGraph.load(this.graphPath(collection.name, record.graphSeq), collection.dimensions)
+        : undefined;
+    if (saved && record) {
+      saved.remove(this.store.removedSince(collection.name, record.graphSeq).map((removal) => removal.key));
+      const keys: number[] = [];
+      const vectors: Float32Array[] = [];
+      for (const chunk of this.store.changedSince(collection.name, record.graphSeq)) {
+        keys.push(chunk.key);
+        vectors.push(chunk.vector);
+      }
+      saved.add(keys, rowMajor(vectors, collection.dimensions));
+      collection.graph = saved;
+      collection.unsavedGraphRows = keys.length;
+      return;
+    }
+    const graph = new HnswGraph(collection.dimensions);
+    const { keys, vectors } = collection.memory.liveVectors();
+    graph.add(keys, vectors);
+    collection.graph = graph;
+    collection.unsavedGraphRows = keys.length;
+  }
+
+  /** Saves the graph as of `applied` and drops older files of the collection (best effort). */
+  private saveGraph(collection: OpenCollection): void {
+    const { graph, name, applied } = collection;
+    if (!graph) return;
+    try {
+      graph.save(this.graphPath(name, applied));
+      this.store.setGraphSeq(name, applied);
+      collection.unsavedGraphRows = 0;
+      const current = this.store.collection(name)?.graphSeq ?? applied;
+      for (const file of readdirSync(join(this.directory, 'graphs'))) {
+        const match = /^(.+)\.(\d+)\.hnsw$/.exec(file);
+        if (match?.[1] === name && Number(match[2]) < current) {
+          rmSync(join(this.directory, 'graphs', file), { force: true });
+        }
+      }
+    } catch {
+      // A graph that could not be saved is rebuilt by the next process that opens the collection.
+    }
+  }
+
+  private graphPath(name: string, seq: number): string {
+    return join(this.directory, 'graphs', `${name}.${seq}.hnsw`);
   }
 
   private assertOpen(): void {
@@ -291,36 +375,47 @@ class EmbeddedVectorIndex implements VectorIndex {
   }
 }
 
-function toHit(row: HitRow, score: number): VectorHit {
-  return { id: row.id, score, text: row.text, payload: JSON.parse(row.payload_json) as Record<string, PayloadValue> };
+function rowMajor(vectors: readonly Float32Array[], dimensions: number): Float32Array {
+  const matrix = new Float32Array(vectors.length * dimensions);
+  vectors.forEach((vector, i) => {
+    matrix.set(vector, i * dimensions);
+  });
+  return matrix;
 }
 
-async function reading<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw error instanceof VectorStoreError ? error : unavailable('search failed', error);
-  }
+/** Hits must not hand out the index's own payload objects. */
+function copyPayload(payload: Record<string, PayloadValue>): Record<string, PayloadValue> {
+  const copy: Record<string, PayloadValue> = {};
+  for (const [key, value] of Object.entries(payload)) copy[key] = Array.isArray(value) ? [...value] : value;
+  return copy;
 }
 
-async function writing<T>(what: string, work: () => Promise<T>): Promise<T> {
+function guarded<T>(what: string, work: () => T): T {
   try {
-    return await work();
+    return work();
   } catch (error) {
     if (error instanceof VectorStoreError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (/conflict|concurrent|retryable commit/i.test(message)) {
-      throw new VectorStoreError(
-        VectorStoreErrorCode.WriteConflict,
-        `${what} collided with another writer: ${message}`,
-        { cause: error },
-      );
-    }
-    throw unavailable(`${what} failed`, error);
+    throw new VectorStoreError(VectorStoreErrorCode.Unavailable, `${what} failed: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }
 
-function unavailable(what: string, error: unknown): VectorStoreError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new VectorStoreError(VectorStoreErrorCode.Unavailable, `${what}: ${message}`, { cause: error });
+/** A write that waited out the busy timeout behind another process's write can be retried. */
+function writing<T>(what: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof VectorStoreError) throw error;
+    const busy = (error as { code?: unknown }).code === 'SQLITE_BUSY';
+    throw new VectorStoreError(
+      busy ? VectorStoreErrorCode.WriteConflict : VectorStoreErrorCode.Unavailable,
+      `${what} failed: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

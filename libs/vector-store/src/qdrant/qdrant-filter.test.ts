@@ -27,6 +27,21 @@ describe('qdrantFilter', () => {
       ],
     });
   });
+  it('maps range to range and exists to is_empty (under must_not for true)', () => {
+    expect(
+      qdrantFilter({
+        must: [
+          { key: 'meta.year', range: { gte: 2000, lt: 2010 } },
+          { key: 'meta.page', exists: true },
+          { key: 'deprecated', exists: false },
+        ],
+      }),
+    ).toEqual({
+      must: [{ key: '"meta.year"', range: { gte: 2000, lt: 2010 } }, { is_empty: { key: 'deprecated' } }],
+      must_not: [{ is_empty: { key: '"meta.page"' } }],
+    });
+    expect(qdrantFilter({ must: [{ key: 'x', exists: true }] })).toEqual({ must_not: [{ is_empty: { key: 'x' } }] });
+  });
 });
 
 describe('payloadPath', () => {

@@ -312,6 +312,85 @@ export function describeVectorIndexContract(
       expect(await matching([{ key: 'missing', equals: 'x' }])).toEqual([]);
     });
 
+    it('filters with range and exists on numbers, strings, arrays and missing keys', async () => {
+      const name = await collection('range', 4);
+      const payloads: Record<string, Record<string, PayloadValue>> = {
+        n1: { 'meta.year': 1999, 'meta.page': 1, tags: ['a'], label: 'x' },
+        n2: { 'meta.year': 2005.5, 'meta.page': 12, tags: [], label: '2005' },
+        n3: { 'meta.year': 2010, tags: ['a', 'b'] },
+        n4: { 'meta.year': '2007', 'meta.page': -3, label: 'y' },
+        n5: { flag: true },
+      };
+      await index.upsert(
+        name,
+        Object.entries(payloads).map(([id, payload], i) => ({
+          id,
+          vector: [1, i / 10, 0, 0],
+          text: `Annual review, entry ${id}.`,
+          payload,
+        })),
+      );
+      const matching = async (must: VectorFilter['must']) => {
+        const dense = ids(await search(name, { mode: 'dense', vector: [1, 0, 0, 0], filter: { must }, limit: 50 }));
+        const keyword = ids(
+          await search(name, { mode: 'keyword', text: 'annual review', filter: { must }, limit: 50 }),
+        );
+        const hybrid = ids(
+          await search(name, { mode: 'hybrid', vector: [1, 0, 0, 0], text: 'annual', filter: { must }, limit: 50 }),
+        );
+        expect(keyword.sort()).toEqual([...dense].sort());
+        expect(hybrid.sort()).toEqual([...dense].sort());
+        return dense.sort();
+      };
+      // Numbers only: the string "2007" is not in any numeric range.
+      expect(await matching([{ key: 'meta.year', range: { gte: 2000 } }])).toEqual(['n2', 'n3']);
+      expect(await matching([{ key: 'meta.year', range: { gt: 1999, lt: 2010 } }])).toEqual(['n2']);
+      expect(await matching([{ key: 'meta.year', range: { lte: 2010 } }])).toEqual(['n1', 'n2', 'n3']);
+      expect(await matching([{ key: 'meta.year', range: { gte: 2005.5, lte: 2005.5 } }])).toEqual(['n2']);
+      expect(await matching([{ key: 'meta.page', range: { lt: 0 } }])).toEqual(['n4']);
+      expect(await matching([{ key: 'label', range: { gte: 0 } }])).toEqual([]);
+      expect(await matching([{ key: 'tags', range: { gte: 0 } }])).toEqual([]);
+      expect(await matching([{ key: 'missing', range: { gte: 0 } }])).toEqual([]);
+      // exists: an empty array holds no value; any scalar does (false and "" included).
+      expect(await matching([{ key: 'meta.page', exists: true }])).toEqual(['n1', 'n2', 'n4']);
+      expect(await matching([{ key: 'meta.page', exists: false }])).toEqual(['n3', 'n5']);
+      expect(await matching([{ key: 'tags', exists: true }])).toEqual(['n1', 'n3']);
+      expect(await matching([{ key: 'tags', exists: false }])).toEqual(['n2', 'n4', 'n5']);
+      expect(await matching([{ key: 'flag', exists: true }])).toEqual(['n5']);
+      expect(await matching([{ key: 'missing', exists: false }])).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+      expect(
+        await matching([
+          { key: 'meta.year', range: { gte: 1990 } },
+          { key: 'label', exists: true },
+          { key: 'tags', anyOf: ['a'] },
+        ]),
+      ).toEqual(['n1']);
+
+      // Deletes take the same conditions.
+      await index.deleteWhere(name, { must: [{ key: 'meta.year', range: { lt: 2000 } }] });
+      await index.deleteWhere(name, {
+        must: [
+          { key: 'meta.page', exists: false },
+          { key: 'flag', equals: true },
+        ],
+      });
+      expect(await matching([])).toEqual(['n2', 'n3', 'n4']);
+
+      for (const bad of [
+        { key: 'meta.year', range: {} },
+        { key: 'meta.year', range: { gte: '2000' } },
+        { key: 'meta.year', range: { gte: Number.NaN } },
+        { key: 'meta.year', range: { from: 1 } },
+        { key: 'meta.year', exists: 'yes' },
+        { key: 'meta.year', exists: true, equals: 1 },
+      ]) {
+        await expect(
+          search(name, { mode: 'dense', vector: [1, 0, 0, 0], filter: { must: [bad as never] } }),
+          JSON.stringify(bad),
+        ).rejects.toMatchObject({ code: 'VECTOR.INVALID_REQUEST' });
+      }
+    });
+
     it('returns text and payload exactly as stored', async () => {
       const name = await collection('payload', 4);
       const payload: Record<string, PayloadValue> = {
@@ -385,22 +464,46 @@ export function describeVectorIndexContract(
       }
     });
 
-    it.skipIf(!options.reopen)('keeps everything across close and reopen', async () => {
+    it.skipIf(!options.reopen)('keeps writes, replacements and deletes across close and reopen', async () => {
       const name = await collection('reopen', 4);
       await index.upsert(name, [
-        { id: 'keep', vector: [0, 0, 0, 1], text: 'Persistent lighthouse log.', payload: { tenantId: 't' } },
+        { id: 'keep', vector: [0, 0, 0, 1], text: 'Persistent lighthouse log.', payload: { tenantId: 't', n: 1 } },
+        { id: 'gone', vector: [0, 0, 1, 0], text: 'Lighthouse keeper rota.', payload: { tenantId: 't', n: 2 } },
+        { id: 'moved', vector: [1, 0, 0, 0], text: 'Old lighthouse lamp.', payload: { tenantId: 't', n: 3 } },
+      ]);
+      await index.deleteWhere(name, { must: [{ key: 'n', range: { gte: 2, lt: 3 } }] });
+      await index.upsert(name, [
+        { id: 'moved', vector: [0, 1, 0, 0], text: 'New foghorn.', payload: { tenantId: 't', n: 4 } },
       ]);
       await index.close();
       index = await (options.reopen as NonNullable<VectorIndexContractOptions['reopen']>)(index);
       await index.ensureCollection({ name, dimensions: 4 });
-      const [hit] = await search(name, {
-        mode: 'keyword',
-        text: 'lighthouse',
-        filter: { must: [{ key: 'tenantId', equals: 't' }] },
+      const tenant: VectorFilter = { must: [{ key: 'tenantId', equals: 't' }] };
+      const keyword = await search(name, { mode: 'keyword', text: 'lighthouse', filter: tenant });
+      expect(ids(keyword)).toEqual(['keep']);
+      expect(keyword[0]).toMatchObject({
+        id: 'keep',
+        text: 'Persistent lighthouse log.',
+        payload: { tenantId: 't', n: 1 },
       });
-      expect(hit).toMatchObject({ id: 'keep', payload: { tenantId: 't' } });
       const [dense] = await search(name, { mode: 'dense', vector: [0, 0, 0, 1], limit: 1 });
       expect(dense?.id).toBe('keep');
+      const [moved] = await search(name, { mode: 'dense', vector: [0, 1, 0, 0], limit: 1 });
+      expect(moved).toMatchObject({ id: 'moved', text: 'New foghorn.', payload: { n: 4 } });
+      expect(ids(await search(name, { mode: 'dense', vector: [0, 0, 1, 0], limit: 10 })).sort()).toEqual([
+        'keep',
+        'moved',
+      ]);
+      // The reopened index takes writes and deletes as before.
+      await index.deleteWhere(name, {
+        must: [
+          { key: 'n', exists: true },
+          { key: 'n', range: { gt: 3 } },
+        ],
+      });
+      expect(ids(await search(name, { mode: 'hybrid', vector: [0, 1, 0, 0], text: 'foghorn lighthouse' }))).toEqual([
+        'keep',
+      ]);
     });
   });
 }

@@ -1,5 +1,6 @@
 /** The OpenAI response shapes, built from an Answer: one completion, or its stream of chunks. */
 import type { Answer } from '../../answering/answer.js';
+import { openAiGuardrailFieldsOf } from '../../guardrails/guardrail-fields.js';
 
 export function chatCompletionOf(answer: Answer, created: number) {
   return {
@@ -35,6 +36,7 @@ export function keelExtensionOf(answer: Answer) {
     citations: answer.citations,
     policy: { input: answer.policy.input.decision, output: answer.policy.output.decision },
     flagged: answer.flagged,
+    ...openAiGuardrailFieldsOf(answer),
   };
 }
 

@@ -11,13 +11,15 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatModel } from '@keel/models';
 import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey } from '@keel/platform';
-import { type Response, Router } from 'express';
+import { type RequestHandler, type Response, Router } from 'express';
 import type { Answer } from '../../answering/answer.js';
 import { defaultTopK } from '../../answering/answer-limits.js';
 import type { AnswerQuestion } from '../../answering/answer-question.js';
 import type { CompletionSink, GenerateCompletion } from '../../generation/generate-completion.js';
 import { isModelCallError } from '../../generation/model-errors.js';
+import { guardrailHeadersOf, openAiGuardrailFieldsOf } from '../../guardrails/guardrail-fields.js';
 import { type ModelCatalog, modelNotFound } from '../../models/model-catalog.js';
+import { costFieldsOf, currentMetering } from '../../usage/metering.js';
 import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
@@ -32,12 +34,15 @@ export function chatCompletionsRouter(deps: {
   generateCompletion: GenerateCompletion;
   catalog: ModelCatalog;
   apiKeys: ApiKeyResolver;
+  /** Limits, budgets and the response cache (inbound/metering/http-metering.ts), after the key. */
+  meter?: RequestHandler | undefined;
 }): Router {
   const router = Router();
   router.use('/v1/chat', requireApiKey(deps.apiKeys));
 
   router.post(
     '/v1/chat/completions',
+    ...(deps.meter ? [deps.meter] : []),
     asyncRoute(async (req, res) => {
       const created = Math.floor(Date.now() / 1000);
       const body = parseBody(chatCompletionRequestSchema, req.body);
@@ -59,11 +64,14 @@ export function chatCompletionsRouter(deps: {
         aclGroups: principal.aclGroups,
         question,
         conversation: history,
+        // Policy findings and refusals name the messages as the caller sent them.
+        messageIndexes: messageIndexesOf(body),
         topK: defaultTopK,
         filters: {},
         model,
         ...(maxTokens ? { maxTokens } : {}),
       });
+      res.set(guardrailHeadersOf(answer));
       if (body.stream) writeStream(res, answer, created, body.stream_options?.include_usage === true);
       else res.json(chatCompletionOf(answer, created));
     }),
@@ -117,15 +125,16 @@ async function providerCompletion(
   try {
     if (!body.stream) {
       const completion = await generateCompletion.generate(input);
-      res.json(
-        providerCompletionOf({
-          id,
-          created,
-          model: model.descriptor.id,
-          provider: model.descriptor.provider,
-          ...completion,
-        }),
-      );
+      res.set(guardrailHeadersOf(completion));
+      const response = providerCompletionOf({
+        id,
+        created,
+        model: model.descriptor.id,
+        // A routed model: the provider of the deployment that answered.
+        provider: completion.generation.servedBy?.provider ?? model.descriptor.provider,
+        ...completion,
+      });
+      res.json({ ...response, keel: { ...response.keel, ...openAiGuardrailFieldsOf(completion) } });
       return;
     }
     const chunks = providerChunks({
@@ -138,14 +147,26 @@ async function providerCompletion(
       if (!res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
     };
     const sink: CompletionSink = {
-      open() {
+      open(policyStatus) {
+        res.set(guardrailHeadersOf({ policyStatus }));
         openEventStream(res);
         send(chunks.role());
       },
       text: (text) => send(chunks.text(text)),
       toolCall: (delta) => send(chunks.toolCall(delta)),
-      finish(finishReason, usage, policy, flagged, attempts) {
-        send(chunks.finish(finishReason, { provider: model.descriptor.provider, attempts, policy, flagged }));
+      finish(finishReason, usage, policy, flagged, attempts, servedBy, guardrails = {}) {
+        const provider = servedBy?.provider ?? model.descriptor.provider;
+        // The cost is known now, after the headers: it travels in the finish chunk (`keel.cost`).
+        send(
+          chunks.finish(finishReason, {
+            provider,
+            attempts,
+            policy,
+            flagged,
+            ...costFieldsOf(currentMetering()),
+            ...openAiGuardrailFieldsOf(guardrails),
+          }),
+        );
         if (body.stream_options?.include_usage === true) send(chunks.usage(usage));
         if (!res.destroyed) res.end('data: [DONE]\n\n');
       },
@@ -165,4 +186,16 @@ async function providerCompletion(
     }
     throw error;
   }
+}
+
+/**
+ * Where the built-in model's history and question sit in `messages`: the question is the last
+ * user message, the history every earlier message but tool results (conversationOf's choice).
+ */
+function messageIndexesOf(body: ChatCompletionRequest): { conversation: number[]; question: number } {
+  const question = body.messages.findLastIndex((message) => message.role === 'user');
+  const conversation = body.messages.flatMap((message, index) =>
+    index < question && message.role !== 'tool' ? [index] : [],
+  );
+  return { conversation, question };
 }

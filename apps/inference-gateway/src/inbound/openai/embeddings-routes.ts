@@ -8,6 +8,7 @@ import { type ApiKeyResolver, asyncRoute, parseBody, requireApiKey, z } from '@k
 import { Router } from 'express';
 import { maxModelNameLength, maxNameLength } from '../../answering/answer-limits.js';
 import type { EmbedTexts } from '../../embeddings/embed-texts.js';
+import { isModelCallError } from '../../generation/model-errors.js';
 
 /** The widest vector any embedder here may declare (EMBEDDINGS_DIMENSIONS is at most this too). */
 export const maxEmbeddingDimensions = 65_536;
@@ -40,11 +41,26 @@ export function embeddingsRouter(deps: { embedTexts: EmbedTexts; apiKeys: ApiKey
     requireApiKey(deps.apiKeys),
     asyncRoute(async (req, res) => {
       const body = parseBody(embeddingsRequestSchema, req.body);
-      const result = await deps.embedTexts({
-        model: body.model,
-        input: body.input,
-        ...(body.dimensions != null ? { dimensions: body.dimensions } : {}),
+      // A client that goes away cancels the upstream call (and its retries).
+      const abort = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
       });
+      let result: Awaited<ReturnType<EmbedTexts>>;
+      try {
+        result = await deps.embedTexts({
+          model: body.model,
+          input: body.input,
+          ...(body.dimensions != null ? { dimensions: body.dimensions } : {}),
+          signal: abort.signal,
+        });
+      } catch (error) {
+        // 429 from the provider after the fallbacks: its retry-after goes on to the caller.
+        if (isModelCallError(error) && error.retryAfterMs !== undefined) {
+          res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+        }
+        throw error;
+      }
       const encode = body.encoding_format === 'base64' ? base64Float32 : (vector: number[]) => vector;
       res.json({
         object: 'list',

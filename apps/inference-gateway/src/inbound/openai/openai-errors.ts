@@ -18,6 +18,9 @@ const openAiCodes: Record<string, string> = {
   'AUTH.MISSING_API_KEY': 'missing_api_key',
   'MODEL.NOT_FOUND': 'model_not_found',
   'POLICY.BLOCKED': 'content_policy_violation',
+  // The gateway's own limits (429), as OpenAI names them.
+  'LIMIT.RATE_EXCEEDED': 'rate_limit_exceeded',
+  'LIMIT.BUDGET_EXCEEDED': 'insufficient_quota',
 };
 
 function typeOf(status: number): string {

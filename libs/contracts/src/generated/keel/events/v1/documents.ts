@@ -26,7 +26,23 @@ export interface IngestRequested {
   metadata: { [key: string]: string };
   /** Only callers in one of these groups may retrieve the document; empty means the whole tenant. */
   aclGroups: string[];
-  requestedAt: Date | undefined;
+  requestedAt:
+    | Date
+    | undefined;
+  /**
+   * A file instead of text (PDF, DOCX, HTML, CSV, JSON Lines, text, Markdown); its type is
+   * detected from the bytes, content_type and file_name are only hints. At most one of text,
+   * content and content_uri is set. content: the bytes themselves (the whole event must fit the
+   * bus's message limit, 1 MB on Kafka by default).
+   */
+  content: Buffer;
+  /**
+   * Where the bytes are: file:///... inside the consumer's INGEST_FILE_ROOT, http(s):// on a host
+   * in INGEST_FETCH_HOSTS, or keel-blob:<id> for a file uploaded to ingestion over HTTP.
+   */
+  contentUri: string;
+  /** The file's name, a hint for text formats the bytes cannot tell apart (.md, .csv). */
+  fileName: string;
 }
 
 export interface IngestRequested_MetadataEntry {
@@ -76,6 +92,9 @@ function createBaseIngestRequested(): IngestRequested {
     metadata: {},
     aclGroups: [],
     requestedAt: undefined,
+    content: Buffer.alloc(0),
+    contentUri: "",
+    fileName: "",
   };
 }
 
@@ -110,6 +129,15 @@ export const IngestRequested: MessageFns<IngestRequested> = {
     }
     if (message.requestedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(82).fork()).join();
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(90).bytes(message.content);
+    }
+    if (message.contentUri !== "") {
+      writer.uint32(98).string(message.contentUri);
+    }
+    if (message.fileName !== "") {
+      writer.uint32(106).string(message.fileName);
     }
     return writer;
   },
@@ -210,6 +238,30 @@ export const IngestRequested: MessageFns<IngestRequested> = {
             message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.contentUri = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -271,6 +323,17 @@ export const IngestRequested: MessageFns<IngestRequested> = {
         : isSet(object.requested_at)
         ? fromJsonTimestamp(object.requested_at)
         : undefined,
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      contentUri: isSet(object.contentUri)
+        ? globalThis.String(object.contentUri)
+        : isSet(object.content_uri)
+        ? globalThis.String(object.content_uri)
+        : "",
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
     };
   },
 
@@ -312,6 +375,15 @@ export const IngestRequested: MessageFns<IngestRequested> = {
     if (message.requestedAt !== undefined) {
       obj.requestedAt = message.requestedAt.toISOString();
     }
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.contentUri !== "") {
+      obj.contentUri = message.contentUri;
+    }
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
     return obj;
   },
 
@@ -338,6 +410,9 @@ export const IngestRequested: MessageFns<IngestRequested> = {
     );
     message.aclGroups = object.aclGroups?.map((e) => e) || [];
     message.requestedAt = object.requestedAt ?? undefined;
+    message.content = object.content ?? Buffer.alloc(0);
+    message.contentUri = object.contentUri ?? "";
+    message.fileName = object.fileName ?? "";
     return message;
   },
 };
@@ -877,6 +952,14 @@ export const DocumentRejected: MessageFns<DocumentRejected> = {
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

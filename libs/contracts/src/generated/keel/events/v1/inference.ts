@@ -25,7 +25,7 @@ export interface ContextChunk {
 }
 
 export interface PolicyOutcome {
-  /** "input" or "output". */
+  /** "input", "output", or "document" (the retrieved passages, checked before the model saw them). */
   stage: string;
   /** ALLOW, REDACT, BLOCK or ESCALATE. */
   decision: string;
@@ -74,7 +74,49 @@ export interface InferenceCompleted {
     | string
     | undefined;
   /** The answer was streamed (server-sent events). */
-  streamed?: boolean | undefined;
+  streamed?:
+    | boolean
+    | undefined;
+  /**
+   * What the request cost, in `currency` (the gateway's price table; 0 for a cache hit or an
+   * unpriced model). For USD, usage.cost_usd carries the same amount.
+   */
+  cost?:
+    | number
+    | undefined;
+  /** ISO 4217 code of `cost` (the price table's currency, USD by default). */
+  currency?:
+    | string
+    | undefined;
+  /** False when the model is not in the price table: the cost is then 0 and not billed. */
+  priced?:
+    | boolean
+    | undefined;
+  /** The answer came from the gateway's response cache: no model call, no cost. */
+  cacheHit?:
+    | boolean
+    | undefined;
+  /**
+   * The key that made the request: a stored key's id, or a KEEL_API_KEYS key's subject (its name
+   * or digest); empty over gRPC. Limits, budgets and the usage ledger know keys by the same id.
+   */
+  apiKeyId?:
+    | string
+    | undefined;
+  /**
+   * Set when a policy check could not be made (policy unreachable, or no policy loaded for the
+   * tenant): "unavailable-fail-open" (the tenant fails open: the request went on unchecked) or
+   * "unavailable-fail-closed" (nothing was served). Unset: every check was made.
+   */
+  policyStatus?:
+    | string
+    | undefined;
+  /**
+   * Retrieved passages policy kept from the model (prompt injection planted in a document), and
+   * those the model saw redacted; `contexts` holds only what the model saw.
+   */
+  passagesDropped?: number | undefined;
+  passagesRedacted?: number | undefined;
 }
 
 function createBaseContextChunk(): ContextChunk {
@@ -389,6 +431,14 @@ function createBaseInferenceCompleted(): InferenceCompleted {
     errorCode: undefined,
     errorMessage: undefined,
     streamed: undefined,
+    cost: undefined,
+    currency: undefined,
+    priced: undefined,
+    cacheHit: undefined,
+    apiKeyId: undefined,
+    policyStatus: undefined,
+    passagesDropped: undefined,
+    passagesRedacted: undefined,
   };
 }
 
@@ -453,6 +503,30 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     }
     if (message.streamed !== undefined) {
       writer.uint32(160).bool(message.streamed);
+    }
+    if (message.cost !== undefined) {
+      writer.uint32(169).double(message.cost);
+    }
+    if (message.currency !== undefined) {
+      writer.uint32(178).string(message.currency);
+    }
+    if (message.priced !== undefined) {
+      writer.uint32(184).bool(message.priced);
+    }
+    if (message.cacheHit !== undefined) {
+      writer.uint32(192).bool(message.cacheHit);
+    }
+    if (message.apiKeyId !== undefined) {
+      writer.uint32(202).string(message.apiKeyId);
+    }
+    if (message.policyStatus !== undefined) {
+      writer.uint32(210).string(message.policyStatus);
+    }
+    if (message.passagesDropped !== undefined) {
+      writer.uint32(216).int32(message.passagesDropped);
+    }
+    if (message.passagesRedacted !== undefined) {
+      writer.uint32(224).int32(message.passagesRedacted);
     }
     return writer;
   },
@@ -630,6 +704,70 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
             message.streamed = reader.bool();
             continue;
           }
+          case 21: {
+            if (tag !== 169) {
+              break;
+            }
+
+            message.cost = reader.double();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.priced = reader.bool();
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.cacheHit = reader.bool();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.apiKeyId = reader.string();
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.policyStatus = reader.string();
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.passagesDropped = reader.int32();
+            continue;
+          }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.passagesRedacted = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -700,6 +838,34 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
         ? globalThis.String(object.error_message)
         : undefined,
       streamed: isSet(object.streamed) ? globalThis.Boolean(object.streamed) : undefined,
+      cost: isSet(object.cost) ? globalThis.Number(object.cost) : undefined,
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : undefined,
+      priced: isSet(object.priced) ? globalThis.Boolean(object.priced) : undefined,
+      cacheHit: isSet(object.cacheHit)
+        ? globalThis.Boolean(object.cacheHit)
+        : isSet(object.cache_hit)
+        ? globalThis.Boolean(object.cache_hit)
+        : undefined,
+      apiKeyId: isSet(object.apiKeyId)
+        ? globalThis.String(object.apiKeyId)
+        : isSet(object.api_key_id)
+        ? globalThis.String(object.api_key_id)
+        : undefined,
+      policyStatus: isSet(object.policyStatus)
+        ? globalThis.String(object.policyStatus)
+        : isSet(object.policy_status)
+        ? globalThis.String(object.policy_status)
+        : undefined,
+      passagesDropped: isSet(object.passagesDropped)
+        ? globalThis.Number(object.passagesDropped)
+        : isSet(object.passages_dropped)
+        ? globalThis.Number(object.passages_dropped)
+        : undefined,
+      passagesRedacted: isSet(object.passagesRedacted)
+        ? globalThis.Number(object.passagesRedacted)
+        : isSet(object.passages_redacted)
+        ? globalThis.Number(object.passages_redacted)
+        : undefined,
     };
   },
 
@@ -765,6 +931,30 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     if (message.streamed !== undefined) {
       obj.streamed = message.streamed;
     }
+    if (message.cost !== undefined) {
+      obj.cost = floatToJson(message.cost);
+    }
+    if (message.currency !== undefined) {
+      obj.currency = message.currency;
+    }
+    if (message.priced !== undefined) {
+      obj.priced = message.priced;
+    }
+    if (message.cacheHit !== undefined) {
+      obj.cacheHit = message.cacheHit;
+    }
+    if (message.apiKeyId !== undefined) {
+      obj.apiKeyId = message.apiKeyId;
+    }
+    if (message.policyStatus !== undefined) {
+      obj.policyStatus = message.policyStatus;
+    }
+    if (message.passagesDropped !== undefined) {
+      obj.passagesDropped = Math.round(message.passagesDropped);
+    }
+    if (message.passagesRedacted !== undefined) {
+      obj.passagesRedacted = Math.round(message.passagesRedacted);
+    }
     return obj;
   },
 
@@ -793,6 +983,14 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     message.errorCode = object.errorCode ?? undefined;
     message.errorMessage = object.errorMessage ?? undefined;
     message.streamed = object.streamed ?? undefined;
+    message.cost = object.cost ?? undefined;
+    message.currency = object.currency ?? undefined;
+    message.priced = object.priced ?? undefined;
+    message.cacheHit = object.cacheHit ?? undefined;
+    message.apiKeyId = object.apiKeyId ?? undefined;
+    message.policyStatus = object.policyStatus ?? undefined;
+    message.passagesDropped = object.passagesDropped ?? undefined;
+    message.passagesRedacted = object.passagesRedacted ?? undefined;
     return message;
   },
 };

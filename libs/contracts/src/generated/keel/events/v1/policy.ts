@@ -24,7 +24,32 @@ export interface PolicyDecided {
   findingTypes: string[];
   reason: string;
   policyVersion: string;
-  decidedAt: Date | undefined;
+  decidedAt:
+    | Date
+    | undefined;
+  /** The ids of the tenant policy's rules that took findings, in the policy's order. */
+  rulesFired: string[];
+  /** Every finding, in the text and its contexts (finding_types names their types). */
+  findingCount: number;
+  /** Who evaluated: "policy" (the policy service's Check/Scan) or "inference-gateway" (in process). */
+  decidedBy: string;
+}
+
+/**
+ * keel.policy.changed.v1: a tenant's policy has a new version. Carries the whole document, so a
+ * consumer (the gateway evaluating in process) compiles it without calling the policy service.
+ */
+export interface PolicyChanged {
+  tenantId: string;
+  /** Increases by one with every change of the tenant's policy. */
+  version: number;
+  /** The label decisions carry: "<tenant>@v<version>". */
+  policyVersion: string;
+  /** "rules" (policy as code) or "json" (denied/escalation topics and per-family actions). */
+  format: string;
+  /** The validated policy document as JSON (either format); compile it with @keel/policy-engine. */
+  documentJson: string;
+  changedAt: Date | undefined;
 }
 
 function createBasePolicyDecided(): PolicyDecided {
@@ -38,6 +63,9 @@ function createBasePolicyDecided(): PolicyDecided {
     reason: "",
     policyVersion: "",
     decidedAt: undefined,
+    rulesFired: [],
+    findingCount: 0,
+    decidedBy: "",
   };
 }
 
@@ -69,6 +97,15 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
     }
     if (message.decidedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.decidedAt), writer.uint32(74).fork()).join();
+    }
+    for (const v of message.rulesFired) {
+      writer.uint32(82).string(v!);
+    }
+    if (message.findingCount !== 0) {
+      writer.uint32(88).int32(message.findingCount);
+    }
+    if (message.decidedBy !== "") {
+      writer.uint32(98).string(message.decidedBy);
     }
     return writer;
   },
@@ -158,6 +195,30 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
             message.decidedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.rulesFired.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.findingCount = reader.int32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.decidedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -205,6 +266,21 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
         : isSet(object.decided_at)
         ? fromJsonTimestamp(object.decided_at)
         : undefined,
+      rulesFired: globalThis.Array.isArray(object?.rulesFired)
+        ? object.rulesFired.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.rules_fired)
+        ? object.rules_fired.map((e: any) => globalThis.String(e))
+        : [],
+      findingCount: isSet(object.findingCount)
+        ? globalThis.Number(object.findingCount)
+        : isSet(object.finding_count)
+        ? globalThis.Number(object.finding_count)
+        : 0,
+      decidedBy: isSet(object.decidedBy)
+        ? globalThis.String(object.decidedBy)
+        : isSet(object.decided_by)
+        ? globalThis.String(object.decided_by)
+        : "",
     };
   },
 
@@ -237,6 +313,15 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
     if (message.decidedAt !== undefined) {
       obj.decidedAt = message.decidedAt.toISOString();
     }
+    if (message.rulesFired?.length) {
+      obj.rulesFired = message.rulesFired;
+    }
+    if (message.findingCount !== 0) {
+      obj.findingCount = Math.round(message.findingCount);
+    }
+    if (message.decidedBy !== "") {
+      obj.decidedBy = message.decidedBy;
+    }
     return obj;
   },
 
@@ -254,6 +339,174 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
     message.reason = object.reason ?? "";
     message.policyVersion = object.policyVersion ?? "";
     message.decidedAt = object.decidedAt ?? undefined;
+    message.rulesFired = object.rulesFired?.map((e) => e) || [];
+    message.findingCount = object.findingCount ?? 0;
+    message.decidedBy = object.decidedBy ?? "";
+    return message;
+  },
+};
+
+function createBasePolicyChanged(): PolicyChanged {
+  return { tenantId: "", version: 0, policyVersion: "", format: "", documentJson: "", changedAt: undefined };
+}
+
+export const PolicyChanged: MessageFns<PolicyChanged> = {
+  encode(message: PolicyChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int64(message.version);
+    }
+    if (message.policyVersion !== "") {
+      writer.uint32(26).string(message.policyVersion);
+    }
+    if (message.format !== "") {
+      writer.uint32(34).string(message.format);
+    }
+    if (message.documentJson !== "") {
+      writer.uint32(42).string(message.documentJson);
+    }
+    if (message.changedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.changedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PolicyChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePolicyChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.policyVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.documentJson = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.changedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PolicyChanged {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      policyVersion: isSet(object.policyVersion)
+        ? globalThis.String(object.policyVersion)
+        : isSet(object.policy_version)
+        ? globalThis.String(object.policy_version)
+        : "",
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+      documentJson: isSet(object.documentJson)
+        ? globalThis.String(object.documentJson)
+        : isSet(object.document_json)
+        ? globalThis.String(object.document_json)
+        : "",
+      changedAt: isSet(object.changedAt)
+        ? fromJsonTimestamp(object.changedAt)
+        : isSet(object.changed_at)
+        ? fromJsonTimestamp(object.changed_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PolicyChanged): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.policyVersion !== "") {
+      obj.policyVersion = message.policyVersion;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    if (message.documentJson !== "") {
+      obj.documentJson = message.documentJson;
+    }
+    if (message.changedAt !== undefined) {
+      obj.changedAt = message.changedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PolicyChanged>): PolicyChanged {
+    return PolicyChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PolicyChanged>): PolicyChanged {
+    const message = createBasePolicyChanged();
+    message.tenantId = object.tenantId ?? "";
+    message.version = object.version ?? 0;
+    message.policyVersion = object.policyVersion ?? "";
+    message.format = object.format ?? "";
+    message.documentJson = object.documentJson ?? "";
+    message.changedAt = object.changedAt ?? undefined;
     return message;
   },
 };
@@ -287,6 +540,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

@@ -40,6 +40,16 @@ export interface AnswerResponse {
   requestId: string;
   /** ALLOW, REDACT, BLOCK or ESCALATE, as decided by policy on the output. */
   policyDecision: string;
+  /**
+   * Retrieved passages policy kept from the model (prompt injection planted in a document), and
+   * those the model saw redacted.
+   */
+  passagesDropped?: number | undefined;
+  passagesRedacted?:
+    | number
+    | undefined;
+  /** "unavailable-fail-open" when a policy check could not be made and the tenant fails open. */
+  policyStatus?: string | undefined;
 }
 
 function createBaseAnswerRequest(): AnswerRequest {
@@ -188,7 +198,17 @@ export const AnswerRequest: MessageFns<AnswerRequest> = {
 };
 
 function createBaseAnswerResponse(): AnswerResponse {
-  return { answer: "", citations: [], model: "", usage: undefined, requestId: "", policyDecision: "" };
+  return {
+    answer: "",
+    citations: [],
+    model: "",
+    usage: undefined,
+    requestId: "",
+    policyDecision: "",
+    passagesDropped: undefined,
+    passagesRedacted: undefined,
+    policyStatus: undefined,
+  };
 }
 
 export const AnswerResponse: MessageFns<AnswerResponse> = {
@@ -210,6 +230,15 @@ export const AnswerResponse: MessageFns<AnswerResponse> = {
     }
     if (message.policyDecision !== "") {
       writer.uint32(50).string(message.policyDecision);
+    }
+    if (message.passagesDropped !== undefined) {
+      writer.uint32(56).int32(message.passagesDropped);
+    }
+    if (message.passagesRedacted !== undefined) {
+      writer.uint32(64).int32(message.passagesRedacted);
+    }
+    if (message.policyStatus !== undefined) {
+      writer.uint32(74).string(message.policyStatus);
     }
     return writer;
   },
@@ -275,6 +304,30 @@ export const AnswerResponse: MessageFns<AnswerResponse> = {
             message.policyDecision = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.passagesDropped = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.passagesRedacted = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.policyStatus = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -305,6 +358,21 @@ export const AnswerResponse: MessageFns<AnswerResponse> = {
         : isSet(object.policy_decision)
         ? globalThis.String(object.policy_decision)
         : "",
+      passagesDropped: isSet(object.passagesDropped)
+        ? globalThis.Number(object.passagesDropped)
+        : isSet(object.passages_dropped)
+        ? globalThis.Number(object.passages_dropped)
+        : undefined,
+      passagesRedacted: isSet(object.passagesRedacted)
+        ? globalThis.Number(object.passagesRedacted)
+        : isSet(object.passages_redacted)
+        ? globalThis.Number(object.passages_redacted)
+        : undefined,
+      policyStatus: isSet(object.policyStatus)
+        ? globalThis.String(object.policyStatus)
+        : isSet(object.policy_status)
+        ? globalThis.String(object.policy_status)
+        : undefined,
     };
   },
 
@@ -328,6 +396,15 @@ export const AnswerResponse: MessageFns<AnswerResponse> = {
     if (message.policyDecision !== "") {
       obj.policyDecision = message.policyDecision;
     }
+    if (message.passagesDropped !== undefined) {
+      obj.passagesDropped = Math.round(message.passagesDropped);
+    }
+    if (message.passagesRedacted !== undefined) {
+      obj.passagesRedacted = Math.round(message.passagesRedacted);
+    }
+    if (message.policyStatus !== undefined) {
+      obj.policyStatus = message.policyStatus;
+    }
     return obj;
   },
 
@@ -342,6 +419,9 @@ export const AnswerResponse: MessageFns<AnswerResponse> = {
     message.usage = (object.usage !== undefined && object.usage !== null) ? Usage.fromPartial(object.usage) : undefined;
     message.requestId = object.requestId ?? "";
     message.policyDecision = object.policyDecision ?? "";
+    message.passagesDropped = object.passagesDropped ?? undefined;
+    message.passagesRedacted = object.passagesRedacted ?? undefined;
+    message.policyStatus = object.policyStatus ?? undefined;
     return message;
   },
 };

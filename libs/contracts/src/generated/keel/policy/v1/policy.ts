@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { GroupRequirement } from "../../common/v1/common.js";
 
 export const protobufPackage = "keel.policy.v1";
@@ -152,6 +153,8 @@ export interface CheckResponse {
   reason: string;
   policyVersion: string;
   decisionId: string;
+  /** The ids of the tenant policy's rules that took findings, in the policy's order. */
+  rulesFired: string[];
 }
 
 export interface ScanRequest {
@@ -166,6 +169,39 @@ export interface ScanResponse {
   findings: Finding[];
   reason: string;
   policyVersion: string;
+}
+
+/** A tenant's current policy, as keel.events.v1.PolicyChanged carries it. */
+export interface TenantPolicy {
+  tenantId: string;
+  version: number;
+  policyVersion: string;
+  /** "rules" or "json". */
+  format: string;
+  /** The validated policy document as JSON. */
+  documentJson: string;
+  updatedAt: Date | undefined;
+}
+
+export interface ListPoliciesRequest {
+  /** At most 500; 0 means 100. */
+  pageSize: number;
+  /** The next_page_token of the previous page. */
+  pageToken: string;
+}
+
+export interface ListPoliciesResponse {
+  policies: TenantPolicy[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface GetPolicyRequest {
+  tenantId: string;
+}
+
+export interface GetPolicyResponse {
+  policy: TenantPolicy | undefined;
 }
 
 function createBaseFinding(): Finding {
@@ -467,7 +503,7 @@ export const CheckRequest: MessageFns<CheckRequest> = {
 };
 
 function createBaseCheckResponse(): CheckResponse {
-  return { decision: 0, text: "", findings: [], reason: "", policyVersion: "", decisionId: "" };
+  return { decision: 0, text: "", findings: [], reason: "", policyVersion: "", decisionId: "", rulesFired: [] };
 }
 
 export const CheckResponse: MessageFns<CheckResponse> = {
@@ -489,6 +525,9 @@ export const CheckResponse: MessageFns<CheckResponse> = {
     }
     if (message.decisionId !== "") {
       writer.uint32(50).string(message.decisionId);
+    }
+    for (const v of message.rulesFired) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -554,6 +593,14 @@ export const CheckResponse: MessageFns<CheckResponse> = {
             message.decisionId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.rulesFired.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -582,6 +629,11 @@ export const CheckResponse: MessageFns<CheckResponse> = {
         : isSet(object.decision_id)
         ? globalThis.String(object.decision_id)
         : "",
+      rulesFired: globalThis.Array.isArray(object?.rulesFired)
+        ? object.rulesFired.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.rules_fired)
+        ? object.rules_fired.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -605,6 +657,9 @@ export const CheckResponse: MessageFns<CheckResponse> = {
     if (message.decisionId !== "") {
       obj.decisionId = message.decisionId;
     }
+    if (message.rulesFired?.length) {
+      obj.rulesFired = message.rulesFired;
+    }
     return obj;
   },
 
@@ -619,6 +674,7 @@ export const CheckResponse: MessageFns<CheckResponse> = {
     message.reason = object.reason ?? "";
     message.policyVersion = object.policyVersion ?? "";
     message.decisionId = object.decisionId ?? "";
+    message.rulesFired = object.rulesFired?.map((e) => e) || [];
     return message;
   },
 };
@@ -869,6 +925,497 @@ export const ScanResponse: MessageFns<ScanResponse> = {
   },
 };
 
+function createBaseTenantPolicy(): TenantPolicy {
+  return { tenantId: "", version: 0, policyVersion: "", format: "", documentJson: "", updatedAt: undefined };
+}
+
+export const TenantPolicy: MessageFns<TenantPolicy> = {
+  encode(message: TenantPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int64(message.version);
+    }
+    if (message.policyVersion !== "") {
+      writer.uint32(26).string(message.policyVersion);
+    }
+    if (message.format !== "") {
+      writer.uint32(34).string(message.format);
+    }
+    if (message.documentJson !== "") {
+      writer.uint32(42).string(message.documentJson);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TenantPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTenantPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.policyVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.documentJson = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TenantPolicy {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      policyVersion: isSet(object.policyVersion)
+        ? globalThis.String(object.policyVersion)
+        : isSet(object.policy_version)
+        ? globalThis.String(object.policy_version)
+        : "",
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+      documentJson: isSet(object.documentJson)
+        ? globalThis.String(object.documentJson)
+        : isSet(object.document_json)
+        ? globalThis.String(object.document_json)
+        : "",
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: TenantPolicy): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.policyVersion !== "") {
+      obj.policyVersion = message.policyVersion;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    if (message.documentJson !== "") {
+      obj.documentJson = message.documentJson;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TenantPolicy>): TenantPolicy {
+    return TenantPolicy.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TenantPolicy>): TenantPolicy {
+    const message = createBaseTenantPolicy();
+    message.tenantId = object.tenantId ?? "";
+    message.version = object.version ?? 0;
+    message.policyVersion = object.policyVersion ?? "";
+    message.format = object.format ?? "";
+    message.documentJson = object.documentJson ?? "";
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPoliciesRequest(): ListPoliciesRequest {
+  return { pageSize: 0, pageToken: "" };
+}
+
+export const ListPoliciesRequest: MessageFns<ListPoliciesRequest> = {
+  encode(message: ListPoliciesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPoliciesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPoliciesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPoliciesRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPoliciesRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPoliciesRequest>): ListPoliciesRequest {
+    return ListPoliciesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPoliciesRequest>): ListPoliciesRequest {
+    const message = createBaseListPoliciesRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPoliciesResponse(): ListPoliciesResponse {
+  return { policies: [], nextPageToken: "" };
+}
+
+export const ListPoliciesResponse: MessageFns<ListPoliciesResponse> = {
+  encode(message: ListPoliciesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.policies) {
+      TenantPolicy.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPoliciesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPoliciesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policies.push(TenantPolicy.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPoliciesResponse {
+    return {
+      policies: globalThis.Array.isArray(object?.policies)
+        ? object.policies.map((e: any) => TenantPolicy.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPoliciesResponse): unknown {
+    const obj: any = {};
+    if (message.policies?.length) {
+      obj.policies = message.policies.map((e) => TenantPolicy.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPoliciesResponse>): ListPoliciesResponse {
+    return ListPoliciesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPoliciesResponse>): ListPoliciesResponse {
+    const message = createBaseListPoliciesResponse();
+    message.policies = object.policies?.map((e) => TenantPolicy.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPolicyRequest(): GetPolicyRequest {
+  return { tenantId: "" };
+}
+
+export const GetPolicyRequest: MessageFns<GetPolicyRequest> = {
+  encode(message: GetPolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPolicyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPolicyRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPolicyRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPolicyRequest>): GetPolicyRequest {
+    return GetPolicyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPolicyRequest>): GetPolicyRequest {
+    const message = createBaseGetPolicyRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPolicyResponse(): GetPolicyResponse {
+  return { policy: undefined };
+}
+
+export const GetPolicyResponse: MessageFns<GetPolicyResponse> = {
+  encode(message: GetPolicyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.policy !== undefined) {
+      TenantPolicy.encode(message.policy, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPolicyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPolicyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policy = TenantPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPolicyResponse {
+    return { policy: isSet(object.policy) ? TenantPolicy.fromJSON(object.policy) : undefined };
+  },
+
+  toJSON(message: GetPolicyResponse): unknown {
+    const obj: any = {};
+    if (message.policy !== undefined) {
+      obj.policy = TenantPolicy.toJSON(message.policy);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPolicyResponse>): GetPolicyResponse {
+    return GetPolicyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPolicyResponse>): GetPolicyResponse {
+    const message = createBaseGetPolicyResponse();
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? TenantPolicy.fromPartial(object.policy)
+      : undefined;
+    return message;
+  },
+};
+
 /** Guardrails: checks model inputs and outputs, and scans documents at ingestion. */
 export type PolicyService = typeof PolicyService;
 export const PolicyService = {
@@ -890,11 +1437,42 @@ export const PolicyService = {
     responseSerialize: (value: ScanResponse): Buffer => Buffer.from(ScanResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ScanResponse => ScanResponse.decode(value),
   },
+  /**
+   * The current policy of every tenant that has one, a page at a time: what a process evaluating
+   * in process (the gateway) loads at start, before following keel.policy.changed.v1.
+   */
+  listPolicies: {
+    path: "/keel.policy.v1.Policy/ListPolicies" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPoliciesRequest): Buffer => Buffer.from(ListPoliciesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPoliciesRequest => ListPoliciesRequest.decode(value),
+    responseSerialize: (value: ListPoliciesResponse): Buffer =>
+      Buffer.from(ListPoliciesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPoliciesResponse => ListPoliciesResponse.decode(value),
+  },
+  /** One tenant's current policy (the built-in default, version 0, when it has none). */
+  getPolicy: {
+    path: "/keel.policy.v1.Policy/GetPolicy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPolicyRequest): Buffer => Buffer.from(GetPolicyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPolicyRequest => GetPolicyRequest.decode(value),
+    responseSerialize: (value: GetPolicyResponse): Buffer => Buffer.from(GetPolicyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPolicyResponse => GetPolicyResponse.decode(value),
+  },
 } as const;
 
 export interface PolicyServer extends UntypedServiceImplementation {
   check: handleUnaryCall<CheckRequest, CheckResponse>;
   scan: handleUnaryCall<ScanRequest, ScanResponse>;
+  /**
+   * The current policy of every tenant that has one, a page at a time: what a process evaluating
+   * in process (the gateway) loads at start, before following keel.policy.changed.v1.
+   */
+  listPolicies: handleUnaryCall<ListPoliciesRequest, ListPoliciesResponse>;
+  /** One tenant's current policy (the built-in default, version 0, when it has none). */
+  getPolicy: handleUnaryCall<GetPolicyRequest, GetPolicyResponse>;
 }
 
 export interface PolicyClient extends Client {
@@ -925,6 +1503,41 @@ export interface PolicyClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ScanResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The current policy of every tenant that has one, a page at a time: what a process evaluating
+   * in process (the gateway) loads at start, before following keel.policy.changed.v1.
+   */
+  listPolicies(
+    request: ListPoliciesRequest,
+    callback: (error: ServiceError | null, response: ListPoliciesResponse) => void,
+  ): ClientUnaryCall;
+  listPolicies(
+    request: ListPoliciesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPoliciesResponse) => void,
+  ): ClientUnaryCall;
+  listPolicies(
+    request: ListPoliciesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPoliciesResponse) => void,
+  ): ClientUnaryCall;
+  /** One tenant's current policy (the built-in default, version 0, when it has none). */
+  getPolicy(
+    request: GetPolicyRequest,
+    callback: (error: ServiceError | null, response: GetPolicyResponse) => void,
+  ): ClientUnaryCall;
+  getPolicy(
+    request: GetPolicyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPolicyResponse) => void,
+  ): ClientUnaryCall;
+  getPolicy(
+    request: GetPolicyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPolicyResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const PolicyClient = makeGenericClientConstructor(PolicyService, "keel.policy.v1.Policy") as unknown as {
@@ -945,6 +1558,39 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -80,11 +80,73 @@ export interface SearchRequest {
   mode: SearchMode;
   /** Exact-match filters on document metadata. */
   filters: { [key: string]: string };
+  /** More conditions on document metadata (equals, in, range, exists); all must hold, together with `filters`. */
+  metadataFilter?:
+    | MetadataFilter
+    | undefined;
+  /** Maximal marginal relevance: when set, the top_k are chosen for relevance and diversity among more candidates. */
+  mmr?:
+    | MmrOptions
+    | undefined;
+  /**
+   * Rerank with the configured reranker: unset follows the service's configuration (reranking when
+   * one is configured), false never reranks, true requires a configured reranker.
+   */
+  rerank?:
+    | boolean
+    | undefined;
+  /** How many of the best candidates the reranker sees: 0 → the service default; at most 100. */
+  rerankCandidates?: number | undefined;
 }
 
 export interface SearchRequest_FiltersEntry {
   key: string;
   value: string;
+}
+
+export interface MetadataFilter {
+  /** Every condition must hold. */
+  must: MetadataCondition[];
+}
+
+/** A condition on one document metadata entry (payload key `meta.<key>`). */
+export interface MetadataCondition {
+  key: string;
+  condition:
+    | //
+    /** The value equals this string. */
+    { $case: "equals"; value: string }
+    | //
+    /** The value is one of these strings ("in"). */
+    { $case: "anyOf"; value: StringList }
+    | //
+    /** The value is a number within these bounds. */
+    { $case: "range"; value: NumberRange }
+    | //
+    /** true: the entry is present; false: it is absent. */
+    { $case: "exists"; value: boolean }
+    | undefined;
+}
+
+export interface StringList {
+  values: string[];
+}
+
+/** At least one bound; gt and gte (lt and lte) exclude each other. */
+export interface NumberRange {
+  gt?: number | undefined;
+  gte?: number | undefined;
+  lt?: number | undefined;
+  lte?: number | undefined;
+}
+
+export interface MmrOptions {
+  /** Relevance against diversity, 0-1: 1 is relevance alone. Unset → 0.5. */
+  lambda?:
+    | number
+    | undefined;
+  /** How many candidates MMR chooses among: 0 → max(top_k, 20); at most 100. */
+  candidates: number;
 }
 
 export interface RetrievedChunk {
@@ -96,21 +158,73 @@ export interface RetrievedChunk {
   text: string;
   startOffset: number;
   endOffset: number;
-  /** The fused score (RRF in hybrid mode). */
+  /** The score the chunks are ordered by: fused in hybrid mode (see the retrieval README), the reranker's when reranked. */
   score: number;
   denseRank: number;
   keywordRank: number;
   /** The chunk's ACL groups (its document's); empty means the whole tenant may read it. */
   aclGroups: string[];
+  /** The first and last page of the source PDF the chunk comes from; unset when unknown (not a paged document). */
+  page?: number | undefined;
+  pageEnd?:
+    | number
+    | undefined;
+  /** A short passage of the text around the query's terms, with their positions. */
+  snippet?:
+    | Snippet
+    | undefined;
+  /** The document's metadata entries. */
+  metadata?:
+    | DocumentMetadata
+    | undefined;
+  /** The reranker's relevance score, when the response was reranked. */
+  rerankScore?: number | undefined;
+}
+
+export interface DocumentMetadata {
+  entries: { [key: string]: string };
+}
+
+export interface DocumentMetadata_EntriesEntry {
+  key: string;
+  value: string;
+}
+
+export interface Snippet {
+  text: string;
+  /** Where the query's terms occur in `text`: [start, end) in UTF-16 code units. */
+  highlights: TextRange[];
+}
+
+export interface TextRange {
+  start: number;
+  end: number;
 }
 
 export interface SearchResponse {
   chunks: RetrievedChunk[];
   embedder: string;
+  /** Whether the reranker ordered the chunks (false when none is configured, it was not asked for, or it failed). */
+  reranked?:
+    | boolean
+    | undefined;
+  /** The reranker's model when reranked. */
+  reranker?: string | undefined;
 }
 
 function createBaseSearchRequest(): SearchRequest {
-  return { tenantId: "", query: "", topK: 0, aclGroups: [], mode: 0, filters: {} };
+  return {
+    tenantId: "",
+    query: "",
+    topK: 0,
+    aclGroups: [],
+    mode: 0,
+    filters: {},
+    metadataFilter: undefined,
+    mmr: undefined,
+    rerank: undefined,
+    rerankCandidates: undefined,
+  };
 }
 
 export const SearchRequest: MessageFns<SearchRequest> = {
@@ -133,6 +247,18 @@ export const SearchRequest: MessageFns<SearchRequest> = {
     globalThis.Object.entries(message.filters).forEach(([key, value]: [string, string]) => {
       SearchRequest_FiltersEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
     });
+    if (message.metadataFilter !== undefined) {
+      MetadataFilter.encode(message.metadataFilter, writer.uint32(58).fork()).join();
+    }
+    if (message.mmr !== undefined) {
+      MmrOptions.encode(message.mmr, writer.uint32(66).fork()).join();
+    }
+    if (message.rerank !== undefined) {
+      writer.uint32(72).bool(message.rerank);
+    }
+    if (message.rerankCandidates !== undefined) {
+      writer.uint32(80).int32(message.rerankCandidates);
+    }
     return writer;
   },
 
@@ -200,6 +326,38 @@ export const SearchRequest: MessageFns<SearchRequest> = {
             }
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.metadataFilter = MetadataFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.mmr = MmrOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.rerank = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.rerankCandidates = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -245,6 +403,18 @@ export const SearchRequest: MessageFns<SearchRequest> = {
           {},
         )
         : {},
+      metadataFilter: isSet(object.metadataFilter)
+        ? MetadataFilter.fromJSON(object.metadataFilter)
+        : isSet(object.metadata_filter)
+        ? MetadataFilter.fromJSON(object.metadata_filter)
+        : undefined,
+      mmr: isSet(object.mmr) ? MmrOptions.fromJSON(object.mmr) : undefined,
+      rerank: isSet(object.rerank) ? globalThis.Boolean(object.rerank) : undefined,
+      rerankCandidates: isSet(object.rerankCandidates)
+        ? globalThis.Number(object.rerankCandidates)
+        : isSet(object.rerank_candidates)
+        ? globalThis.Number(object.rerank_candidates)
+        : undefined,
     };
   },
 
@@ -274,6 +444,18 @@ export const SearchRequest: MessageFns<SearchRequest> = {
         });
       }
     }
+    if (message.metadataFilter !== undefined) {
+      obj.metadataFilter = MetadataFilter.toJSON(message.metadataFilter);
+    }
+    if (message.mmr !== undefined) {
+      obj.mmr = MmrOptions.toJSON(message.mmr);
+    }
+    if (message.rerank !== undefined) {
+      obj.rerank = message.rerank;
+    }
+    if (message.rerankCandidates !== undefined) {
+      obj.rerankCandidates = Math.round(message.rerankCandidates);
+    }
     return obj;
   },
 
@@ -296,6 +478,12 @@ export const SearchRequest: MessageFns<SearchRequest> = {
       },
       {},
     );
+    message.metadataFilter = (object.metadataFilter !== undefined && object.metadataFilter !== null)
+      ? MetadataFilter.fromPartial(object.metadataFilter)
+      : undefined;
+    message.mmr = (object.mmr !== undefined && object.mmr !== null) ? MmrOptions.fromPartial(object.mmr) : undefined;
+    message.rerank = object.rerank ?? undefined;
+    message.rerankCandidates = object.rerankCandidates ?? undefined;
     return message;
   },
 };
@@ -385,6 +573,507 @@ export const SearchRequest_FiltersEntry: MessageFns<SearchRequest_FiltersEntry> 
   },
 };
 
+function createBaseMetadataFilter(): MetadataFilter {
+  return { must: [] };
+}
+
+export const MetadataFilter: MessageFns<MetadataFilter> = {
+  encode(message: MetadataFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.must) {
+      MetadataCondition.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetadataFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetadataFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.must.push(MetadataCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MetadataFilter {
+    return {
+      must: globalThis.Array.isArray(object?.must) ? object.must.map((e: any) => MetadataCondition.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MetadataFilter): unknown {
+    const obj: any = {};
+    if (message.must?.length) {
+      obj.must = message.must.map((e) => MetadataCondition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MetadataFilter>): MetadataFilter {
+    return MetadataFilter.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MetadataFilter>): MetadataFilter {
+    const message = createBaseMetadataFilter();
+    message.must = object.must?.map((e) => MetadataCondition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMetadataCondition(): MetadataCondition {
+  return { key: "", condition: undefined };
+}
+
+export const MetadataCondition: MessageFns<MetadataCondition> = {
+  encode(message: MetadataCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    switch (message.condition?.$case) {
+      case "equals":
+        writer.uint32(18).string(message.condition.value);
+        break;
+      case "anyOf":
+        StringList.encode(message.condition.value, writer.uint32(26).fork()).join();
+        break;
+      case "range":
+        NumberRange.encode(message.condition.value, writer.uint32(34).fork()).join();
+        break;
+      case "exists":
+        writer.uint32(40).bool(message.condition.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetadataCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetadataCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.condition = { $case: "equals", value: reader.string() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.condition = { $case: "anyOf", value: StringList.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.condition = { $case: "range", value: NumberRange.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.condition = { $case: "exists", value: reader.bool() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MetadataCondition {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      condition: isSet(object.equals)
+        ? { $case: "equals", value: globalThis.String(object.equals) }
+        : isSet(object.anyOf)
+        ? { $case: "anyOf", value: StringList.fromJSON(object.anyOf) }
+        : isSet(object.any_of)
+        ? { $case: "anyOf", value: StringList.fromJSON(object.any_of) }
+        : isSet(object.range)
+        ? { $case: "range", value: NumberRange.fromJSON(object.range) }
+        : isSet(object.exists)
+        ? { $case: "exists", value: globalThis.Boolean(object.exists) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: MetadataCondition): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.condition?.$case === "equals") {
+      obj.equals = message.condition.value;
+    } else if (message.condition?.$case === "anyOf") {
+      obj.anyOf = StringList.toJSON(message.condition.value);
+    } else if (message.condition?.$case === "range") {
+      obj.range = NumberRange.toJSON(message.condition.value);
+    } else if (message.condition?.$case === "exists") {
+      obj.exists = message.condition.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MetadataCondition>): MetadataCondition {
+    return MetadataCondition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MetadataCondition>): MetadataCondition {
+    const message = createBaseMetadataCondition();
+    message.key = object.key ?? "";
+    switch (object.condition?.$case) {
+      case "equals": {
+        if (object.condition?.value !== undefined && object.condition?.value !== null) {
+          message.condition = { $case: "equals", value: object.condition.value };
+        }
+        break;
+      }
+      case "anyOf": {
+        if (object.condition?.value !== undefined && object.condition?.value !== null) {
+          message.condition = { $case: "anyOf", value: StringList.fromPartial(object.condition.value) };
+        }
+        break;
+      }
+      case "range": {
+        if (object.condition?.value !== undefined && object.condition?.value !== null) {
+          message.condition = { $case: "range", value: NumberRange.fromPartial(object.condition.value) };
+        }
+        break;
+      }
+      case "exists": {
+        if (object.condition?.value !== undefined && object.condition?.value !== null) {
+          message.condition = { $case: "exists", value: object.condition.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseStringList(): StringList {
+  return { values: [] };
+}
+
+export const StringList: MessageFns<StringList> = {
+  encode(message: StringList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.values) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StringList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStringList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.values.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StringList {
+    return {
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: StringList): unknown {
+    const obj: any = {};
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StringList>): StringList {
+    return StringList.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StringList>): StringList {
+    const message = createBaseStringList();
+    message.values = object.values?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseNumberRange(): NumberRange {
+  return { gt: undefined, gte: undefined, lt: undefined, lte: undefined };
+}
+
+export const NumberRange: MessageFns<NumberRange> = {
+  encode(message: NumberRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gt !== undefined) {
+      writer.uint32(9).double(message.gt);
+    }
+    if (message.gte !== undefined) {
+      writer.uint32(17).double(message.gte);
+    }
+    if (message.lt !== undefined) {
+      writer.uint32(25).double(message.lt);
+    }
+    if (message.lte !== undefined) {
+      writer.uint32(33).double(message.lte);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NumberRange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNumberRange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.gt = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.gte = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.lt = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.lte = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NumberRange {
+    return {
+      gt: isSet(object.gt) ? globalThis.Number(object.gt) : undefined,
+      gte: isSet(object.gte) ? globalThis.Number(object.gte) : undefined,
+      lt: isSet(object.lt) ? globalThis.Number(object.lt) : undefined,
+      lte: isSet(object.lte) ? globalThis.Number(object.lte) : undefined,
+    };
+  },
+
+  toJSON(message: NumberRange): unknown {
+    const obj: any = {};
+    if (message.gt !== undefined) {
+      obj.gt = floatToJson(message.gt);
+    }
+    if (message.gte !== undefined) {
+      obj.gte = floatToJson(message.gte);
+    }
+    if (message.lt !== undefined) {
+      obj.lt = floatToJson(message.lt);
+    }
+    if (message.lte !== undefined) {
+      obj.lte = floatToJson(message.lte);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NumberRange>): NumberRange {
+    return NumberRange.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NumberRange>): NumberRange {
+    const message = createBaseNumberRange();
+    message.gt = object.gt ?? undefined;
+    message.gte = object.gte ?? undefined;
+    message.lt = object.lt ?? undefined;
+    message.lte = object.lte ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMmrOptions(): MmrOptions {
+  return { lambda: undefined, candidates: 0 };
+}
+
+export const MmrOptions: MessageFns<MmrOptions> = {
+  encode(message: MmrOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lambda !== undefined) {
+      writer.uint32(9).double(message.lambda);
+    }
+    if (message.candidates !== 0) {
+      writer.uint32(16).int32(message.candidates);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MmrOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMmrOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.lambda = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.candidates = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MmrOptions {
+    return {
+      lambda: isSet(object.lambda) ? globalThis.Number(object.lambda) : undefined,
+      candidates: isSet(object.candidates) ? globalThis.Number(object.candidates) : 0,
+    };
+  },
+
+  toJSON(message: MmrOptions): unknown {
+    const obj: any = {};
+    if (message.lambda !== undefined) {
+      obj.lambda = floatToJson(message.lambda);
+    }
+    if (message.candidates !== 0) {
+      obj.candidates = Math.round(message.candidates);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MmrOptions>): MmrOptions {
+    return MmrOptions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MmrOptions>): MmrOptions {
+    const message = createBaseMmrOptions();
+    message.lambda = object.lambda ?? undefined;
+    message.candidates = object.candidates ?? 0;
+    return message;
+  },
+};
+
 function createBaseRetrievedChunk(): RetrievedChunk {
   return {
     chunkId: "",
@@ -399,6 +1088,11 @@ function createBaseRetrievedChunk(): RetrievedChunk {
     denseRank: 0,
     keywordRank: 0,
     aclGroups: [],
+    page: undefined,
+    pageEnd: undefined,
+    snippet: undefined,
+    metadata: undefined,
+    rerankScore: undefined,
   };
 }
 
@@ -439,6 +1133,21 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
     }
     for (const v of message.aclGroups) {
       writer.uint32(98).string(v!);
+    }
+    if (message.page !== undefined) {
+      writer.uint32(104).int32(message.page);
+    }
+    if (message.pageEnd !== undefined) {
+      writer.uint32(112).int32(message.pageEnd);
+    }
+    if (message.snippet !== undefined) {
+      Snippet.encode(message.snippet, writer.uint32(122).fork()).join();
+    }
+    if (message.metadata !== undefined) {
+      DocumentMetadata.encode(message.metadata, writer.uint32(130).fork()).join();
+    }
+    if (message.rerankScore !== undefined) {
+      writer.uint32(137).double(message.rerankScore);
     }
     return writer;
   },
@@ -552,6 +1261,46 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
             message.aclGroups.push(reader.string());
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.page = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.pageEnd = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.snippet = Snippet.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.metadata = DocumentMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.rerankScore = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -610,6 +1359,19 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
         : globalThis.Array.isArray(object?.acl_groups)
         ? object.acl_groups.map((e: any) => globalThis.String(e))
         : [],
+      page: isSet(object.page) ? globalThis.Number(object.page) : undefined,
+      pageEnd: isSet(object.pageEnd)
+        ? globalThis.Number(object.pageEnd)
+        : isSet(object.page_end)
+        ? globalThis.Number(object.page_end)
+        : undefined,
+      snippet: isSet(object.snippet) ? Snippet.fromJSON(object.snippet) : undefined,
+      metadata: isSet(object.metadata) ? DocumentMetadata.fromJSON(object.metadata) : undefined,
+      rerankScore: isSet(object.rerankScore)
+        ? globalThis.Number(object.rerankScore)
+        : isSet(object.rerank_score)
+        ? globalThis.Number(object.rerank_score)
+        : undefined,
     };
   },
 
@@ -651,6 +1413,21 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
     if (message.aclGroups?.length) {
       obj.aclGroups = message.aclGroups;
     }
+    if (message.page !== undefined) {
+      obj.page = Math.round(message.page);
+    }
+    if (message.pageEnd !== undefined) {
+      obj.pageEnd = Math.round(message.pageEnd);
+    }
+    if (message.snippet !== undefined) {
+      obj.snippet = Snippet.toJSON(message.snippet);
+    }
+    if (message.metadata !== undefined) {
+      obj.metadata = DocumentMetadata.toJSON(message.metadata);
+    }
+    if (message.rerankScore !== undefined) {
+      obj.rerankScore = floatToJson(message.rerankScore);
+    }
     return obj;
   },
 
@@ -671,12 +1448,377 @@ export const RetrievedChunk: MessageFns<RetrievedChunk> = {
     message.denseRank = object.denseRank ?? 0;
     message.keywordRank = object.keywordRank ?? 0;
     message.aclGroups = object.aclGroups?.map((e) => e) || [];
+    message.page = object.page ?? undefined;
+    message.pageEnd = object.pageEnd ?? undefined;
+    message.snippet = (object.snippet !== undefined && object.snippet !== null)
+      ? Snippet.fromPartial(object.snippet)
+      : undefined;
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? DocumentMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.rerankScore = object.rerankScore ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDocumentMetadata(): DocumentMetadata {
+  return { entries: {} };
+}
+
+export const DocumentMetadata: MessageFns<DocumentMetadata> = {
+  encode(message: DocumentMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.entries).forEach(([key, value]: [string, string]) => {
+      DocumentMetadata_EntriesEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DocumentMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDocumentMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = DocumentMetadata_EntriesEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.entries[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DocumentMetadata {
+    return {
+      entries: isObject(object.entries)
+        ? (globalThis.Object.entries(object.entries) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: DocumentMetadata): unknown {
+    const obj: any = {};
+    if (message.entries) {
+      const entries = globalThis.Object.entries(message.entries) as [string, string][];
+      if (entries.length > 0) {
+        obj.entries = {};
+        entries.forEach(([k, v]) => {
+          obj.entries[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DocumentMetadata>): DocumentMetadata {
+    return DocumentMetadata.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DocumentMetadata>): DocumentMetadata {
+    const message = createBaseDocumentMetadata();
+    message.entries = (globalThis.Object.entries(object.entries ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseDocumentMetadata_EntriesEntry(): DocumentMetadata_EntriesEntry {
+  return { key: "", value: "" };
+}
+
+export const DocumentMetadata_EntriesEntry: MessageFns<DocumentMetadata_EntriesEntry> = {
+  encode(message: DocumentMetadata_EntriesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DocumentMetadata_EntriesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDocumentMetadata_EntriesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DocumentMetadata_EntriesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: DocumentMetadata_EntriesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DocumentMetadata_EntriesEntry>): DocumentMetadata_EntriesEntry {
+    return DocumentMetadata_EntriesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DocumentMetadata_EntriesEntry>): DocumentMetadata_EntriesEntry {
+    const message = createBaseDocumentMetadata_EntriesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSnippet(): Snippet {
+  return { text: "", highlights: [] };
+}
+
+export const Snippet: MessageFns<Snippet> = {
+  encode(message: Snippet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.text !== "") {
+      writer.uint32(10).string(message.text);
+    }
+    for (const v of message.highlights) {
+      TextRange.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Snippet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSnippet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.highlights.push(TextRange.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Snippet {
+    return {
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      highlights: globalThis.Array.isArray(object?.highlights)
+        ? object.highlights.map((e: any) => TextRange.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: Snippet): unknown {
+    const obj: any = {};
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.highlights?.length) {
+      obj.highlights = message.highlights.map((e) => TextRange.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Snippet>): Snippet {
+    return Snippet.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Snippet>): Snippet {
+    const message = createBaseSnippet();
+    message.text = object.text ?? "";
+    message.highlights = object.highlights?.map((e) => TextRange.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTextRange(): TextRange {
+  return { start: 0, end: 0 };
+}
+
+export const TextRange: MessageFns<TextRange> = {
+  encode(message: TextRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== 0) {
+      writer.uint32(8).int32(message.start);
+    }
+    if (message.end !== 0) {
+      writer.uint32(16).int32(message.end);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextRange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextRange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.start = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.end = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextRange {
+    return {
+      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
+      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
+    };
+  },
+
+  toJSON(message: TextRange): unknown {
+    const obj: any = {};
+    if (message.start !== 0) {
+      obj.start = Math.round(message.start);
+    }
+    if (message.end !== 0) {
+      obj.end = Math.round(message.end);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TextRange>): TextRange {
+    return TextRange.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TextRange>): TextRange {
+    const message = createBaseTextRange();
+    message.start = object.start ?? 0;
+    message.end = object.end ?? 0;
     return message;
   },
 };
 
 function createBaseSearchResponse(): SearchResponse {
-  return { chunks: [], embedder: "" };
+  return { chunks: [], embedder: "", reranked: undefined, reranker: undefined };
 }
 
 export const SearchResponse: MessageFns<SearchResponse> = {
@@ -686,6 +1828,12 @@ export const SearchResponse: MessageFns<SearchResponse> = {
     }
     if (message.embedder !== "") {
       writer.uint32(18).string(message.embedder);
+    }
+    if (message.reranked !== undefined) {
+      writer.uint32(24).bool(message.reranked);
+    }
+    if (message.reranker !== undefined) {
+      writer.uint32(34).string(message.reranker);
     }
     return writer;
   },
@@ -719,6 +1867,22 @@ export const SearchResponse: MessageFns<SearchResponse> = {
             message.embedder = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reranked = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reranker = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -735,6 +1899,8 @@ export const SearchResponse: MessageFns<SearchResponse> = {
     return {
       chunks: globalThis.Array.isArray(object?.chunks) ? object.chunks.map((e: any) => RetrievedChunk.fromJSON(e)) : [],
       embedder: isSet(object.embedder) ? globalThis.String(object.embedder) : "",
+      reranked: isSet(object.reranked) ? globalThis.Boolean(object.reranked) : undefined,
+      reranker: isSet(object.reranker) ? globalThis.String(object.reranker) : undefined,
     };
   },
 
@@ -746,6 +1912,12 @@ export const SearchResponse: MessageFns<SearchResponse> = {
     if (message.embedder !== "") {
       obj.embedder = message.embedder;
     }
+    if (message.reranked !== undefined) {
+      obj.reranked = message.reranked;
+    }
+    if (message.reranker !== undefined) {
+      obj.reranker = message.reranker;
+    }
     return obj;
   },
 
@@ -756,6 +1928,8 @@ export const SearchResponse: MessageFns<SearchResponse> = {
     const message = createBaseSearchResponse();
     message.chunks = object.chunks?.map((e) => RetrievedChunk.fromPartial(e)) || [];
     message.embedder = object.embedder ?? "";
+    message.reranked = object.reranked ?? undefined;
+    message.reranker = object.reranker ?? undefined;
     return message;
   },
 };
