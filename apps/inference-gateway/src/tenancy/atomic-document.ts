@@ -17,7 +17,9 @@
  * wrote in between (always, with one replica) that saves a read per write; when one did, the
  * revision no longer matches, nothing is written, and the group reads the document and decides
  * again, as before. A group that would only refuse is never decided on the remembered state: it
- * reads the document first, so a refusal is always decided on what the store holds.
+ * reads the document first, so a refusal is always decided on what the store holds. A remembered
+ * state is used for `rememberMs` only: a revision can repeat only if the document was deleted (it
+ * expired) and created again, which no live window or budget period does within seconds of a write.
  */
 import { type Collection, DuplicateKeyError, type StoredDocument } from '@keel/doc-store';
 import { unavailable } from '@keel/platform';
@@ -43,10 +45,16 @@ interface Queue<T extends Versioned> {
 const queues = new WeakMap<object, Map<string, Queue<Versioned>>>();
 
 /** The documents as this replica's last write left them, per collection (the most recent ids). */
-const known = new WeakMap<object, Map<string, Versioned>>();
+const known = new WeakMap<object, Map<string, Remembered>>();
 const knownPerCollection = 4096;
+const rememberMs = 10_000;
 
-function knownOf(collection: object): Map<string, Versioned> {
+interface Remembered {
+  document: Versioned;
+  at: number;
+}
+
+function knownOf(collection: object): Map<string, Remembered> {
   let byId = known.get(collection);
   if (!byId) {
     byId = new Map();
@@ -55,9 +63,9 @@ function knownOf(collection: object): Map<string, Versioned> {
   return byId;
 }
 
-function remember(byId: Map<string, Versioned>, document: Versioned): void {
+function remember(byId: Map<string, Remembered>, document: Versioned): void {
   byId.delete(document.id);
-  byId.set(document.id, document);
+  byId.set(document.id, { document, at: Date.now() });
   if (byId.size > knownPerCollection) byId.delete(byId.keys().next().value as string);
 }
 
@@ -121,7 +129,8 @@ async function applyGroup<T extends Versioned>(
   const initial = (group[0] as Pending<T>).initial;
   const remembered = knownOf(collection);
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const cached = remembered.get(id) as T | undefined;
+    const entry = remembered.get(id);
+    const cached = entry && Date.now() - entry.at < rememberMs ? (entry.document as T) : undefined;
     let current = cached ?? (await collection.get(id));
     if (!current) {
       const fresh = { ...initial(), id, rev: 0 } as T;
