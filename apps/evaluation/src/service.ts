@@ -23,8 +23,13 @@ import {
   type EvaluationRecord,
   evaluationsCollectionOptions,
 } from './evaluations/evaluation-record.js';
-import { startInferenceConsumer, startReviewDecisionConsumer } from './inbound/event-consumers.js';
+import {
+  startInferenceConsumer,
+  startLineageConsumers,
+  startReviewDecisionConsumer,
+} from './inbound/event-consumers.js';
 import { evaluationRoutes } from './inbound/http-routes.js';
+import { LINEAGE_COLLECTION, type LineageEntry, lineageCollectionOptions } from './lineage/lineage-entry.js';
 import { createScoringPool } from './scoring/scoring-pool.js';
 
 export interface EvaluationDeps {
@@ -50,6 +55,7 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
     await ensureKeelTopics(bus);
     const evaluations = await store.collection<EvaluationRecord>(EVALUATIONS_COLLECTION, evaluationsCollectionOptions);
     const examples = await store.collection<GoldenExample>(GOLDEN_EXAMPLES_COLLECTION, goldenExamplesCollectionOptions);
+    const lineage = await store.collection<LineageEntry>(LINEAGE_COLLECTION, lineageCollectionOptions);
 
     // Scoring is CPU work: worker threads keep it off the event loop every service shares under
     // `npm start`. Added before its users, so closed after they have drained.
@@ -67,6 +73,10 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
     shutdown.add('inference consumer', () => inference.stop());
     const decisions = await startReviewDecisionConsumer(bus, { examples, logger, now });
     shutdown.add('review decision consumer', () => decisions.stop());
+    const lineageConsumers = await startLineageConsumers(bus, { lineage, logger, now });
+    shutdown.add('lineage consumers', async () => {
+      await Promise.all(lineageConsumers.map((subscription) => subscription.stop()));
+    });
 
     const apiKeys = createStaticApiKeyResolver(config.apiKeys);
     const http = await serveHttp({
@@ -74,7 +84,7 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
       logger,
       readiness,
       ...config.http,
-      handlers: [evaluationRoutes({ evaluations, examples, policy: config.policy, apiKeys, scorer })],
+      handlers: [evaluationRoutes({ evaluations, examples, lineage, policy: config.policy, apiKeys, scorer })],
     });
     // Added last, so stopped first: no new requests while the consumers drain.
     shutdown.add('http server', () => http.close());

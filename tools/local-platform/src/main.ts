@@ -50,7 +50,8 @@ Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo doc
   ingestion          ${urls.ingestion}   POST /v1/documents (JSON or file upload), /v1/documents:batch
                                              GET /v1/documents/:id(/chunks), /v1/jobs/:id, /v1/index
   human-review       ${urls.humanReview}   GET /v1/reviews
-  evaluation         ${urls.evaluation}   GET /v1/evaluations, /v1/datasets/:id/examples
+  evaluation         ${urls.evaluation}   GET /v1/evaluations, /v1/datasets/:id/examples, /v1/datasets/:id/training-data
+                                             GET /v1/lineage/answers/:requestId
   retrieval          ${urls.retrievalGrpc}   gRPC keel.retrieval.v1.Retrieval/Search (internal)
                      ${urls.retrievalHttp}   /healthz, /readyz
   policy             ${urls.policyGrpc}   gRPC keel.policy.v1.Policy/Check, /Scan (internal)

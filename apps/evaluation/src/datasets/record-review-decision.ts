@@ -31,13 +31,13 @@ export interface RecordDecisionDeps {
   now?: () => number;
 }
 
-const LABELS: Partial<Record<ReviewOutcome, ExampleLabel>> = {
+export const LABELS: Partial<Record<ReviewOutcome, ExampleLabel>> = {
   [ReviewOutcome.REVIEW_OUTCOME_APPROVED]: 'approved',
   [ReviewOutcome.REVIEW_OUTCOME_REJECTED]: 'rejected',
   [ReviewOutcome.REVIEW_OUTCOME_CORRECTED]: 'corrected',
 };
 
-const reviewDecidedBounds = z.object({
+export const reviewDecidedBounds = z.object({
   reviewId: boundedText.id.min(1, 'is required'),
   tenantId: boundedText.id,
   requestId: boundedText.id,

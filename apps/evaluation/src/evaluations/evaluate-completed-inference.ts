@@ -181,7 +181,7 @@ async function publishEvaluation(
   );
 }
 
-const completedInferenceBounds = z.object({
+export const completedInferenceBounds = z.object({
   requestId: boundedText.id.min(1, 'is required'),
   traceId: boundedText.id,
   tenantId: boundedText.id,

@@ -28,6 +28,12 @@ export const EVENT_LIMITS = {
   findingTypes: 64,
   /** Entries of `ReviewDecided.missing` ("question", "answer"). */
   missing: 8,
+  /** Rule ids fired by one policy decision. */
+  policyRules: 256,
+  /** Metric scores of one evaluation. */
+  metrics: 64,
+  /** Claim verdicts of one evaluation. */
+  verdicts: 4_096,
 } as const;
 
 const text = (limit: number) => z.string().max(limit, `at most ${limit} characters`);

@@ -9,9 +9,30 @@ import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event
 import { type RecordDecisionDeps, recordReviewDecision } from '../datasets/record-review-decision.js';
 import { type EvaluateDeps, evaluateCompletedInference } from '../evaluations/evaluate-completed-inference.js';
 import { notScoredBecause } from '../evaluations/scoring-scope.js';
+import {
+  completionEntry,
+  concernsAnAnswer,
+  type EventOrigin,
+  evaluationEntry,
+  policyEntry,
+  type RecordLineageDeps,
+  recordLineageEntry,
+  reviewEntry,
+} from '../lineage/record-lineage.js';
 
 export const EVALUATION_CONSUMER_GROUP = 'keel-evaluation';
 export const GOLDEN_DATASET_CONSUMER_GROUP = 'keel-evaluation-golden-datasets';
+
+/**
+ * Lineage reads four topics, one group each (see above), apart from scoring so that a slow scorer
+ * never holds back the record of what happened.
+ */
+export const LINEAGE_CONSUMER_GROUPS = {
+  'keel.inference.completed.v1': 'keel-evaluation-lineage-completions',
+  'keel.policy.decided.v1': 'keel-evaluation-lineage-policy',
+  'keel.evaluation.scored.v1': 'keel-evaluation-lineage-scores',
+  'keel.review.decided.v1': 'keel-evaluation-lineage-reviews',
+} as const;
 
 export function startInferenceConsumer(bus: EventBus, deps: EvaluateDeps): Promise<Subscription> {
   return subscribeToEvents(bus, {
@@ -36,4 +57,74 @@ export function startReviewDecisionConsumer(bus: EventBus, deps: RecordDecisionD
       await recordReviewDecision(deps, event.payload);
     },
   });
+}
+
+export interface LineageConsumerOptions {
+  /** Tests over a shared broker use groups of their own. */
+  groups?: Record<keyof typeof LINEAGE_CONSUMER_GROUPS, string>;
+  /** Where a new group starts (the bus's default: the beginning, so history is not lost). */
+  fromBeginning?: boolean;
+}
+
+/** Starts the four lineage consumers; each event becomes one lineage entry, stored once. */
+export async function startLineageConsumers(
+  bus: EventBus,
+  deps: RecordLineageDeps,
+  options: LineageConsumerOptions = {},
+): Promise<Subscription[]> {
+  const now = deps.now ?? Date.now;
+  const groups = options.groups ?? LINEAGE_CONSUMER_GROUPS;
+  const start = options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning };
+  const originOf = (meta: { eventId: string; traceparent?: string }): EventOrigin => ({
+    eventId: meta.eventId,
+    ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
+  });
+  const starts: (() => Promise<Subscription>)[] = [
+    () =>
+      subscribeToEvents(bus, {
+        ...start,
+        groupId: groups['keel.inference.completed.v1'],
+        topic: 'keel.inference.completed.v1',
+        handle: async (event) => {
+          await recordLineageEntry(deps, completionEntry(event.payload, originOf(event.meta), now()));
+        },
+      }),
+    () =>
+      subscribeToEvents(bus, {
+        ...start,
+        groupId: groups['keel.policy.decided.v1'],
+        topic: 'keel.policy.decided.v1',
+        handle: async (event) => {
+          if (!concernsAnAnswer(event.payload)) return;
+          await recordLineageEntry(deps, policyEntry(event.payload, originOf(event.meta), now()));
+        },
+      }),
+    () =>
+      subscribeToEvents(bus, {
+        ...start,
+        groupId: groups['keel.evaluation.scored.v1'],
+        topic: 'keel.evaluation.scored.v1',
+        handle: async (event) => {
+          await recordLineageEntry(deps, evaluationEntry(event.payload, originOf(event.meta), now()));
+        },
+      }),
+    () =>
+      subscribeToEvents(bus, {
+        ...start,
+        groupId: groups['keel.review.decided.v1'],
+        topic: 'keel.review.decided.v1',
+        handle: async (event) => {
+          if (!concernsAnAnswer(event.payload)) return;
+          await recordLineageEntry(deps, reviewEntry(event.payload, originOf(event.meta), now()));
+        },
+      }),
+  ];
+  const subscriptions: Subscription[] = [];
+  try {
+    for (const subscribe of starts) subscriptions.push(await subscribe());
+  } catch (error) {
+    await Promise.allSettled(subscriptions.map((subscription) => subscription.stop()));
+    throw error;
+  }
+  return subscriptions;
 }

@@ -3,16 +3,20 @@
  * prompt changes) without storing anything. Every read is scoped to the tenant of the caller's
  * API key and to what its ACL groups may read: another tenant's ids, and records derived from
  * chunks outside the caller's groups, answer 404 (never 403, so that ids do not leak) and are left
- * out of lists. Dataset listings hold complete examples unless `includeIncomplete=true`.
+ * out of lists. Dataset listings hold complete examples unless `includeIncomplete=true`. Lineage
+ * of an answer and retraining data follow the same rules.
  */
 import type { Collection } from '@keel/doc-store';
 import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey } from '@keel/platform';
 import express from 'express';
 import { listExamples } from '../datasets/dataset-queries.js';
 import type { GoldenExample } from '../datasets/golden-example.js';
+import { trainingDataLines } from '../datasets/training-export.js';
 import type { EvaluationPolicy } from '../evaluations/evaluate-completed-inference.js';
 import { getEvaluation, listEvaluations } from '../evaluations/evaluation-queries.js';
 import type { EvaluationRecord } from '../evaluations/evaluation-record.js';
+import { getAnswerLineage } from '../lineage/answer-lineage.js';
+import type { LineageEntry } from '../lineage/lineage-entry.js';
 import type { Scorer } from '../scoring/scoring-pool.js';
 import { scoringRequestSchema } from '../scoring/scoring-request.js';
 import {
@@ -22,12 +26,15 @@ import {
   listExamplesQuery,
   parsePathParams,
   parseQuery,
+  trainingDataQuery,
 } from './query-params.js';
+import { streamLines } from './stream-lines.js';
 import { evaluationView, exampleView } from './views.js';
 
 export interface EvaluationRoutesDeps {
   evaluations: Collection<EvaluationRecord>;
   examples: Collection<GoldenExample>;
+  lineage: Collection<LineageEntry>;
   policy: EvaluationPolicy;
   apiKeys: ApiKeyResolver;
   /** Scores `POST /v1/evaluations:score` off the event loop (the service's worker pool). */
@@ -94,6 +101,28 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): express.Router {
         includeIncomplete: query.includeIncomplete === 'true',
       });
       res.json({ items: page.items.map(exampleView), nextCursor: page.nextCursor ?? null });
+    }),
+  );
+
+  router.get(
+    '/v1/datasets/:datasetId/training-data',
+    asyncRoute(async (req, res) => {
+      const { datasetId } = parsePathParams(datasetParams, req.params);
+      const { kind } = parseQuery(trainingDataQuery, req.query);
+      await streamLines(
+        res,
+        trainingDataLines(deps, principalOf(res), datasetId, kind),
+        'application/x-ndjson',
+        `${datasetId}-${kind}.jsonl`,
+      );
+    }),
+  );
+
+  router.get(
+    '/v1/lineage/answers/:requestId',
+    asyncRoute(async (req, res) => {
+      const { requestId } = parsePathParams(evaluationParams, req.params);
+      res.json(await getAnswerLineage(deps.lineage, principalOf(res), requestId));
     }),
   );
 

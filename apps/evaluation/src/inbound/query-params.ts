@@ -27,6 +27,10 @@ export const listExamplesQuery = pageQuery.extend({
   includeIncomplete: booleanFlag.optional(),
 });
 
+export const trainingDataQuery = z.object({
+  kind: z.enum(['positives', 'negatives']).default('positives'),
+});
+
 export const evaluationParams = z.object({
   requestId: z.string().min(1).max(MAX_REQUEST_ID_LENGTH, `at most ${MAX_REQUEST_ID_LENGTH} characters`),
 });
