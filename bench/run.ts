@@ -2,8 +2,9 @@
  * Runs benchmarks by name (all of them without arguments), one after another, printing each
  * table and writing bench/results/<name>.json.
  *
- *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring] [parsers] [policy-quality] [policy-evaluation] [gateway-overhead] [ingestion-throughput]
+ *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring] [parsers] [policy-quality] [policy-evaluation] [gateway-overhead] [ingestion-throughput] [cli-ingest]
  */
+import { cliIngestBenchmark } from './cli-ingest.js';
 import { docStoreBenchmark } from './doc-store.js';
 import { eventBusBenchmark } from './event-bus.js';
 import { fusionWeightsBenchmark } from './fusion-weights.js';
@@ -27,6 +28,7 @@ const benchmarks: readonly Benchmark[] = [
   policyEvaluationBenchmark,
   gatewayOverheadBenchmark,
   ingestionThroughputBenchmark,
+  cliIngestBenchmark,
 ];
 
 async function main(names: string[]): Promise<void> {
