@@ -152,12 +152,24 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     // This run's ingestion consumes in its own group from the topic's end: a shared broker keeps
     // what earlier runs and benchmarks published, which this run must not wait behind. (Explicit
     // offsets: resetOffsets(latest) stores -1, which kafkajs reads as "start from the beginning".)
-    const ingestEnds = await admin.fetchTopicOffsets('keel.ingest.requested.v1');
-    await admin.setOffsets({
-      groupId: ingestionGroup,
-      topic: 'keel.ingest.requested.v1',
-      partitions: ingestEnds.map(({ partition, high }) => ({ partition, offset: high })),
-    });
+    // On a fresh broker the partitions just created may not have a leader yet: retried until they do.
+    await waitFor(
+      'the ingest topic to have partition leaders',
+      async () => {
+        try {
+          const ends = await admin.fetchTopicOffsets('keel.ingest.requested.v1');
+          await admin.setOffsets({
+            groupId: ingestionGroup,
+            topic: 'keel.ingest.requested.v1',
+            partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+          });
+          return true;
+        } catch {
+          return undefined; // no leader or group coordinator yet
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     await admin.disconnect();
     producer = kafkaClient.producer({ allowAutoTopicCreation: true });
     await producer.connect();
