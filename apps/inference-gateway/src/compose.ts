@@ -32,10 +32,6 @@ export async function composeGateway(
 ): Promise<ComposedGateway> {
   // First: loading the word vectors can fail (a missing package), and nothing is open yet to close.
   const embedder = shared.embedder ?? (await chooseEmbedder({ embeddings: config.embeddings }));
-  // Keys, limits, budgets, the usage ledger and the response cache: shared by the replicas through
-  // MongoDB (MONGODB_URL), else in <KEEL_DATA_DIR>/inference-gateway.db.
-  const store = await chooseDocumentStore({ mongo: config.mongo, dataDir: config.dataDir, service: config.service });
-  const tenancy = await createTenancy(store, config.tenancy, logger);
   // Model providers (OPENAI_API_KEY / ANTHROPIC_API_KEY) and the routing file (KEEL_GATEWAY_CONFIG):
   // an invalid file fails the start here, before anything is open; the providers' model lists are
   // read before serving.
@@ -54,6 +50,10 @@ export async function composeGateway(
     modelsRefreshMs: config.modelsRefreshMs,
     logger,
   });
+  // Keys, limits, budgets, the usage ledger and the response cache: shared by the replicas through
+  // MongoDB (MONGODB_URL), else in <KEEL_DATA_DIR>/inference-gateway.db.
+  const store = await chooseDocumentStore({ mongo: config.mongo, dataDir: config.dataDir, service: config.service });
+  const tenancy = await createTenancy(store, config.tenancy, logger);
   const bus = shared.bus ?? chooseEventBus({ kafka: config.kafka, service: config.service, logger });
   const identity = { auth: config.internalAuth, callerName: config.service };
   const remotePolicy = createGrpcPolicyGate({ ...config.policy, identity });
