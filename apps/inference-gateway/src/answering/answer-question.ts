@@ -142,6 +142,19 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
     };
     const passagesOutcome = guarded.verdict ? { passages: outcomeOf(guarded.verdict) } : {};
     const readRequires = readRequirementsOf(passages.map((passage) => passage.aclGroups));
+    // Every outcome of this request, served or failed, is published with the same envelope.
+    const publish = (outcome: { answer: Answer; error?: { code: string; message: string } }) =>
+      publishCompletion(deps, {
+        ...outcome,
+        tenantId: request.tenantId,
+        subject: request.subject,
+        endpoint: request.endpoint,
+        question,
+        passages,
+        readRequires,
+        traceId: currentTraceId() ?? '',
+        completedAt: now(),
+      });
     const contexts: GroundingContext[] = passages.map((passage, index) => ({
       marker: index + 1,
       chunkId: passage.chunkId,
@@ -174,7 +187,7 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
     } catch (error) {
       if (!isProviderError(error)) throw error;
       // A provider that failed (after its retries) is recorded too: the event says why and how often it was tried.
-      await publishCompletion(deps, {
+      await publish({
         answer: {
           id: request.requestId,
           answer: '',
@@ -191,14 +204,6 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
           latencyMs: Math.round(performance.now() - startedAt),
           attempts: error.attempts,
         },
-        tenantId: request.tenantId,
-        subject: request.subject,
-        endpoint: request.endpoint,
-        question,
-        passages,
-        readRequires,
-        traceId: currentTraceId() ?? '',
-        completedAt: now(),
         error: { code: modelErrorCodeOf(error), message: error.message },
       });
       throw modelCallErrorOf(error);
@@ -217,7 +222,7 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
     } catch (error) {
       if (!isPolicyUnavailable(error)) throw error;
       // The tenant fails closed: the answer exists (and cost tokens) but is not served; the event says why.
-      await publishCompletion(deps, {
+      await publish({
         answer: {
           id: request.requestId,
           answer: '',
@@ -233,14 +238,6 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
           latencyMs: Math.round(performance.now() - startedAt),
           attempts: completion.attempts ?? 1,
         },
-        tenantId: request.tenantId,
-        subject: request.subject,
-        endpoint: request.endpoint,
-        question,
-        passages,
-        readRequires,
-        traceId: currentTraceId() ?? '',
-        completedAt: now(),
         error: { code: 'POLICY.UNAVAILABLE', message: (error as Error).message },
       });
       throw error;
@@ -267,17 +264,7 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
       attempts: completion.attempts ?? 1,
     };
 
-    await publishCompletion(deps, {
-      answer,
-      tenantId: request.tenantId,
-      subject: request.subject,
-      endpoint: request.endpoint,
-      question,
-      passages,
-      readRequires,
-      traceId: currentTraceId() ?? '',
-      completedAt: now(),
-    });
+    await publish({ answer });
     return answer;
   };
 }
