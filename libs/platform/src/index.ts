@@ -107,6 +107,7 @@ export { asyncRoute } from './http/async-route.js';
 export { type CreateHttpAppOptions, createHttpApp, finishHttpApp } from './http/create-http-app.js';
 export { fromRequestReadingError } from './http/error-handler.js';
 export { parseBody, violationsOf } from './http/parse-body.js';
+export { parsePathParams, parseQuery } from './http/parse-request.js';
 export { requestIdHeader } from './http/request-context.js';
 export { type ServeHttpOptions, serveHttp } from './http/serve-http.js';
 export { type RunningHttpServer, type StartHttpServerOptions, startHttpServer } from './http/start-http-server.js';

@@ -7,7 +7,15 @@
  * of an answer and retraining data follow the same rules.
  */
 import type { Collection } from '@keel/doc-store';
-import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey } from '@keel/platform';
+import {
+  type ApiKeyResolver,
+  asyncRoute,
+  parseBody,
+  parsePathParams,
+  parseQuery,
+  principalOf,
+  requireApiKey,
+} from '@keel/platform';
 import express from 'express';
 import { listExamples } from '../datasets/dataset-queries.js';
 import type { GoldenExample } from '../datasets/golden-example.js';
@@ -24,8 +32,6 @@ import {
   evaluationParams,
   listEvaluationsQuery,
   listExamplesQuery,
-  parsePathParams,
-  parseQuery,
   trainingDataQuery,
 } from './query-params.js';
 import { streamLines } from './stream-lines.js';

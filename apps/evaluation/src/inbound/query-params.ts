@@ -2,7 +2,7 @@
  * Query-string and path parsing for the read endpoints: every input is bounded, and failures name
  * the parameter, like body validation does. The limits are listed in the README.
  */
-import { validationError, z } from '@keel/platform';
+import { z } from '@keel/platform';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -41,23 +41,3 @@ export const datasetParams = z.object({
     .max(MAX_DATASET_ID_LENGTH, `at most ${MAX_DATASET_ID_LENGTH} characters`)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-', starting with a letter or digit"),
 });
-
-function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: 'query' | 'path'): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const violations = result.error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || `(${what})`,
-    message: issue.message,
-  }));
-  throw validationError(violations, `invalid ${what}: ${violations.map((v) => `${v.field}: ${v.message}`).join('; ')}`);
-}
-
-/** Validates `req.query`; a repeated parameter (`?limit=1&limit=2`) is an error, not an array. */
-export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  return parseWith(schema, query, 'query');
-}
-
-/** Validates `req.params` (already percent-decoded: malformed encodings were refused before). */
-export function parsePathParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
-  return parseWith(schema, params, 'path');
-}

@@ -2,11 +2,11 @@
  * `GET /v1/usage` (totals and groups per day, key or model) and `GET /v1/usage/entries` (the
  * ledger's entries, newest day first, paged): the caller's own tenant only, with its API key.
  */
-import { type ApiKeyResolver, asyncRoute, principalOf, requireApiKey } from '@keel/platform';
+import { type ApiKeyResolver, asyncRoute, parseQuery, principalOf, requireApiKey } from '@keel/platform';
 import { Router } from 'express';
 import { formatAmount } from '../usage/price-table.js';
 import type { UsageEntry, UsageLedger, UsageSummary, UsageTotals } from '../usage/usage-ledger.js';
-import { parseQuery, usageEntriesQuerySchema, usageQuerySchema } from './admin/admin-params.js';
+import { usageEntriesQuerySchema, usageQuerySchema } from './admin/admin-params.js';
 
 export function usageRouter(deps: { ledger: UsageLedger; apiKeys: ApiKeyResolver; currency: () => string }): Router {
   const router = Router();

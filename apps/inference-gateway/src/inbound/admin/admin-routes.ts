@@ -7,7 +7,7 @@
  *    `/v1/admin/keys/{id}/limits` (a key id, or a static key's subject);
  *  - usage across tenants: `GET /v1/admin/usage` and `/v1/admin/usage/entries` (`?tenantId=` optional).
  */
-import { asyncRoute, conflict, notFound, parseBody, z } from '@keel/platform';
+import { asyncRoute, conflict, notFound, parseBody, parsePathParams, parseQuery, z } from '@keel/platform';
 import { Router } from 'express';
 import type { ApiKeyStore } from '../../tenancy/api-key-store.js';
 import { publicKeyView } from '../../tenancy/api-key-store.js';
@@ -17,14 +17,7 @@ import type { StoredKeyResolver } from '../../tenancy/stored-key-resolver.js';
 import type { UsageLedger } from '../../usage/usage-ledger.js';
 import { entryView, summaryView } from '../usage-routes.js';
 import { requireAdminKey } from './admin-auth.js';
-import {
-  keyIdSchema,
-  parsePath,
-  parseQuery,
-  tenantIdSchema,
-  usageEntriesQuerySchema,
-  usageQuerySchema,
-} from './admin-params.js';
+import { keyIdSchema, tenantIdSchema, usageEntriesQuerySchema, usageQuerySchema } from './admin-params.js';
 
 export interface AdminDeps {
   adminApiKey: string | undefined;
@@ -117,7 +110,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get(
     '/v1/admin/keys/:id',
     asyncRoute(async (req, res) => {
-      const { id } = parsePath(keyPath, req.params);
+      const { id } = parsePathParams(keyPath, req.params);
       const record = await deps.keys.get(id);
       if (!record) throw keyNotFound();
       res.json(publicKeyView(record));
@@ -127,7 +120,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post(
     '/v1/admin/keys/:id/rotate',
     asyncRoute(async (req, res) => {
-      const { id } = parsePath(keyPath, req.params);
+      const { id } = parsePathParams(keyPath, req.params);
       const { gracePeriodSeconds } = parseBody(rotateSchema, req.body ?? {});
       const rotated = await deps.keys.rotate(id, gracePeriodSeconds * 1000, now());
       deps.keyResolver.invalidate(id);
@@ -148,7 +141,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.delete(
     '/v1/admin/keys/:id',
     asyncRoute(async (req, res) => {
-      const { id } = parsePath(keyPath, req.params);
+      const { id } = parsePathParams(keyPath, req.params);
       const record = await deps.keys.revoke(id, now());
       deps.keyResolver.invalidate(id);
       if (!record) throw keyNotFound();
@@ -192,9 +185,9 @@ export function adminRouter(deps: AdminDeps): Router {
   };
   limitRoutes('/v1/admin/tenants/:tenantId/limits', (params) => ({
     kind: 'tenant',
-    tenantId: parsePath(tenantPath, params).tenantId,
+    tenantId: parsePathParams(tenantPath, params).tenantId,
   }));
-  limitRoutes('/v1/admin/keys/:id/limits', (params) => ({ kind: 'key', keyId: parsePath(keyPath, params).id }));
+  limitRoutes('/v1/admin/keys/:id/limits', (params) => ({ kind: 'key', keyId: parsePathParams(keyPath, params).id }));
 
   router.get(
     '/v1/admin/usage',
