@@ -13,6 +13,7 @@ import {
   ShutdownSequence,
   serveHttp,
 } from '@keel/platform';
+import { AUDIT_COLLECTION, type AuditRecord, auditCollectionOptions } from './audit/audit-log.js';
 import type { HumanReviewConfig } from './config.js';
 import { startExchangeConsumer, startReviewRequestedConsumer } from './inbound/event-consumers.js';
 import { reviewRoutes } from './inbound/http-routes.js';
@@ -50,6 +51,7 @@ export async function startHumanReviewService(
     await ensureKeelTopics(bus);
     const reviews = await store.collection<ReviewItem>(REVIEWS_COLLECTION, reviewsCollectionOptions);
     const exchanges = await store.collection<EscalatedExchange>(EXCHANGES_COLLECTION, exchangesCollectionOptions);
+    const audit = await store.collection<AuditRecord>(AUDIT_COLLECTION, auditCollectionOptions);
 
     const requests = await startReviewRequestedConsumer(bus, { reviews, exchanges, now, logger });
     shutdown.add('review request consumer', () => requests.stop());
@@ -65,6 +67,7 @@ export async function startHumanReviewService(
       logger,
       apiKeys,
       leaseSeconds: config.leaseSeconds,
+      audit,
     });
     const http = await serveHttp({
       serviceName: config.service,

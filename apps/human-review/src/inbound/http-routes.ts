@@ -7,6 +7,7 @@
  */
 import { type ApiKeyResolver, asyncRoute, parseBody, requireApiKey, validationError, z } from '@keel/platform';
 import express from 'express';
+import type { AuditLog } from '../audit/audit-log.js';
 import { claimReview, releaseReview } from '../reviews/claim-review.js';
 import { type DecideDeps, decideReview } from '../reviews/decide-review.js';
 import { isBlank, MAX_LEASE_SECONDS } from '../reviews/review-item.js';
@@ -74,6 +75,8 @@ function idOf(req: express.Request): string {
 export interface ReviewRoutesDeps extends DecideDeps {
   apiKeys: ApiKeyResolver;
   leaseSeconds: number;
+  /** Where claims, releases and decisions are recorded for leads to read. */
+  audit: AuditLog;
 }
 
 export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {

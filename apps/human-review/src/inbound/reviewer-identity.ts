@@ -20,5 +20,6 @@ export function reviewerOf(res: express.Response): Reviewer {
   const principal = principalOf(res);
   const name = principal.name?.trim();
   if (!name) throw reviewerUnnamed();
-  return { tenantId: principal.tenantId, aclGroups: [...principal.aclGroups], name };
+  // A named API key is a person's or a script's: it reviews and may run a lead's bulk actions, never administer.
+  return { tenantId: principal.tenantId, aclGroups: [...principal.aclGroups], name, roles: ['reviewer', 'lead'] };
 }

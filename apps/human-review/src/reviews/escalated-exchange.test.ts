@@ -26,7 +26,7 @@ import { enqueueReview } from './enqueue-review.js';
 import { exchangeFromCompletion, recordEscalatedExchange } from './escalated-exchange.js';
 import type { Reviewer } from './reviewer.js';
 
-const lena: Reviewer = { tenantId: 'acme', name: 'lena', aclGroups: ['legal'] };
+const lena: Reviewer = { tenantId: 'acme', name: 'lena', aclGroups: ['legal'], roles: ['reviewer'] };
 const LEASE_MS = 60_000;
 
 let fixture: ReviewFixture;

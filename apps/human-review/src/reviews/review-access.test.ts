@@ -26,8 +26,8 @@ import { listReviews } from './review-queries.js';
 import { loadReview } from './review-store.js';
 import type { Reviewer } from './reviewer.js';
 
-const lena: Reviewer = { tenantId: 'acme', name: 'lena', aclGroups: ['legal'] };
-const paul: Reviewer = { tenantId: 'acme', name: 'paul', aclGroups: [] };
+const lena: Reviewer = { tenantId: 'acme', name: 'lena', aclGroups: ['legal'], roles: ['reviewer'] };
+const paul: Reviewer = { tenantId: 'acme', name: 'paul', aclGroups: [], roles: ['reviewer'] };
 const LEASE_MS = 60_000;
 
 let fixture: ReviewFixture;

@@ -14,9 +14,9 @@ import { effectiveStatus, REVIEWS_COLLECTION, type ReviewItem, reviewsCollection
 import { listReviews } from './review-queries.js';
 import type { Reviewer } from './reviewer.js';
 
-const alice: Reviewer = { tenantId: 'acme', name: 'alice', aclGroups: [] };
-const bob: Reviewer = { tenantId: 'acme', name: 'bob', aclGroups: [] };
-const mallory: Reviewer = { tenantId: 'globex', name: 'mallory', aclGroups: [] };
+const alice: Reviewer = { tenantId: 'acme', name: 'alice', aclGroups: [], roles: ['reviewer'] };
+const bob: Reviewer = { tenantId: 'acme', name: 'bob', aclGroups: [], roles: ['reviewer'] };
+const mallory: Reviewer = { tenantId: 'globex', name: 'mallory', aclGroups: [], roles: ['reviewer'] };
 const LEASE_MS = 60_000;
 
 let store: DocumentStore;
