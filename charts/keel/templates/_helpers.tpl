@@ -27,6 +27,7 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 Who talks to whom, as each app's src/config.ts reads it (the chart test keeps the two in step):
   api:   serves an HTTP API to users, authenticated by API keys (KEEL_API_KEYS)
   calls: the gRPC services it calls (POLICY_ADDRESS, RETRIEVAL_ADDRESS)
+  httpCalls: the HTTP APIs of other services it calls (EVALUATION_URL: human-review reads an answer's lineage)
   uses:  what it connects to outside the chart: kafka, mongodb, qdrant, and external (embeddings
          and model endpoints)
 A service that serves gRPC or calls another needs the internal identity (token and/or mTLS).
@@ -37,7 +38,13 @@ ingestion: { api: true, calls: [policy], uses: [kafka, mongodb, qdrant, external
 retrieval: { api: false, calls: [], uses: [mongodb, qdrant, external] }
 policy: { api: true, calls: [], uses: [kafka, mongodb] }
 evaluation: { api: true, calls: [], uses: [kafka, mongodb] }
-human-review: { api: true, calls: [], uses: [kafka, mongodb] }
+human-review: { api: true, calls: [], httpCalls: [evaluation], uses: [kafka, mongodb] }
+{{- end -}}
+
+{{/* Base URL of a service's HTTP API inside the cluster. */}}
+{{- define "keel.httpUrl" -}}
+{{- $svc := index .root.Values.services .name -}}
+{{- printf "http://%s-%s:%v" .root.Release.Name .name $svc.http.port -}}
 {{- end -}}
 
 {{/* One egress rule: TCP (or the given protocols) to `peers` on `ports`; no peers means any address. */}}

@@ -47,6 +47,8 @@ function validator() {
 interface Role {
   api: boolean;
   calls: string[];
+  /** HTTP APIs of other services it calls (`<NAME>_URL`). */
+  httpCalls?: string[];
   uses: string[];
 }
 
@@ -135,7 +137,12 @@ describe('the keel chart', () => {
     const values = parse(read('values.yaml'));
     expect(Object.keys(roles).sort()).toEqual([...services].sort());
     for (const name of services) {
-      const config = readFileSync(repoPath(`apps/${name}/src/config.ts`), 'utf8');
+      // config.ts and the `*-env.ts` modules whose fields it spreads into its schema.
+      const configSource = readFileSync(repoPath(`apps/${name}/src/config.ts`), 'utf8');
+      const envModules = [...configSource.matchAll(/from '\.\/([\w/-]+-env)\.js'/g)].map((match) =>
+        readFileSync(repoPath(`apps/${name}/src/${match[1]}.ts`), 'utf8'),
+      );
+      const config = [configSource, ...envModules].join('\n');
       const role = roles[name] as Role;
       const reads = (pattern: RegExp) => pattern.test(config);
       const facts = {
@@ -146,6 +153,7 @@ describe('the keel chart', () => {
         external: role.uses.includes('external'),
         callsPolicy: role.calls.includes('policy'),
         callsRetrieval: role.calls.includes('retrieval'),
+        callsEvaluationHttp: role.httpCalls?.includes('evaluation') ?? false,
         grpc: values.services[name].grpc !== undefined,
         internal: values.services[name].grpc !== undefined || role.calls.length > 0,
       };
@@ -157,6 +165,7 @@ describe('the keel chart', () => {
         external: reads(/embeddingsEnvFields/),
         callsPolicy: reads(/POLICY_ADDRESS/),
         callsRetrieval: reads(/RETRIEVAL_ADDRESS/),
+        callsEvaluationHttp: reads(/EVALUATION_URL/),
         grpc: reads(/GRPC_PORT/),
         internal: reads(/requireInternalAuth/),
       });
@@ -414,6 +423,32 @@ describeWithInfra('helm renders the keel chart', await findHelm(), ({ binary }) 
     expect(render(...mongo).envOf('inference-gateway').KEEL_ADMIN_API_KEY).toBeUndefined();
   });
 
+  it("gives human-review the console's session settings, its admin key and bootstrap admin from a Secret", () => {
+    const defaults = render(...mongo).envOf('human-review');
+    expect(defaults.REVIEW_SESSION_HOURS?.value).toBe('12');
+    expect(defaults.REVIEW_COOKIE_SECURE?.value).toBe('true');
+    expect(defaults.KEEL_ADMIN_API_KEY).toBeUndefined();
+    expect(defaults.KEEL_REVIEW_BOOTSTRAP_ADMIN).toBeUndefined();
+    const { envOf } = render(
+      ...mongo,
+      '--set',
+      'reviewConsole.existingSecret=keel-review-console',
+      '--set',
+      'reviewConsole.bootstrapAdmin=acme:root',
+    );
+    const review = envOf('human-review');
+    expect(review.KEEL_ADMIN_API_KEY?.valueFrom).toEqual({
+      secretKeyRef: { name: 'keel-review-console', key: 'admin-api-key', optional: true },
+    });
+    expect(review.KEEL_REVIEW_BOOTSTRAP_ADMIN?.value).toBe('acme:root');
+    expect(review.KEEL_REVIEW_BOOTSTRAP_ADMIN_PASSWORD?.valueFrom).toEqual({
+      secretKeyRef: { name: 'keel-review-console', key: 'bootstrap-admin-password' },
+    });
+    for (const name of services.filter((service) => service !== 'human-review')) {
+      expect(envOf(name).REVIEW_SESSION_HOURS, name).toBeUndefined();
+    }
+  });
+
   it('mounts the gateway routing file from values as a ConfigMap directory and points KEEL_GATEWAY_CONFIG at it', () => {
     const example = readFileSync(repoPath('deploy/gateway-routing.example.yaml'), 'utf8');
     const { byKind, envOf, containerOf, deployment } = render(
@@ -510,6 +545,8 @@ describeWithInfra('helm renders the keel chart', await findHelm(), ({ binary }) 
       'inference-gateway->policy:50052',
       'inference-gateway->retrieval:50051',
       'ingestion->policy:50052',
+      // The console's lineage panel: human-review reads evaluation's HTTP API.
+      'human-review->evaluation:8083',
     ]);
     for (const from of services) {
       for (const to of services) {
@@ -584,8 +621,12 @@ describeWithInfra('helm renders the keel chart', await findHelm(), ({ binary }) 
       '--set',
       'otel.endpoint=http://collector.observability:4318',
     );
+    // A private evaluation still admits human-review, which reads answers' lineage from it.
+    const humanReviewPods = {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'human-review', 'app.kubernetes.io/instance': 'keel' } },
+    };
     expect(policy('keel-evaluation')?.spec.ingress).toEqual([
-      { from: [ingressController, nodes], ports: [{ protocol: 'TCP', port: 8083 }] },
+      { from: [ingressController, nodes, humanReviewPods], ports: [{ protocol: 'TCP', port: 8083 }] },
     ]);
     // Health ports of gRPC-only services: the probe peers, never the ingress controller.
     expect(policy('keel-retrieval')?.spec.ingress?.[0]).toEqual({
