@@ -30,6 +30,8 @@ const boundaries = {
       onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:text', 'type:testing'],
     },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
+    // The reviewer console runs in a browser and talks HTTP only: none of the node libs.
+    { sourceTag: 'type:web', onlyDependOnLibsWithTags: [] },
     // Domain engines shared by apps (the policy engine runs in policy and in the gateway): no I/O layers.
     { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:text'] },
     // Adapter choice by configuration: only apps' compose.ts and launchers use it (see below).
@@ -88,7 +90,7 @@ const appEntryPoints = ['ingestion', 'retrieval', 'inference-gateway', 'policy',
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/src/generated/**', 'charts/**', 'deploy/**'] },
   {
-    files: ['**/*.ts', '**/*.mjs'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs'],
     languageOptions: { parser: tseslint.parser },
     plugins: { '@nx': nx },
     rules: {
@@ -106,6 +108,28 @@ export default tseslint.config(
     files: ['tools/e2e/src/**/*.test.ts'],
     rules: {
       '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@keel/models/testing'] }],
+    },
+  },
+  {
+    // The console's browser tests and their harness (shared with bench/console.ts) start the whole
+    // platform in-process and build the console first: node code beside the browser app.
+    files: ['apps/review-console/e2e/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          ...boundaries,
+          allow: [
+            '@keel/local-platform',
+            '@keel/local-platform/*',
+            '@keel/testing',
+            '@keel/platform',
+            '@keel/event-bus',
+            '@keel/contracts/**',
+            '../../../tools/scripts/console-build.mjs',
+          ],
+        },
+      ],
     },
   },
   {

@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{apps,libs,tools,charts}/**/*.test.ts'],
+    // Component tests (.tsx) choose jsdom with a `// @vitest-environment jsdom` docblock.
+    include: ['{apps,libs,tools,charts}/**/*.test.ts', '{apps,libs,tools,charts}/**/*.test.tsx'],
     exclude: ['**/node_modules/**'],
     environment: 'node',
     reporters: ['default', './tools/test/summary-reporter.ts'],

@@ -50,6 +50,8 @@ interface Measured {
   rps: number;
   errors: number;
   rssMb: number;
+  /** The subject process's CPU time per request under load (the machine's load does not inflate it much). */
+  cpuMsPerRequest: number;
 }
 
 export const gatewayOverheadBenchmark: Benchmark = {
@@ -83,7 +85,9 @@ export const gatewayOverheadBenchmark: Benchmark = {
           samples.push(performance.now() - started);
         }
         samples.sort((a, b) => a - b);
+        const cpuBefore = server?.cpuMs() ?? Number.NaN;
         const load = await client.throughput(target, settings.concurrency, settings.seconds * 1000);
+        const cpuUsed = (server?.cpuMs() ?? Number.NaN) - cpuBefore;
         if (load.firstError) notes.push(`${subject}: ${load.errors} errors under load, first: ${load.firstError}`);
         measured.push({
           subject,
@@ -93,6 +97,7 @@ export const gatewayOverheadBenchmark: Benchmark = {
           rps: load.requestsPerSec,
           errors: load.errors,
           rssMb: server?.rssMb() ?? Number.NaN,
+          cpuMsPerRequest: cpuUsed / (load.requests + load.errors),
         });
       };
 
@@ -173,6 +178,7 @@ function row(measured: Measured): Row {
     [`rps @${settings.concurrency}`]: measured.rps,
     errors: measured.errors,
     'rss MB': measured.rssMb,
+    'cpu ms/req': measured.cpuMsPerRequest,
   };
 }
 

@@ -2,15 +2,18 @@
  * Runs benchmarks by name (all of them without arguments), one after another, printing each
  * table and writing bench/results/<name>.json.
  *
- *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring] [parsers] [policy-quality] [policy-evaluation] [gateway-overhead] [ingestion-throughput] [cli-ingest]
+ *   npx tsx bench/run.ts [vector-search] [fusion-weights] [event-bus] [doc-store] [scoring] [parsers] [policy-quality] [policy-evaluation] [gateway-overhead] [ingestion-throughput] [cli-ingest] [console] [offline-run] [online-scoring]
  */
 import { cliIngestBenchmark } from './cli-ingest.js';
+import { consoleBenchmark } from './console.js';
 import { docStoreBenchmark } from './doc-store.js';
 import { eventBusBenchmark } from './event-bus.js';
 import { fusionWeightsBenchmark } from './fusion-weights.js';
 import { gatewayOverheadBenchmark } from './gateway-overhead.js';
 import { type Benchmark, machineFacts, printTable, writeResult } from './harness.js';
 import { ingestionThroughputBenchmark } from './ingestion-throughput.js';
+import { offlineRunBenchmark } from './offline-run.js';
+import { onlineScoringBenchmark } from './online-scoring.js';
 import { parsersBenchmark } from './parsers.js';
 import { policyEvaluationBenchmark } from './policy-evaluation.js';
 import { policyQualityBenchmark } from './policy-quality.js';
@@ -29,6 +32,9 @@ const benchmarks: readonly Benchmark[] = [
   gatewayOverheadBenchmark,
   ingestionThroughputBenchmark,
   cliIngestBenchmark,
+  offlineRunBenchmark,
+  consoleBenchmark,
+  onlineScoringBenchmark,
 ];
 
 async function main(names: string[]): Promise<void> {

@@ -11,6 +11,8 @@ export interface ChildServer {
   /** The first line the process printed that parsed as JSON, when `jsonLine` was asked for. */
   firstJsonLine?: Record<string, unknown>;
   rssMb(): number;
+  /** CPU time (user + system) the process has used so far, in ms (NaN where /proc is missing). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     pid,
     ...(firstJsonLine ? { firstJsonLine } : {}),
     rssMb: () => residentMb(pid),
+    cpuMs: () => cpuMs(pid),
     stop: () => stopChild(child),
   };
 }
@@ -83,6 +86,18 @@ function residentMb(pid: number): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
     return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 per second on Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
     return Number.NaN;
   }

@@ -10,6 +10,7 @@ import {
   requireSomeApiKey,
   z,
 } from '@keel/platform';
+import { checkOnlineEnv, onlineConfigOf, onlineEnvFields } from './evaluations/online-config.js';
 
 const SERVICE = 'evaluation';
 
@@ -26,8 +27,11 @@ const schema = z
     ...apiKeyEnvFields,
     EVALUATION_REVIEW_THRESHOLD: fraction(0.7),
     EVALUATION_CLAIM_THRESHOLD: fraction(0.7),
+    // Sampling, drift and the LLM judge (evaluations/online-config.ts).
+    ...onlineEnvFields,
   })
   .superRefine((env, context) => requireSomeApiKey(env, context))
+  .superRefine((env, context) => checkOnlineEnv(env, context))
   .transform((env) => ({
     service: SERVICE,
     http: { port: env.HTTP_PORT, host: env.HOST },
@@ -36,6 +40,7 @@ const schema = z
     dataDir: env.KEEL_DATA_DIR,
     apiKeys: apiKeysOf(env),
     policy: { reviewThreshold: env.EVALUATION_REVIEW_THRESHOLD, claimThreshold: env.EVALUATION_CLAIM_THRESHOLD },
+    online: onlineConfigOf(env),
   }));
 
 export type EvaluationConfig = z.infer<typeof schema>;

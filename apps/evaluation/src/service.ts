@@ -13,6 +13,7 @@ import {
   serveHttp,
 } from '@keel/platform';
 import type { EvaluationConfig } from './config.js';
+import { datasetStoreOf } from './datasets/dataset-store.js';
 import {
   GOLDEN_EXAMPLES_COLLECTION,
   type GoldenExample,
@@ -23,13 +24,19 @@ import {
   type EvaluationRecord,
   evaluationsCollectionOptions,
 } from './evaluations/evaluation-record.js';
+import { composeOnlineEvaluation } from './evaluations/online-evaluation.js';
+import { datasetRoutes } from './inbound/dataset-routes.js';
 import {
+  startFeedbackConsumer,
   startInferenceConsumer,
   startLineageConsumers,
   startReviewDecisionConsumer,
 } from './inbound/event-consumers.js';
 import { evaluationRoutes } from './inbound/http-routes.js';
+import { onlineStatsRoutes } from './inbound/online-stats-routes.js';
+import { runRoutes } from './inbound/run-routes.js';
 import { LINEAGE_COLLECTION, type LineageEntry, lineageCollectionOptions } from './lineage/lineage-entry.js';
+import { RUNS_COLLECTION, type RunRecord, runsCollectionOptions } from './runs/run-record.js';
 import { createScoringPool } from './scoring/scoring-pool.js';
 
 export interface EvaluationDeps {
@@ -56,21 +63,23 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
     const evaluations = await store.collection<EvaluationRecord>(EVALUATIONS_COLLECTION, evaluationsCollectionOptions);
     const examples = await store.collection<GoldenExample>(GOLDEN_EXAMPLES_COLLECTION, goldenExamplesCollectionOptions);
     const lineage = await store.collection<LineageEntry>(LINEAGE_COLLECTION, lineageCollectionOptions);
+    const datasetStore = await datasetStoreOf(store);
+    const runs = await store.collection<RunRecord>(RUNS_COLLECTION, runsCollectionOptions);
 
     // Scoring is CPU work: worker threads keep it off the event loop every service shares under
     // `npm start`. Added before its users, so closed after they have drained.
     const scorer = createScoringPool();
     shutdown.add('scoring pool', () => scorer.close());
 
-    const inference = await startInferenceConsumer(bus, {
-      evaluations,
-      scorer,
-      publisher: new EventPublisher(bus),
-      policy: config.policy,
-      logger,
-      now,
-    });
+    const publisher = new EventPublisher(bus);
+    // Sampling, drift and the optional LLM judge (evaluations/online-evaluation.ts).
+    const online = await composeOnlineEvaluation(store, { publisher, logger, now }, config.online);
+    const scoringDeps = { evaluations, scorer, publisher, policy: config.policy, logger, now, ...online };
+    const inference = await startInferenceConsumer(bus, scoringDeps);
     shutdown.add('inference consumer', () => inference.stop());
+    // User feedback is scored whatever the sample rate (evaluations/score-feedback.ts).
+    const feedback = await startFeedbackConsumer(bus, scoringDeps);
+    shutdown.add('feedback consumer', () => feedback.stop());
     const decisions = await startReviewDecisionConsumer(bus, { examples, logger, now });
     shutdown.add('review decision consumer', () => decisions.stop());
     const lineageConsumers = await startLineageConsumers(bus, { lineage, logger, now });
@@ -84,7 +93,12 @@ export async function startEvaluationService(deps: EvaluationDeps, config: Evalu
       logger,
       readiness,
       ...config.http,
-      handlers: [evaluationRoutes({ evaluations, examples, lineage, policy: config.policy, apiKeys, scorer })],
+      handlers: [
+        evaluationRoutes({ evaluations, examples, lineage, policy: config.policy, apiKeys, scorer }),
+        datasetRoutes({ ...datasetStore, examples, apiKeys }),
+        runRoutes({ runs, apiKeys, now }),
+        onlineStatsRoutes({ online, apiKeys }),
+      ],
     });
     // Added last, so stopped first: no new requests while the consumers drain.
     shutdown.add('http server', () => http.close());

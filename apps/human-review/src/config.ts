@@ -10,6 +10,8 @@ import {
   requireSomeApiKey,
   z,
 } from '@keel/platform';
+import { consoleConfigOf, consoleEnvFields, requireConsoleEnv } from './accounts/console-env.js';
+import { lineageConfigOf, lineageEnvFields } from './context/lineage-env.js';
 import { MAX_LEASE_SECONDS } from './reviews/review-item.js';
 
 const SERVICE = 'human-review';
@@ -24,8 +26,14 @@ const schema = z
     KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
     ...apiKeyEnvFields,
     REVIEW_LEASE_SECONDS: z.coerce.number().int().min(1).max(MAX_LEASE_SECONDS).default(300),
+    ...consoleEnvFields,
+    ...lineageEnvFields,
   })
-  .superRefine((env, context) => requireSomeApiKey(env, context))
+  .superRefine((env, context) => {
+    // People may sign in instead of holding keys: an admin key or a bootstrap admin is enough to start.
+    if (!env.KEEL_ADMIN_API_KEY && !env.KEEL_REVIEW_BOOTSTRAP_ADMIN) requireSomeApiKey(env, context);
+    requireConsoleEnv(env, context);
+  })
   .transform((env) => ({
     service: SERVICE,
     http: { port: env.HTTP_PORT, host: env.HOST },
@@ -34,6 +42,8 @@ const schema = z
     dataDir: env.KEEL_DATA_DIR,
     apiKeys: apiKeysOf(env),
     leaseSeconds: env.REVIEW_LEASE_SECONDS,
+    console: consoleConfigOf(env),
+    lineage: lineageConfigOf(env),
   }));
 
 export type HumanReviewConfig = z.infer<typeof schema>;

@@ -98,6 +98,13 @@ export interface Collection<T extends StoredDocument> {
   insert(document: T): Promise<void>;
   /** Inserts or replaces the whole document. */
   upsert(document: T): Promise<void>;
+  /**
+   * Upserts many documents in one round trip (one transaction on SQLite): for writers that batch,
+   * such as a ledger written behind its requests. Every document is validated before any is
+   * written; for an id given twice the last wins. Not atomic on MongoDB: when it fails (a unique
+   * index taken: `DuplicateKeyError`), some documents may be stored, and repeating the call is safe.
+   */
+  upsertMany(documents: readonly T[]): Promise<void>;
   get(id: string): Promise<T | null>;
   find(options?: FindOptions): Promise<Page<T>>;
   count(where?: Filter): Promise<number>;

@@ -15,6 +15,10 @@ export const commands: Record<string, Command> = {
     summary: 'load a folder, a glob or a .jsonl file through the ingestion HTTP API',
     run: async (args, io) => (await import('./ingest/ingest-command.js')).ingestCommand(args, io),
   },
+  eval: {
+    summary: 'run a golden data set through the gateway, score it, report and gate on regressions',
+    run: async (args, io) => (await import('./eval/eval-command.js')).evalCommand(args, io),
+  },
 };
 
 function usage(): string {

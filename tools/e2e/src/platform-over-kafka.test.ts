@@ -2,7 +2,8 @@
  * The six services as separate processes over real Kafka and a real MongoDB-protocol server:
  * a document published by a plain kafkajs producer becomes answerable through the gateway, the
  * answer is scored by evaluation, low-scored answers and policy escalations reach the review
- * queue, and the caller's trace id follows each path across processes and topics.
+ * queue (where a signed-in reviewer's correction becomes a golden example and part of the
+ * answer's lineage), and the caller's trace id follows each path across processes and topics.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeEvent, topicNames } from '@keel/contracts';
 import type { InferenceCompleted } from '@keel/contracts/events/v1/inference';
+import type { ReviewDecided } from '@keel/contracts/events/v1/review';
+import { ReviewOutcome } from '@keel/contracts/review/v1';
 import { type FakeUpstream, serverError, startFakeUpstream } from '@keel/models/testing';
 import {
   type Availability,
@@ -65,6 +68,12 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     caseTenants.map((name) => [name, `e2e-${name}-${randomBytes(12).toString('hex')}`]),
   ) as Record<(typeof caseTenants)[number], string>;
   const tenantOf = (name: (typeof caseTenants)[number]) => `${tenant}-${name}`;
+  // The review flow works its own tenant's queue, so that "claim next" can only find its item. Its key
+  // asks the gateway and reads evaluation; the reviewer acts through a console session.
+  const reviewTenant = `${tenant}-review`;
+  const reviewKey = `e2e-review-${randomBytes(12).toString('hex')}`;
+  // Creates the reviewer's console account, as an operator would.
+  const reviewAdminKey = randomBytes(32).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-e2e-'));
   const services: ServiceProcess[] = [];
   const urls: Record<string, string> = {};
@@ -107,6 +116,11 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
           escalateTopics: [{ name: 'legal-dispute', phrases: ['lawsuit', 'legal action', 'my lawyer'] }],
           piiAction: 'redact',
         },
+        [reviewTenant]: {
+          deniedTopics: [],
+          escalateTopics: [{ name: 'legal-dispute', phrases: ['lawsuit', 'legal action', 'my lawyer'] }],
+          piiAction: 'redact',
+        },
       }),
     );
     const common: NodeJS.ProcessEnv = {
@@ -122,6 +136,7 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
         `${apiKey}=${tenant}:legal:e2e-reviewer`,
         `${outsiderKey}=${tenant}`,
         ...caseTenants.map((name) => `${caseKeys[name]}=${tenantOf(name)}`),
+        `${reviewKey}=${reviewTenant}`,
       ].join(','),
       KEEL_INTERNAL_TOKEN: randomBytes(32).toString('hex'),
       POLICY_ADDRESS: `127.0.0.1:${policyGrpc}`,
@@ -225,7 +240,13 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
         KEEL_TENANT_BUDGET: '5/day',
       }),
       startServiceProcess('evaluation', envFor('evaluation', { HTTP_PORT: evaluation })),
-      startServiceProcess('human-review', envFor('human-review', { HTTP_PORT: review })),
+      startServiceProcess('human-review', {
+        ...envFor('human-review', { HTTP_PORT: review }),
+        // The lineage behind the console's link: evaluation, asked with each tenant's own key.
+        EVALUATION_URL: `http://127.0.0.1:${evaluation}`,
+        EVALUATION_API_KEYS: `${tenant}=${apiKey},${reviewTenant}=${reviewKey}`,
+        KEEL_ADMIN_API_KEY: reviewAdminKey,
+      }),
     ];
     services.push(...rest);
     const readinessPorts = [ingestion, gateway, evaluation, review];
@@ -512,6 +533,170 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
     expect(item.traceId).toBe(traceIdOf(trace));
     expect(item.reason).toMatch(/policy|escalation/i);
   });
+
+  it('works an escalated answer through review: sign-in, claim next, context, correction, decided event, golden example, lineage', async () => {
+    const reviewHeaders = headers({}, reviewKey);
+    // A reviewer with a console account: created by the admin key, signed in with a session cookie.
+    const username = `e2e-reviewer-${runId}`;
+    const password = randomBytes(12).toString('hex');
+    const created = await fetch(`${urls.review}/v1/accounts?tenant=${reviewTenant}`, {
+      method: 'POST',
+      headers: headers({}, reviewAdminKey),
+      body: JSON.stringify({ username, displayName: 'E2E Reviewer', password, roles: ['reviewer'] }),
+    });
+    expect(created.status).toBe(201);
+    const signedIn = await fetch(`${urls.review}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    expect(signedIn.status).toBe(200);
+    const { csrfToken } = (await signedIn.json()) as { csrfToken: string };
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .map((value) => value.split(';')[0])
+      .join('; ');
+    expect(cookie).toMatch(/^keel_review_session=/);
+    const reviewer = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      fetch(`${urls.review}${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          cookie,
+          'content-type': 'application/json',
+          ...(init.method && init.method !== 'GET' ? { 'x-csrf-token': csrfToken } : {}),
+        },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+    // The decision as any consumer sees it on Kafka (from the beginning: no race with the group join).
+    const decided: ReviewDecided[] = [];
+    const watcher = new Kafka({
+      clientId: 'e2e-review-watcher',
+      brokers: endpoints.kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    }).consumer({ groupId: `e2e-review-watcher-${runId}` });
+    await watcher.connect();
+    try {
+      await watcher.subscribe({ topic: 'keel.review.decided.v1', fromBeginning: true });
+      await watcher.run({
+        eachMessage: async ({ message }) => {
+          const eventHeaders = Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+          );
+          try {
+            decided.push(
+              decodeEvent('keel.review.decided.v1', {
+                value: message.value ?? new Uint8Array(),
+                headers: eventHeaders,
+              }).payload,
+            );
+          } catch {
+            // Other producers' events: only what decodes counts.
+          }
+        },
+      });
+
+      // A customer's question on an escalation topic, through the gateway: policy escalates it.
+      const asked = await fetch(`${urls.gateway}/v1/answers`, {
+        method: 'POST',
+        headers: reviewHeaders,
+        body: JSON.stringify({ question: 'My lawyer wants to know: when is the Skerry lighthouse lamp cleaned?' }),
+      });
+      expect(asked.status).toBe(200);
+      const { id: requestId } = (await asked.json()) as { id: string };
+      // Whole: the gateway's completion fills in the answer the input escalation lacked.
+      const queued = await waitFor(
+        'the escalated answer in the review queue, whole',
+        async () => {
+          const list = await reviewer('/v1/reviews?limit=100');
+          const page = (await list.json()) as { items: { id: string; requestId: string; missing: string[] }[] };
+          const found = page.items.find((candidate) => candidate.requestId === requestId);
+          return found && found.missing.length === 0 ? found : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+
+      // "Claim next" across the queues: the tenant's only item.
+      const claimed = await reviewer('/v1/reviews:claim-next', { method: 'POST', body: {} });
+      expect(claimed.status).toBe(200);
+      const item = (await claimed.json()) as { id: string; question: string; answer: string; claimedBy: string };
+      expect(item).toMatchObject({ id: queued.id, claimedBy: 'E2E Reviewer' });
+
+      // Beside the item: what policy and evaluation said of the answer, from their events on Kafka.
+      const context = await waitFor(
+        'the item context',
+        async () => {
+          const response = await reviewer(`/v1/reviews/${item.id}/context`);
+          const body = (await response.json()) as {
+            scores: { name: string }[];
+            findings: { stage: string; type: string; action: string }[];
+            policyVersion: string | null;
+          };
+          return body.scores.length > 0 && body.findings.length > 0 ? body : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      expect(context.scores.map((score) => score.name)).toContain('groundedness');
+      expect(context.findings).toContainEqual(
+        expect.objectContaining({ stage: 'input', type: 'topic.escalate', action: 'escalate' }),
+      );
+      expect(context.policyVersion).toMatch(new RegExp(`^${reviewTenant}@v\\d+$`));
+
+      const correctedAnswer = 'The keeper cleans the Skerry lighthouse lamp every Tuesday.';
+      const decision = await reviewer(`/v1/reviews/${item.id}/decision`, {
+        method: 'POST',
+        body: { outcome: 'corrected', correctedAnswer, comment: 'declined a documented fact' },
+      });
+      expect(decision.status).toBe(200);
+
+      const event = await waitFor('keel.review.decided.v1 on Kafka', () =>
+        decided.find((candidate) => candidate.reviewId === item.id),
+      );
+      expect(event).toMatchObject({
+        tenantId: reviewTenant,
+        requestId,
+        outcome: ReviewOutcome.REVIEW_OUTCOME_CORRECTED,
+        reviewer: 'E2E Reviewer',
+        correctedAnswer,
+        question: item.question,
+        originalAnswer: item.answer,
+      });
+
+      // Evaluation turns the decision into a golden example...
+      const example = await waitFor(
+        'the golden example',
+        async () => {
+          const response = await fetch(
+            `${urls.evaluation}/v1/datasets/reviewed-answers/examples?limit=100&includeIncomplete=true`,
+            { headers: reviewHeaders },
+          );
+          const page = (await response.json()) as { items: { id: string; label: string; answer: string }[] };
+          return page.items.find((candidate) => candidate.id === item.id);
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      expect(example).toMatchObject({ label: 'corrected', answer: correctedAnswer });
+      // ...and the answer's lineage, read through human-review's proxy, ends with the reviewer's decision.
+      const lineage = await waitFor(
+        'the decision in the lineage',
+        async () => {
+          const response = await reviewer(`/v1/reviews/${item.id}/lineage`);
+          if (response.status !== 200) return undefined;
+          const body = (await response.json()) as {
+            question: string;
+            reviews: { outcome: string; reviewer: string }[];
+            policyDecisions: { stage: string; decision: string }[];
+          };
+          return body.reviews.length > 0 ? body : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      expect(lineage.reviews).toEqual([expect.objectContaining({ outcome: 'corrected', reviewer: 'E2E Reviewer' })]);
+      expect(lineage.policyDecisions).toContainEqual(expect.objectContaining({ stage: 'input', decision: 'ESCALATE' }));
+    } finally {
+      await watcher.disconnect();
+    }
+  });
+
   // ---- a provider model through the gateway: money, retries, guardrails ----
 
   const openai = (key: string) =>

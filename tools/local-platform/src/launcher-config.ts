@@ -1,10 +1,13 @@
 /** The launcher's configuration: the only reader of process.env in tools/local-platform. */
+import { randomBytes } from 'node:crypto';
 import { loadConfig, portSchema, z } from '@keel/platform';
 import { defaultPorts, type LocalPlatformPorts } from './local-platform.js';
 
 const schema = z.object({
   KEEL_DATA_DIR: z.string().min(1).default('.keel/data'),
   KEEL_DEMO_API_KEY: z.string().min(8, 'use at least 8 characters').default('keel-demo-key'),
+  // The demo reviewer accounts' password; unset means one generated for this run and printed.
+  KEEL_DEMO_REVIEWER_PASSWORD: z.string().min(8, 'use at least 8 characters').max(256).optional().or(z.literal('')),
   KEEL_HOST: z.string().min(1).default('127.0.0.1'),
   // Six services log into one terminal: quieter than a single service by default.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
@@ -22,6 +25,8 @@ const schema = z.object({
 export interface LauncherConfig {
   dataDir: string;
   demoApiKey: string;
+  /** The password of the demo tenant's reviewer console accounts (reviewer, lead, admin). */
+  demoReviewerPassword: string;
   host: string;
   logLevel: string;
   ports: LocalPlatformPorts;
@@ -32,9 +37,11 @@ export interface LauncherConfig {
 
 export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env): LauncherConfig {
   const parsed = loadConfig(schema, env);
+  const demoReviewerPassword = parsed.KEEL_DEMO_REVIEWER_PASSWORD || randomBytes(12).toString('base64url');
   return {
     dataDir: parsed.KEEL_DATA_DIR,
     demoApiKey: parsed.KEEL_DEMO_API_KEY,
+    demoReviewerPassword,
     host: parsed.KEEL_HOST,
     logLevel: parsed.LOG_LEVEL,
     ports: {
@@ -48,7 +55,12 @@ export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env): Launch
       policyGrpc: parsed.POLICY_GRPC_PORT,
       policyHttp: parsed.POLICY_HTTP_PORT,
     },
-    serviceEnv: { ...env, LOG_LEVEL: parsed.LOG_LEVEL, KEEL_DEMO_API_KEY: parsed.KEEL_DEMO_API_KEY },
+    serviceEnv: {
+      ...env,
+      LOG_LEVEL: parsed.LOG_LEVEL,
+      KEEL_DEMO_API_KEY: parsed.KEEL_DEMO_API_KEY,
+      KEEL_DEMO_REVIEWER_PASSWORD: demoReviewerPassword,
+    },
     ignoredInfrastructure: ['KAFKA_BROKERS', 'MONGODB_URL', 'QDRANT_URL'].filter((name) => env[name]),
   };
 }

@@ -180,7 +180,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       (deps) => startEvaluationService(deps, evaluationConfig),
     );
 
-    const reviewConfig = loadHumanReviewConfig(serviceEnv(options, internalToken, { HTTP_PORT: ports.humanReview }));
+    const reviewConfig = loadHumanReviewConfig(
+      serviceEnv(options, internalToken, {
+        HTTP_PORT: ports.humanReview,
+        // The console's lineage link: evaluation, asked with the demo tenant's key.
+        EVALUATION_URL: requiredUrl(evaluation, 'http'),
+        EVALUATION_API_KEYS: evaluationKeysOf(options.env),
+      }),
+    );
     const humanReview = await started(
       'human-review',
       await composeHumanReview(reviewConfig, loggerOf('human-review'), { bus }),
@@ -206,6 +213,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     await shutdown.run();
     throw error;
   }
+}
+
+/** Human-review's keys for evaluation: those configured, plus the demo key for tenant `demo`. */
+function evaluationKeysOf(env: NodeJS.ProcessEnv): string {
+  const configured = (env.EVALUATION_API_KEYS ?? '').trim();
+  const demoKey = env.KEEL_DEMO_API_KEY;
+  const hasDemo = configured.split(',').some((entry) => entry.trim().startsWith('demo='));
+  return [configured, demoKey && !hasDemo ? `demo=${demoKey}` : ''].filter(Boolean).join(',');
 }
 
 function requiredUrl(service: RunningService, name: string): string {

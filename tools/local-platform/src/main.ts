@@ -5,6 +5,7 @@
  */
 import { createLogger, runService, startTelemetry } from '@keel/platform';
 import { loadDemoCorpus } from './demo-corpus.js';
+import { type DemoReviewsResult, seedDemoReviews } from './demo-reviews.js';
 import { loadLauncherConfig } from './launcher-config.js';
 import { startLocalPlatform } from './local-platform.js';
 
@@ -31,7 +32,15 @@ await runService({
     });
     try {
       const { indexed } = await loadDemoCorpus(platform.urls.ingestion ?? '', config.demoApiKey);
-      process.stdout.write(banner(platform.urls, config.demoApiKey, indexed, config.dataDir));
+      // After the corpus: the escalated questions are answered from it.
+      const reviews = await seedDemoReviews(
+        { gateway: platform.urls.gateway ?? '', humanReview: platform.urls.humanReview ?? '' },
+        config.demoApiKey,
+      );
+      process.stdout.write(demoReviewsLine(reviews));
+      process.stdout.write(
+        banner(platform.urls, config.demoApiKey, config.demoReviewerPassword, indexed, config.dataDir),
+      );
     } catch (error) {
       await platform.stop();
       throw error;
@@ -40,7 +49,13 @@ await runService({
   },
 });
 
-function banner(urls: Record<string, string>, apiKey: string, documents: number, dataDir: string): string {
+function banner(
+  urls: Record<string, string>,
+  apiKey: string,
+  reviewerPassword: string,
+  documents: number,
+  dataDir: string,
+): string {
   return `
 Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo documents indexed.
 
@@ -50,6 +65,7 @@ Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo doc
   ingestion          ${urls.ingestion}   POST /v1/documents (JSON or file upload), /v1/documents:batch
                                              GET /v1/documents/:id(/chunks), /v1/jobs/:id, /v1/index
   human-review       ${urls.humanReview}   GET /v1/reviews
+  review console     ${urls.humanReview}/   sign in as reviewer / ${reviewerPassword} (also lead, admin)
   evaluation         ${urls.evaluation}   GET /v1/evaluations, /v1/datasets/:id/examples, /v1/datasets/:id/training-data
                                              GET /v1/lineage/answers/:requestId
   retrieval          ${urls.retrievalGrpc}   gRPC keel.retrieval.v1.Retrieval/Search (internal)
@@ -65,4 +81,12 @@ Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo doc
 
 Logs are JSON lines on stdout, each naming its service; LOG_LEVEL=info shows more. Press Ctrl-C to stop.
 `;
+}
+
+function demoReviewsLine(reviews: DemoReviewsResult): string {
+  const changed =
+    reviews.notEscalated.length > 0
+      ? ` (${reviews.notEscalated.length} demo questions were not escalated: the demo tenant's policy was changed)`
+      : '';
+  return `\n${reviews.open} escalated answers wait in the demo review queue (${reviews.asked} asked at this start)${changed}.\n`;
 }

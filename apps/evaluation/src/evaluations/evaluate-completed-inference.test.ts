@@ -84,7 +84,54 @@ describe('evaluateCompletedInference', () => {
       threshold: 0.7,
       passed: true,
     });
-    expect(scored?.scores.map((score) => score.metric)).toEqual(['groundedness', 'citation_coverage']);
+    expect(scored?.scores.map((score) => [score.metric, score.value, score.unit])).toEqual([
+      ['groundedness', 1, undefined],
+      ['citation_coverage', 1, undefined],
+      ['citation_validity', 1, undefined],
+      ['answer_relevance', 1, undefined],
+      ['refusal_correctness', 1, undefined],
+      ['latency_ms', 12, 'ms'],
+    ]);
+  });
+
+  it('records the online metrics, latency and cost on the evaluation and in the scored event', async () => {
+    const event = completed({
+      requestId: 'req-online',
+      // Cites the second context, which does not say it: valid groundedness, invalid citation.
+      answer: 'Customers can return any robot within 30 days of delivery. [2]',
+      contexts: [
+        ...contexts,
+        { ...contexts[0], chunkId: 'wifi#0', text: 'The robot needs a 2.4 GHz Wi-Fi network.' } as ContextChunk,
+      ],
+      citations: [
+        {
+          documentId: 'returns',
+          documentVersion: 'v1',
+          chunkId: 'wifi#0',
+          title: '',
+          source: '',
+          startOffset: 0,
+          endOffset: 0,
+          score: 1,
+          quote: '',
+          marker: 2,
+        },
+      ],
+      latencyMs: 640,
+      cost: 0.0031,
+      currency: 'EUR',
+      priced: true,
+    });
+    const record = await evaluateCompletedInference(deps, event);
+    const value = (metric: string) => record.scores.find((score) => score.metric === metric);
+    expect(record.groundedness).toBe(1);
+    expect(value('citation_validity')?.value).toBe(0);
+    expect(record.citationChecks).toEqual([expect.objectContaining({ marker: 2, chunkId: 'wifi#0', valid: false })]);
+    expect(value('cost')).toMatchObject({ value: 0.0031, unit: 'EUR' });
+    expect(record).toMatchObject({ latencyMs: 640, cost: 0.0031, currency: 'EUR', contextCount: 2, judge: null });
+    expect(record.onlineMetricsVersion).toMatch(/^lexical-online\//);
+    const [scored] = publisher.of('keel.evaluation.scored.v1');
+    expect(scored?.scores.find((score) => score.metric === 'latency_ms')).toMatchObject({ value: 640, unit: 'ms' });
   });
 
   it('asks for a review, with a deterministic id, when groundedness is below the threshold', async () => {

@@ -8,6 +8,12 @@
  * nothing; one after a crash between storing and publishing publishes again, with the same
  * idempotency keys and the same deterministic review id, so consumers de-duplicate.
  *
+ * Beyond groundedness, the record and the scored event carry the online metrics (citation
+ * validity, answer relevance, refusal correctness: scoring/), latency and cost
+ * (serving-measures.ts) and, when the judge is on, its rating; review is still asked on
+ * groundedness alone. Once published, the answer is counted in its tenant's drift window (drift/),
+ * once: `driftObservedAt` marks it.
+ *
  * Read access travels with the exchange: the record, the scored event and the review request
  * carry `readRequires` (the event's own, combined with its contexts' ACL groups), so nothing
  * derived from restricted chunks is shown to a caller who could not have read those chunks.
@@ -26,6 +32,9 @@ import {
   readRequirementsOf,
   z,
 } from '@keel/platform';
+import type { DriftTracker } from '../drift/drift-tracker.js';
+import type { Judge, JudgeOutcome } from '../judge/llm-judge.js';
+import { type MetricScore, ONLINE_METRICS_VERSION } from '../scoring/score-answer.js';
 import { inlineScorer, type Scorer } from '../scoring/scoring-pool.js';
 import { recordGroundedness } from './evaluation-metrics.js';
 import type { EvaluationRecord } from './evaluation-record.js';
@@ -39,6 +48,7 @@ import {
   groupRequirementsSchema,
 } from './event-limits.js';
 import { reviewIdFor } from './review-id.js';
+import { servingFactsOf, servingMeasures } from './serving-measures.js';
 
 export interface EvaluationPolicy {
   /** Groundedness below this asks for a review. */
@@ -56,6 +66,10 @@ export interface EvaluateDeps {
   policy: EvaluationPolicy;
   logger: Logger;
   now?: () => number;
+  /** The optional LLM judge (EVALUATION_JUDGE_MODEL); absent, answers are not judged. */
+  judge?: Judge;
+  /** Per-tenant drift windows; absent, drift is off. */
+  drift?: DriftTracker;
 }
 
 const LOW_SCORE = 'LOW_SCORE';
@@ -68,19 +82,37 @@ export function readRequiresOf(event: InferenceCompleted): GroupRequirement[] {
   );
 }
 
+function judgeScore(outcome: JudgeOutcome & { ok: true }): MetricScore {
+  return {
+    metric: 'judge',
+    value: outcome.score,
+    explanation: `mean of ${outcome.samples} ratings by ${outcome.model} (stddev ${outcome.stddev}, min ${outcome.min}, max ${outcome.max}); prompt ${outcome.promptVersion}`,
+  };
+}
+
 export async function buildEvaluationRecord(
   event: InferenceCompleted,
   policy: EvaluationPolicy,
   createdAt: number,
   scorer: Scorer = inlineScorer,
+  judge?: Judge,
 ): Promise<EvaluationRecord> {
   // Bounded (an oversized event is cut down, with a note in the explanation) and off the event
   // loop; an event waits for a scoring thread rather than being refused when the queue is full.
+  const contexts = event.contexts.map(({ chunkId, text }) => ({ chunkId, text }));
   const scores = await scorer.score(
-    { answer: event.answer, contexts: event.contexts.map(({ chunkId, text }) => ({ chunkId, text })) },
-    { claimThreshold: policy.claimThreshold },
+    {
+      answer: event.answer,
+      contexts,
+      question: event.question,
+      citations: event.citations.map(({ marker, chunkId }) => ({ marker, chunkId })),
+    },
+    { claimThreshold: policy.claimThreshold, online: true },
     { wait: true },
   );
+  // Never throws: a failed judgement is recorded on the evaluation, and scoring goes on.
+  const judged = judge ? await judge.judge({ question: event.question, answer: event.answer, contexts }) : null;
+  const serving = servingFactsOf(event);
   const passed = scores.groundedness >= policy.reviewThreshold;
   return {
     id: event.requestId,
@@ -95,8 +127,15 @@ export async function buildEvaluationRecord(
     answer: event.answer,
     groundedness: scores.groundedness,
     citationCoverage: scores.citationCoverage,
-    scores: scores.metrics,
+    scores: [...scores.metrics, ...servingMeasures(event), ...(judged?.ok ? [judgeScore(judged)] : [])],
     verdicts: scores.verdicts,
+    citationChecks: scores.citationChecks ?? [],
+    onlineMetricsVersion: ONLINE_METRICS_VERSION,
+    judge: judged,
+    contextCount: event.contexts.length,
+    latencyMs: serving.latencyMs,
+    cost: serving.cost,
+    currency: serving.currency,
     abstained: scores.abstained,
     threshold: policy.reviewThreshold,
     claimThreshold: scores.claimThreshold,
@@ -106,6 +145,7 @@ export async function buildEvaluationRecord(
     completedAt: event.completedAt ? event.completedAt.getTime() : null,
     createdAt,
     publishedAt: null,
+    driftObservedAt: null,
   };
 }
 
@@ -142,7 +182,12 @@ async function publishEvaluation(
       requestId: record.requestId,
       tenantId: record.tenantId,
       traceId: record.traceId,
-      scores: record.scores,
+      scores: record.scores.map(({ metric, value, explanation, unit }) => ({
+        metric,
+        value,
+        explanation,
+        ...(unit === undefined ? {} : { unit }),
+      })),
       verdicts: record.verdicts.map(({ claim, supported, supportingChunkId, support }) => ({
         claim,
         supported,
@@ -222,7 +267,10 @@ export async function evaluateCompletedInference(
   const now = deps.now ?? Date.now;
   const record =
     (await deps.evaluations.get(event.requestId)) ??
-    (await storeOnce(deps.evaluations, await buildEvaluationRecord(event, deps.policy, now(), deps.scorer)));
+    (await storeOnce(
+      deps.evaluations,
+      await buildEvaluationRecord(event, deps.policy, now(), deps.scorer, deps.judge),
+    ));
   if (record.tenantId !== event.tenantId) {
     throw conflict(
       `request ${event.requestId} was already evaluated for another tenant`,
@@ -231,7 +279,8 @@ export async function evaluateCompletedInference(
   }
   if (record.publishedAt !== null) {
     deps.logger.debug({ requestId: event.requestId }, 'evaluation already recorded and published; redelivery ignored');
-    return record;
+    // A crash after publishing but before drift counted the answer: count it now (once).
+    return observeDrift(deps, record, event, now);
   }
 
   await publishEvaluation(deps, record, event, now());
@@ -247,5 +296,19 @@ export async function evaluateCompletedInference(
     },
     'answer evaluated',
   );
-  return marked ?? { ...record, publishedAt };
+  return observeDrift(deps, marked ?? { ...record, publishedAt }, event, now);
+}
+
+async function observeDrift(
+  deps: EvaluateDeps,
+  record: EvaluationRecord,
+  event: InferenceCompleted,
+  now: () => number,
+): Promise<EvaluationRecord> {
+  // Records from before the online metrics (no version) are not drift material: their scores differ.
+  if (!deps.drift || !record.onlineMetricsVersion || record.driftObservedAt) return record;
+  await deps.drift.observe(record, event);
+  const driftObservedAt = now();
+  const marked = await deps.evaluations.updateIf(record.id, {}, { driftObservedAt });
+  return marked ?? { ...record, driftObservedAt };
 }

@@ -4,6 +4,8 @@
  */
 import type { CollectionOptions } from '@keel/doc-store';
 import type { GroupRequirement } from '@keel/platform';
+import type { JudgeOutcome } from '../judge/llm-judge.js';
+import type { CitationCheck } from '../scoring/citation-validity.js';
 import type { ClaimVerdict, MetricScore } from '../scoring/score-answer.js';
 
 export const EVALUATIONS_COLLECTION = 'evaluations';
@@ -31,8 +33,23 @@ export type EvaluationRecord = {
   answer: string;
   groundedness: number;
   citationCoverage: number;
+  /**
+   * groundedness, citation_coverage, then (online metrics) citation_validity, answer_relevance,
+   * refusal_correctness, latency_ms and cost (with a `unit`), and judge when the judge rated it.
+   */
   scores: MetricScore[];
   verdicts: ClaimVerdict[];
+  /** Each (claim, citation marker) check behind citation_validity. Absent on older records. */
+  citationChecks?: CitationCheck[];
+  /** The version of the online metrics; absent on records scored before them. */
+  onlineMetricsVersion?: string;
+  /** The LLM judge's outcome: ratings and spread, or the error that left the answer unjudged; null when off. */
+  judge?: JudgeOutcome | null;
+  /** Retrieved contexts the answer had (retrieval hit: at least one). */
+  contextCount?: number;
+  latencyMs?: number | null;
+  cost?: number | null;
+  currency?: string | null;
   abstained: boolean;
   /** The groundedness below which a review is requested. */
   threshold: number;
@@ -50,4 +67,6 @@ export type EvaluationRecord = {
    * set does nothing.
    */
   publishedAt: number | null;
+  /** When drift counted this answer in its tenant's window; null or absent before. */
+  driftObservedAt?: number | null;
 };

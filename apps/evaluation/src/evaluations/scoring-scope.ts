@@ -5,10 +5,13 @@
  * unsupported and flood the review queue. Those are counted, not scored.
  */
 import type { InferenceCompleted } from '@keel/contracts/events/v1/inference';
+import { isJudgeCompletion } from '../judge/judge-prompt.js';
 
 /** Why an event is not scored, or undefined when it is. */
 export function notScoredBecause(event: InferenceCompleted): string | undefined {
   if (event.errorCode) return `the request failed (${event.errorCode})`;
+  // Judging the judge's own completions would feed on itself, one completion begetting the next.
+  if (isJudgeCompletion(event.question)) return "the evaluation judge's own completion";
   if (event.endpoint === '/v1/chat/completions' && event.contexts.length === 0 && event.provider !== 'embedded') {
     return 'a pass-through chat completion: nothing was retrieved to ground it';
   }

@@ -7,8 +7,8 @@
  */
 import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event-bus';
 import { type RecordDecisionDeps, recordReviewDecision } from '../datasets/record-review-decision.js';
-import { type EvaluateDeps, evaluateCompletedInference } from '../evaluations/evaluate-completed-inference.js';
-import { notScoredBecause } from '../evaluations/scoring-scope.js';
+import { type ScoreCompletionDeps, scoreCompletion } from '../evaluations/score-completion.js';
+import { scoreFeedbackExchange } from '../evaluations/score-feedback.js';
 import {
   completionEntry,
   concernsAnAnswer,
@@ -22,6 +22,7 @@ import {
 
 export const EVALUATION_CONSUMER_GROUP = 'keel-evaluation';
 export const GOLDEN_DATASET_CONSUMER_GROUP = 'keel-evaluation-golden-datasets';
+export const FEEDBACK_CONSUMER_GROUP = 'keel-evaluation-feedback';
 
 /**
  * Lineage reads four topics, one group each (see above), apart from scoring so that a slow scorer
@@ -34,17 +35,24 @@ export const LINEAGE_CONSUMER_GROUPS = {
   'keel.review.decided.v1': 'keel-evaluation-lineage-reviews',
 } as const;
 
-export function startInferenceConsumer(bus: EventBus, deps: EvaluateDeps): Promise<Subscription> {
+export function startInferenceConsumer(bus: EventBus, deps: ScoreCompletionDeps): Promise<Subscription> {
   return subscribeToEvents(bus, {
     groupId: EVALUATION_CONSUMER_GROUP,
     topic: 'keel.inference.completed.v1',
     handle: async (event) => {
-      const skipped = notScoredBecause(event.payload);
-      if (skipped) {
-        deps.logger.debug({ requestId: event.payload.requestId, reason: skipped }, 'completion not scored');
-        return;
-      }
-      await evaluateCompletedInference(deps, event.payload);
+      // Not scorable, sampled out or scored (evaluations/score-completion.ts).
+      await scoreCompletion(deps, event.payload);
+    },
+  });
+}
+
+/** Scores the exchange of user feedback on an answer sampling left unscored (score-feedback.ts). */
+export function startFeedbackConsumer(bus: EventBus, deps: ScoreCompletionDeps): Promise<Subscription> {
+  return subscribeToEvents(bus, {
+    groupId: FEEDBACK_CONSUMER_GROUP,
+    topic: 'keel.review.requested.v1',
+    handle: async (event) => {
+      await scoreFeedbackExchange(deps, event.payload);
     },
   });
 }

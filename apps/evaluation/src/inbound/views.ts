@@ -26,6 +26,14 @@ export function evaluationView(record: EvaluationRecord) {
     passed: record.passed,
     evaluatorVersion: record.evaluatorVersion,
     reviewId: record.reviewId,
+    // Online metrics' details; absent on records scored before them.
+    citationChecks: record.citationChecks ?? [],
+    onlineMetricsVersion: record.onlineMetricsVersion ?? null,
+    judge: record.judge ?? null,
+    contextCount: record.contextCount ?? null,
+    latencyMs: record.latencyMs ?? null,
+    cost: record.cost ?? null,
+    currency: record.currency ?? null,
     completedAt: iso(record.completedAt),
     scoredAt: iso(record.createdAt),
   };

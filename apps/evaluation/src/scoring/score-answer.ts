@@ -14,9 +14,12 @@
  * comparing claims with contexts is counted against a budget (context-index.ts); either way the
  * groundedness explanation says what was left out, and `truncated` lists it.
  */
+import { answerRelevance } from './answer-relevance.js';
+import { type CitationCheck, type CitationLink, citationValidity } from './citation-validity.js';
 import { extractClaims } from './claims.js';
 import { type BestSupport, ContextIndex, WorkBudget } from './context-index.js';
-import { limitScoringInput } from './scoring-limits.js';
+import { refusalCorrectness } from './refusal-correctness.js';
+import { limitScoringInput, SCORING_LIMITS } from './scoring-limits.js';
 
 /**
  * Bumped whenever a change can move a score, so stored scores say how they were made.
@@ -35,12 +38,23 @@ export const DEFAULT_CLAIM_THRESHOLD = 0.7;
  */
 export const DEFAULT_WORK_BUDGET = 100_000_000;
 
+/**
+ * The online metrics beyond groundedness (citation validity, answer relevance, refusal
+ * correctness), versioned apart so that groundedness scores keep their version.
+ */
+export const ONLINE_METRICS_VERSION = 'lexical-online/1';
+
 export interface ScoreOptions {
   claimThreshold?: number;
   /** Overrides DEFAULT_WORK_BUDGET (tests). */
   workBudget?: number;
   /** What the caller already cut from the input, reported with what scoring cuts. */
   truncated?: readonly string[];
+  /**
+   * Also score citation validity, answer relevance and refusal correctness (the online path);
+   * off, `metrics` holds groundedness and citation coverage only.
+   */
+  online?: boolean;
 }
 
 export interface ScoringContext {
@@ -51,6 +65,10 @@ export interface ScoringContext {
 export interface ScoringInput {
   answer: string;
   contexts: readonly ScoringContext[];
+  /** For answer relevance and refusal correctness (online metrics). */
+  question?: string;
+  /** Which chunk each `[n]` marker cites (online metrics); without them `[n]` is the n-th context. */
+  citations?: readonly CitationLink[];
 }
 
 export interface ClaimVerdict {
@@ -62,10 +80,23 @@ export interface ClaimVerdict {
   cited: boolean;
 }
 
+export type MetricName =
+  | 'groundedness'
+  | 'citation_coverage'
+  | 'citation_validity'
+  | 'answer_relevance'
+  | 'refusal_correctness'
+  | 'latency_ms'
+  | 'cost'
+  | 'judge';
+
 export interface MetricScore {
-  metric: 'groundedness' | 'citation_coverage';
+  metric: MetricName;
+  /** In [0, 1], higher is better; a measurement with a `unit` is unbounded, lower is better. */
   value: number;
   explanation: string;
+  /** Set for measurements only: `ms` (latency_ms), an ISO 4217 code (cost). */
+  unit?: string;
 }
 
 export interface AnswerScores {
@@ -79,6 +110,8 @@ export interface AnswerScores {
   metrics: MetricScore[];
   /** What was not scored (input over SCORING_LIMITS, work over budget); empty when nothing. */
   truncated: string[];
+  /** Online scoring only: each (claim, citation marker) check behind citation_validity. */
+  citationChecks?: CitationCheck[];
 }
 
 /** Four decimals: stable in events and JSON, and finer than any threshold anyone sets. */
@@ -139,11 +172,20 @@ export function scoreAnswer(input: ScoringInput, options: ScoreOptions = {}): An
   }
 
   if (truncated.length > 0) groundednessExplanation += `; truncated: ${truncated.join('; ')}`;
+  const abstained = verdicts.length === 0 && abstentions.length > 0;
+  const online = options.online
+    ? onlineMetrics(
+        { ...limited.input, question: (input.question ?? '').slice(0, SCORING_LIMITS.questionChars) },
+        claims,
+        index,
+        { abstained, supported, claimThreshold, workBudget: (options.workBudget ?? DEFAULT_WORK_BUDGET) / 2 },
+      )
+    : undefined;
   return {
     groundedness,
     citationCoverage,
     verdicts,
-    abstained: verdicts.length === 0 && abstentions.length > 0,
+    abstained,
     claimThreshold,
     evaluatorVersion: EVALUATOR_VERSION,
     metrics: [
@@ -154,7 +196,37 @@ export function scoreAnswer(input: ScoringInput, options: ScoreOptions = {}): An
         explanation:
           verdicts.length > 0 ? `${cited} of ${verdicts.length} claims carry a citation marker` : 'no claims to cite',
       },
+      ...(online?.metrics ?? []),
     ],
     truncated,
+    ...(online ? { citationChecks: online.citationChecks } : {}),
+  };
+}
+
+function onlineMetrics(
+  input: ScoringInput & { question: string },
+  claims: ReturnType<typeof extractClaims>['claims'],
+  index: ContextIndex,
+  facts: { abstained: boolean; supported: number; claimThreshold: number; workBudget: number },
+): { metrics: MetricScore[]; citationChecks: CitationCheck[] } {
+  // A budget of its own: the extra metrics never eat into groundedness's.
+  const budget = new WorkBudget(facts.workBudget);
+  const validity = citationValidity(claims, input.contexts, input.citations ?? [], facts.claimThreshold, budget);
+  return {
+    metrics: [
+      validity.score,
+      answerRelevance(input.question, input.answer, facts.abstained),
+      refusalCorrectness(
+        {
+          question: input.question,
+          abstained: facts.abstained,
+          claims: claims.length,
+          supportedClaims: facts.supported,
+        },
+        index,
+        budget,
+      ),
+    ],
+    citationChecks: validity.checks,
   };
 }

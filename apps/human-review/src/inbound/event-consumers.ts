@@ -8,12 +8,15 @@
  */
 import { type EventBus, type Subscription, subscribeToEvents } from '@keel/event-bus';
 import type { Logger } from '@keel/platform';
+import { type ContextStore, recordEvaluation, recordPolicyDecision } from '../context/answer-context.js';
 import { enqueueReview } from '../reviews/enqueue-review.js';
 import { recordEscalatedExchange } from '../reviews/escalated-exchange.js';
 import type { ReviewStore } from '../reviews/review-store.js';
 
 export const HUMAN_REVIEW_CONSUMER_GROUP = 'keel-human-review';
 export const EXCHANGES_CONSUMER_GROUP = 'keel-human-review-exchanges';
+export const SCORES_CONSUMER_GROUP = 'keel-human-review-scores';
+export const FINDINGS_CONSUMER_GROUP = 'keel-human-review-findings';
 
 /** `keel.review.requested.v1` → the queue. */
 export function startReviewRequestedConsumer(
@@ -36,6 +39,28 @@ export function startExchangeConsumer(bus: EventBus, store: ReviewStore & { logg
     topic: 'keel.inference.completed.v1',
     handle: async (event) => {
       await recordEscalatedExchange(store, event.payload);
+    },
+  });
+}
+
+/** `keel.evaluation.scored.v1` → the scores and claim verdicts shown beside an item. */
+export function startScoresConsumer(bus: EventBus, store: ContextStore): Promise<Subscription> {
+  return subscribeToEvents(bus, {
+    groupId: SCORES_CONSUMER_GROUP,
+    topic: 'keel.evaluation.scored.v1',
+    handle: async (event) => {
+      await recordEvaluation(store, event.payload);
+    },
+  });
+}
+
+/** `keel.policy.decided.v1` → the policy findings shown beside an item (document scans are passed over). */
+export function startFindingsConsumer(bus: EventBus, store: ContextStore): Promise<Subscription> {
+  return subscribeToEvents(bus, {
+    groupId: FINDINGS_CONSUMER_GROUP,
+    topic: 'keel.policy.decided.v1',
+    handle: async (event) => {
+      await recordPolicyDecision(store, event.payload);
     },
   });
 }

@@ -6,7 +6,7 @@
  */
 import { conflict } from '@keel/platform';
 import { alreadyDecided, contended, ReviewErrorCode } from './review-errors.js';
-import type { ReviewItem } from './review-item.js';
+import { decisionsOf, type ReviewItem } from './review-item.js';
 import { accessUnchanged, loadReview, type ReviewStore } from './review-store.js';
 import type { Reviewer } from './reviewer.js';
 
@@ -22,7 +22,10 @@ export async function claimReview(
 ): Promise<ReviewItem> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const current = await loadReview(store, reviewer, id);
-    if (current.status === 'decided') throw alreadyDecided(id);
+    if (current.status === 'decided') throw alreadyDecided(id, current.decision);
+    // Several reviewers per item: each decides once, and their own decision is what they see.
+    const mine = decisionsOf(current).find((decision) => decision.reviewer === reviewer.name);
+    if (mine) throw alreadyDecided(id, mine, 'was already decided by you; other reviewers decide it next');
     const now = store.now();
     const leaseLive = current.status === 'claimed' && (current.leaseExpiresAt ?? 0) > now;
     if (leaseLive && current.claimedBy !== reviewer.name) {
@@ -52,7 +55,7 @@ export async function claimReview(
 export async function releaseReview(store: ReviewStore, reviewer: Reviewer, id: string): Promise<ReviewItem> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const current = await loadReview(store, reviewer, id);
-    if (current.status === 'decided') throw alreadyDecided(id);
+    if (current.status === 'decided') throw alreadyDecided(id, current.decision);
     if (current.status !== 'claimed' || current.claimedBy !== reviewer.name) {
       throw conflict(`review ${id} is not claimed by you`, ReviewErrorCode.leaseNotHeld);
     }

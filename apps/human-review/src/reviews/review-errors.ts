@@ -1,5 +1,6 @@
 /** The stable codes this service's errors carry, for consoles and clients to act on. */
-import { conflict, forbidden, type KeelError, notFound } from '@keel/platform';
+import { conflict, forbidden, KeelError, notFound } from '@keel/platform';
+import type { ReviewDecision } from './review-item.js';
 
 export const ReviewErrorCode = {
   notFound: 'REVIEW.NOT_FOUND',
@@ -18,8 +19,33 @@ export function reviewNotFound(id: string): KeelError {
   return notFound(`review ${id}`, ReviewErrorCode.notFound);
 }
 
-export function alreadyDecided(id: string): KeelError {
-  return conflict(`review ${id} is already decided`, ReviewErrorCode.alreadyDecided);
+/**
+ * A decision on an item someone already decided (or the caller already decided, when several
+ * reviewers decide it): 409 carrying the stored decision, so the loser sees what stands and loses
+ * nothing (the HTTP layer adds it to the problem document as `decision`).
+ */
+export class AlreadyDecidedError extends KeelError {
+  constructor(
+    id: string,
+    readonly decision: ReviewDecision | null,
+    why = 'is already decided',
+  ) {
+    const base = conflict(`review ${id} ${why}${decision ? `: ${describeDecision(decision)}` : ''}`);
+    super(base.message, {
+      code: ReviewErrorCode.alreadyDecided,
+      httpStatus: base.httpStatus,
+      grpcCode: base.grpcCode,
+      retryable: false,
+    });
+  }
+}
+
+function describeDecision(decision: ReviewDecision): string {
+  return `${decision.outcome} by ${decision.reviewer} at ${new Date(decision.decidedAt).toISOString()}`;
+}
+
+export function alreadyDecided(id: string, decision: ReviewDecision | null = null, why?: string): AlreadyDecidedError {
+  return new AlreadyDecidedError(id, decision, why);
 }
 
 export function contended(id: string, action: string): KeelError {

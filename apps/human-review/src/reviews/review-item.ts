@@ -13,7 +13,19 @@ import { isBlankText } from '@keel/text/checks';
 export const REVIEWS_COLLECTION = 'reviews';
 
 export const reviewsCollectionOptions: CollectionOptions = {
-  indexes: [{ fields: ['tenantId', 'status', 'createdAt'] }, { fields: ['tenantId', 'requestId'] }],
+  indexes: [
+    { fields: ['tenantId', 'status', 'createdAt'] },
+    { fields: ['tenantId', 'requestId'] },
+    // Claim next: a queue's open items in work order (`rank`), and the same across queues.
+    { fields: ['tenantId', 'queueId', 'status', 'rank'] },
+    { fields: ['tenantId', 'status', 'rank'] },
+    // The SLA sweep: open items past their due time, not yet marked.
+    { fields: ['status', 'slaBreachedAt', 'dueAt'] },
+    // Agreement: a queue's items decided by several reviewers.
+    { fields: ['tenantId', 'queueId', 'decisionCount'] },
+    // Adoption of items from before queues (queueId absent), which every sweep looks for.
+    { fields: ['queueId'] },
+  ],
 };
 
 /** The longest lease a reviewer may hold: a day. */
@@ -21,11 +33,20 @@ export const MAX_LEASE_SECONDS = 86_400;
 
 export type ReviewStatus = 'pending' | 'claimed' | 'decided';
 export type DecisionOutcome = 'approved' | 'rejected' | 'corrected';
-export type ReviewReasonName = 'LOW_SCORE' | 'POLICY_ESCALATION' | 'USER_FEEDBACK' | 'UNSPECIFIED';
+/** Why an item was queued: the request's reason without its `REVIEW_REASON_` prefix. */
+export const REVIEW_REASON_NAMES = ['LOW_SCORE', 'POLICY_ESCALATION', 'USER_FEEDBACK', 'DRIFT', 'UNSPECIFIED'] as const;
+export type ReviewReasonName = (typeof REVIEW_REASON_NAMES)[number];
 
 /** Stored as the request carried them: the wire types, so a new contract field is kept, not dropped. */
 export type ReviewCitation = Citation;
 export type ReviewContext = ContextChunk;
+
+/** A reviewer's answers to the item's queue rubric (validated against it: queues/rubric.ts). */
+export type RubricAnswers = {
+  scores?: Record<string, number>;
+  categories?: Record<string, string>;
+  notes?: string;
+};
 
 export type ReviewDecision = {
   outcome: DecisionOutcome;
@@ -35,7 +56,12 @@ export type ReviewDecision = {
   /** The name of the person who decided (reviewer.ts). */
   reviewer: string;
   decidedAt: number;
+  /** Absent on decisions made before queues had rubrics, and when the queue has none. */
+  rubric?: RubricAnswers | null;
 };
+
+/** A reviewer passing an item on (queues: claim next leaves it to others for an hour). */
+export type ReviewSkip = { reviewer: string; reason: string; at: number };
 
 // Type aliases, not interfaces: the store's `Collection<T>` needs T's implicit index signature.
 export type ReviewItem = {
@@ -78,7 +104,34 @@ export type ReviewItem = {
   decisionPublishedAt: number | null;
   createdAt: number;
   updatedAt: number;
+  // Queues (src/queues/). Absent on items stored before queues existed: the start adopts them
+  // into `default` (queues/adopt-legacy-items.ts) and the view reads them as such meanwhile.
+  /** The queue the item is worked in. */
+  queueId?: string;
+  /** 0-100, the queue's base priority, raised on an SLA breach or by a lead. */
+  priority?: number;
+  /** Epoch ms: createdAt + the queue's SLA. */
+  dueAt?: number;
+  /** Set once, when the sweep (or a read) found the item open past `dueAt`. */
+  slaBreachedAt?: number | null;
+  /** Claim-next order in one comparable value: priority desc, dueAt asc, createdAt asc (queues/queue-rank.ts). */
+  rank?: string;
+  /** How many distinct reviewers must decide before the decision stands (the queue's reviewersPerItem). */
+  reviewersRequired?: number;
+  /** Every reviewer's decision, in order; `decision` is the standing one once the item is decided. */
+  decisions?: ReviewDecision[];
+  /** decisions.length, queryable (agreement reads items with two or more). */
+  decisionCount?: number;
+  /** Epoch ms of the standing decision: "decided today" counts. */
+  decidedAt?: number | null;
+  /** Recent skips (the last SKIPS_KEPT): claim next passes an item its skipper skipped in the last hour. */
+  skips?: ReviewSkip[];
 };
+
+/** Every decision of the item; items decided before `decisions` existed have their one. */
+export function decisionsOf(item: Pick<ReviewItem, 'decisions' | 'decision'>): ReviewDecision[] {
+  return item.decisions ?? (item.decision ? [item.decision] : []);
+}
 
 /** The status a reader sees: a claim whose lease ran out is pending again. */
 export function effectiveStatus(item: ReviewItem, now: number): ReviewStatus {

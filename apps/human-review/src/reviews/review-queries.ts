@@ -14,6 +14,9 @@ import type { Reader } from './reviewer.js';
 export interface ListReviewsQuery {
   /** Absent: every open item (pending or claimed). Statuses are as readers see them (review-item.ts). */
   status?: ReviewStatus;
+  /** Only this queue's items ("default" includes items from before queues, until they are adopted). */
+  queueId?: string;
+  reason?: string;
   limit: number;
   cursor?: string;
 }
@@ -41,7 +44,11 @@ export async function listReviews(
     return await findVisiblePage(
       store.reviews,
       {
-        where: whereFor(reader.tenantId, query.status, store.now()),
+        where: {
+          ...whereFor(reader.tenantId, query.status, store.now()),
+          ...(query.queueId !== undefined ? { queueId: query.queueId } : {}),
+          ...(query.reason !== undefined ? { reason: query.reason } : {}),
+        },
         orderBy:
           query.status === 'decided'
             ? { field: 'updatedAt', direction: 'desc' }

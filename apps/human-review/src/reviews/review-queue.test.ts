@@ -127,6 +127,8 @@ describe('decideReview', () => {
         missing: [],
         citations: [],
         contexts: [],
+        queueId: 'default',
+        reviewers: { names: ['alice'] },
       },
     ]);
   });

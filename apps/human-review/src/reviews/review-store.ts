@@ -1,6 +1,8 @@
 /** What the review use cases share: the collections, a clock, and access-checked reads. */
 import type { Collection, Filter } from '@keel/doc-store';
 import { canRead } from '@keel/platform';
+import type { RequestKey } from '../queues/request-keys.js';
+import type { QueueRecord } from '../queues/review-queue.js';
 import type { EscalatedExchange } from './escalated-exchange.js';
 import { reviewNotFound } from './review-errors.js';
 import type { ReviewItem } from './review-item.js';
@@ -12,6 +14,13 @@ export interface ReviewStore {
   exchanges: Collection<EscalatedExchange>;
   /** Epoch milliseconds; tests pin it. */
   now: () => number;
+  /**
+   * The tenant's queues (src/queues/): new items are routed into one, decisions checked against
+   * its rubric. The service always has them; without them items queue as they did before queues.
+   */
+  queues?: Collection<QueueRecord>;
+  /** (tenant, request id, reason) keys, so a request flagged twice for one reason queues once. */
+  requestKeys?: Collection<RequestKey>;
 }
 
 /** True when the reader may see the item: same tenant, and every read requirement met. */

@@ -14,6 +14,7 @@
  */
 import type { Collection, DocumentStore } from '@keel/doc-store';
 import { changeAtomically, type Versioned } from './atomic-document.js';
+import { createBudgetLeases, type LeaseOptions } from './budget-leases.js';
 import { type Budget, type BudgetPeriod, type Scope, scopeId } from './limit-settings.js';
 
 export const nanosPerUnit = 1_000_000_000;
@@ -23,6 +24,8 @@ export const fromNanos = (nanos: number) => nanos / nanosPerUnit;
 interface Reservation {
   amountNanos: number;
   staleAt: number;
+  /** A replica's slice (budget-leases.ts), not one request's reservation. */
+  lease?: boolean;
 }
 
 interface PeriodSpend extends Versioned {
@@ -41,7 +44,8 @@ export interface ScopedBudget {
 }
 
 export interface BudgetReservation {
-  parts: { spendId: string; reservationId: string; amountNanos: number }[];
+  /** `leased`: held in this replica's slice of the period, settled in memory. */
+  parts: { spendId: string; reservationId: string; amountNanos: number; leased?: boolean }[];
 }
 
 export interface BudgetRefusal {
@@ -72,8 +76,15 @@ export interface Budgets {
   settle(reservation: BudgetReservation, actualNanos: number): Promise<void>;
   /** The period's figures so far, in currency units. */
   current(scope: Scope, period: BudgetPeriod, now: number): Promise<PeriodView>;
-  /** Releases the reservations older than the hold; returns how many. */
+  /**
+   * Releases the reservations older than the hold; returns how many. A stale lease (the slice of
+   * a replica that died) is charged in full: what that replica settled from it was never written.
+   */
   releaseStale(now: number): Promise<number>;
+  /** Writes what was settled in memory and gives back every slice beyond what is in flight. */
+  releaseLeases(): Promise<void>;
+  /** Stops the background writes of the leases, after releasing them. */
+  stop(): Promise<void>;
 }
 
 export function periodOf(period: BudgetPeriod, now: number): { start: string; endsAt: number } {
@@ -92,7 +103,14 @@ const keepPeriodsMs = 400 * 24 * 3_600_000;
 /** Reservation ids become field names: letters, digits, `_` and `-` only. */
 const reservationIdOf = (requestId: string) => `r_${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
-export async function createBudgets(store: DocumentStore, options: { holdMs?: number } = {}): Promise<Budgets> {
+/**
+ * `leases` (off unless given): reserve and settle in memory against this replica's slice of each
+ * period (budget-leases.ts) instead of one write per request and scope.
+ */
+export async function createBudgets(
+  store: DocumentStore,
+  options: { holdMs?: number; leases?: LeaseOptions | boolean; now?: () => number } = {},
+): Promise<Budgets> {
   const holdMs = options.holdMs ?? 15 * 60_000;
   const spends: Collection<PeriodSpend> = await store.collection<PeriodSpend>('budget_periods', {
     indexes: [{ fields: ['reservedNanos'] }],
@@ -119,24 +137,47 @@ export async function createBudgets(store: DocumentStore, options: { holdMs?: nu
     throw new Error(`budget period ${spendId} vanished`);
   };
 
-  /** Removes the reservations `ids` still held, adding `spentNanos` to spent (once, even if none was held). */
+  /**
+   * Removes the reservations `ids` still held, adding `spentNanos` to spent (once, even if none was
+   * held); a lease among them is charged in full.
+   */
   const release = (spendId: string, ids: readonly string[], spentNanos: number) =>
     changeAtomically(spends, spendId, vanished(spendId), (current) => {
       const reservations = { ...current.reservations };
       let freed = 0;
+      let charged = 0;
       for (const id of ids) {
         const held = reservations[id];
         if (!held) continue;
         freed += held.amountNanos;
+        if (held.lease) charged += held.amountNanos;
         delete reservations[id];
       }
       if (freed === 0 && spentNanos === 0) return null;
       return {
         reservations,
         reservedNanos: Math.max(0, current.reservedNanos - freed),
-        spentNanos: current.spentNanos + spentNanos,
+        spentNanos: current.spentNanos + spentNanos + charged,
       };
     });
+
+  const leases =
+    options.leases === undefined || options.leases === false
+      ? undefined
+      : createBudgetLeases(spends as never, {
+          ...(options.leases === true ? {} : options.leases),
+          holdMs,
+          ...(options.now ? { now: options.now } : {}),
+        });
+
+  const unreserve = (parts: BudgetReservation['parts']) =>
+    Promise.all(
+      parts.map((part) =>
+        part.leased
+          ? leases?.unreserve(part.spendId, part.amountNanos)
+          : release(part.spendId, [part.reservationId], 0),
+      ),
+    );
 
   return {
     async reserve(requestId, scopes, amountNanos, now) {
@@ -145,6 +186,15 @@ export async function createBudgets(store: DocumentStore, options: { holdMs?: nu
       for (const { scope, budget } of scopes) {
         const spendId = spendIdOf(scope, budget.period, now);
         const limit = toNanos(budget.amount);
+        if (leases) {
+          const leased = await leases.reserve(spendId, limit, amountNanos, now, initial(scope, budget.period, now));
+          if (leased.reserved) {
+            reservation.parts.push({ spendId, reservationId, amountNanos, leased: true });
+            continue;
+          }
+          await unreserve(reservation.parts);
+          return { refused: refusalOf(scope, budget, leased.document as unknown as PeriodSpend, now) };
+        }
         const { document, applied } = await changeAtomically(
           spends,
           spendId,
@@ -158,26 +208,30 @@ export async function createBudgets(store: DocumentStore, options: { holdMs?: nu
                 },
         );
         if (!applied) {
-          await Promise.all(reservation.parts.map((part) => release(part.spendId, [part.reservationId], 0)));
-          return {
-            refused: {
-              scope,
-              budget,
-              spent: fromNanos(document.spentNanos),
-              reserved: fromNanos(document.reservedNanos),
-              resetsAt: periodOf(budget.period, now).endsAt,
-            },
-          };
+          await unreserve(reservation.parts);
+          return { refused: refusalOf(scope, budget, document, now) };
         }
         reservation.parts.push({ spendId, reservationId, amountNanos });
       }
       return { reservation };
     },
     async settle(reservation, actualNanos) {
-      await Promise.all(reservation.parts.map((part) => release(part.spendId, [part.reservationId], actualNanos)));
+      await Promise.all(
+        reservation.parts.map((part) => {
+          // A part settles once: the second settle of a leased part charges its cost again, as an
+          // exact part's second settle does (its reservation is gone, so the cost goes to spent).
+          if (part.leased && leases?.settle(part.spendId, part.amountNanos, actualNanos)) {
+            part.amountNanos = 0;
+            return undefined;
+          }
+          return release(part.spendId, [part.reservationId], actualNanos);
+        }),
+      );
     },
     async current(scope, period, now) {
-      const spend = await spends.get(spendIdOf(scope, period, now));
+      const spendId = spendIdOf(scope, period, now);
+      await leases?.flushPeriod(spendId);
+      const spend = await spends.get(spendId);
       return {
         scope: scopeId(scope),
         period,
@@ -208,5 +262,21 @@ export async function createBudgets(store: DocumentStore, options: { holdMs?: nu
       } while (cursor);
       return released;
     },
+    async releaseLeases() {
+      await leases?.release();
+    },
+    async stop() {
+      await leases?.stop();
+    },
+  };
+}
+
+function refusalOf(scope: Scope, budget: Budget, document: PeriodSpend, now: number): BudgetRefusal {
+  return {
+    scope,
+    budget,
+    spent: fromNanos(document.spentNanos),
+    reserved: fromNanos(document.reservedNanos),
+    resetsAt: periodOf(budget.period, now).endsAt,
   };
 }

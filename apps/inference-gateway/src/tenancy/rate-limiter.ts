@@ -10,48 +10,29 @@
  * other's count.
  */
 import type { Collection, DocumentStore } from '@keel/doc-store';
-import { changeAtomically, type Versioned } from './atomic-document.js';
-import { type Limits, type Scope, scopeId } from './limit-settings.js';
+import { changeAtomically } from './atomic-document.js';
+import type { LeaseOptions } from './budget-leases.js';
+import { scopeId } from './limit-settings.js';
+import { limited, mergeState, type RateLimiter, type RateLimitState, type Window, windowMs } from './rate-windows.js';
+import { createWindowLeases } from './window-leases.js';
 
-const windowMs = 60_000;
+export type { Admission, RateLimiter, RateLimitState, ScopedLimits } from './rate-windows.js';
 
-interface Window extends Versioned {
-  requests: number;
-  tokens: number;
-  expiresAt: number;
-}
-
-export interface ScopedLimits {
-  scope: Scope;
-  limits: Limits;
-}
-
-/** The most constraining scope's figures, for the `x-ratelimit-*` headers. */
-export interface RateLimitState {
-  requests?: { limit: number; remaining: number; resetMs: number };
-  tokens?: { limit: number; remaining: number; resetMs: number };
-}
-
-export interface Admission {
-  admitted: boolean;
-  state: RateLimitState;
-  /** When refused: how long until the window that refused resets. */
-  retryAfterMs?: number;
-  refusedBy?: { scope: Scope; what: 'requests' | 'tokens' };
-  /** What to settle: the windows with a token limit counted in, and the tokens reserved there. */
-  ticket: { windowIds: string[]; reservedTokens: number };
-}
-
-export interface RateLimiter {
-  admit(scopes: readonly ScopedLimits[], estimatedTokens: number, now: number): Promise<Admission>;
-  /** Replaces the reserved estimate by the tokens really used (prompt + completion). */
-  settle(ticket: Admission['ticket'], usedTokens: number): Promise<void>;
-}
-
-const limited = (limits: Limits) => limits.requestsPerMinute !== null || limits.tokensPerMinute !== null;
-
-export async function createRateLimiter(store: DocumentStore): Promise<RateLimiter> {
+/**
+ * `leases` (off unless given): admit against request slots this replica holds in each window and
+ * count tokens in memory (window-leases.ts) instead of one write per request and scope.
+ */
+export async function createRateLimiter(
+  store: DocumentStore,
+  options: { leases?: LeaseOptions | boolean; now?: () => number } = {},
+): Promise<RateLimiter> {
   const windows: Collection<Window> = await store.collection<Window>('rate_windows', { ttlField: 'expiresAt' });
+  if (options.leases !== undefined && options.leases !== false) {
+    return createWindowLeases(windows, {
+      ...(options.leases === true ? {} : options.leases),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
 
   const adjust = (id: string, requests: number, tokens: number, expiresAt: number) =>
     changeAtomically(
@@ -115,22 +96,9 @@ export async function createRateLimiter(store: DocumentStore): Promise<RateLimit
         }),
       );
     },
+    async releaseLeases() {},
+    async stop() {},
   };
-}
-
-function mergeState(state: RateLimitState, limits: Limits, window: Window, resetMs: number): void {
-  if (limits.requestsPerMinute !== null) {
-    const remaining = Math.max(0, limits.requestsPerMinute - window.requests);
-    if (!state.requests || remaining < state.requests.remaining) {
-      state.requests = { limit: limits.requestsPerMinute, remaining, resetMs };
-    }
-  }
-  if (limits.tokensPerMinute !== null) {
-    const remaining = Math.max(0, limits.tokensPerMinute - window.tokens);
-    if (!state.tokens || remaining < state.tokens.remaining) {
-      state.tokens = { limit: limits.tokensPerMinute, remaining, resetMs };
-    }
-  }
 }
 
 /** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */

@@ -27,15 +27,45 @@ function sharedStateSuite(open: () => Promise<[DocumentStore, DocumentStore]>) {
     await Promise.all(stores.map((store) => store.close()));
   });
 
-  it('counts 30 concurrent requests from two replicas against one requests-per-minute limit', async () => {
-    const limiters = [await createRateLimiter(stores[0]), await createRateLimiter(stores[1])];
-    const scopes = [{ scope: tenant, limits: { ...noLimits, requestsPerMinute: 7 } }];
+  it.each([false, true])(
+    'counts 30 concurrent requests from two replicas against one requests-per-minute limit (leases: %s)',
+    async (leases) => {
+      const limiters = [await createRateLimiter(stores[0], { leases }), await createRateLimiter(stores[1], { leases })];
+      const scopes = [{ scope: tenant, limits: { ...noLimits, requestsPerMinute: 7 } }];
+      const at = Math.floor(Date.now() / 60_000) * 60_000 + 1000;
+      const admissions = await Promise.all(
+        Array.from({ length: 30 }, (_, index) => limiters[index % 2]?.admit(scopes, 0, at)),
+      );
+      expect(admissions.filter((admission) => admission?.admitted)).toHaveLength(7);
+      await Promise.all(limiters.map((limiter) => limiter.stop()));
+    },
+    60_000,
+  );
+
+  it('leases: admits from request slots in memory, gives unused ones back, and shares tokens at each sync', async () => {
+    const leases = { minRequests: 4, flushMs: 20, idleMs: 60_000 };
+    const here = await createRateLimiter(stores[0], { leases });
+    const there = await createRateLimiter(stores[1], { leases });
+    const scopes = [{ scope: tenant, limits: { ...noLimits, requestsPerMinute: 100, tokensPerMinute: 1000 } }];
     const at = Math.floor(Date.now() / 60_000) * 60_000 + 1000;
-    const admissions = await Promise.all(
-      Array.from({ length: 30 }, (_, index) => limiters[index % 2]?.admit(scopes, 0, at)),
-    );
-    expect(admissions.filter((admission) => admission?.admitted)).toHaveLength(7);
-  }, 60_000);
+    // One write grants this request's slot and a batch (at least 4 more): the other replica sees them all counted.
+    const first = await here.admit(scopes, 10, at);
+    expect(first.state.requests).toMatchObject({ limit: 100, remaining: 99 });
+    const seen = await there.admit(scopes, 10, at);
+    expect(seen.state.requests?.remaining).toBeLessThanOrEqual(94);
+    // Tokens counted here reach the store at this replica's next sync, and the other replica at
+    // its own (both every flushMs); past the limit it refuses on a fresh read.
+    await here.settle(first.ticket, 2000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await there.admit(scopes, 10, at);
+    expect(refused).toMatchObject({ admitted: false, refusedBy: { what: 'tokens' } });
+    // Unused slots go back: the window then counts the two admitted requests only.
+    await Promise.all([here.releaseLeases(), there.releaseLeases()]);
+    const fresh = await createRateLimiter(stores[0]);
+    const counted = await fresh.admit([{ scope: tenant, limits: { ...noLimits, requestsPerMinute: 100 } }], 0, at);
+    expect(counted.state.requests?.remaining).toBe(97);
+    await Promise.all([here.stop(), there.stop()]);
+  });
 
   it('shares limit overrides: set on one replica, seen on the other once its cache bound passes', async () => {
     const defaults = { tenant: { ...noLimits, requestsPerMinute: 100 }, key: noLimits };

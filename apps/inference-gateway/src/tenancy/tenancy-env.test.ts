@@ -20,8 +20,10 @@ describe('the gateway tenancy variables', () => {
         },
         defaultMaxOutputTokens: 4096,
         responseCacheTtlMs: undefined,
+        leases: true,
       },
     });
+    expect(load({ KEEL_USAGE_LEASES: 'off' }).tenancy.leases).toBe(false);
   });
 
   it('reads limits, budgets, the cache TTL, MongoDB and the admin key', () => {

@@ -57,6 +57,8 @@ export const tenancyEnvFields = {
   KEEL_KEY_BUDGET: optionalBudget,
   KEEL_BUDGET_DEFAULT_MAX_OUTPUT_TOKENS: optionalCount(1_048_576),
   KEEL_RESPONSE_CACHE_TTL_SECONDS: optionalCount(30 * 24 * 3600),
+  // `off`: one write of the shared store per request and scope instead of per-replica leases.
+  KEEL_USAGE_LEASES: z.enum(['on', 'off']).default('on'),
 };
 
 interface TenancyEnv {
@@ -71,6 +73,7 @@ interface TenancyEnv {
   KEEL_KEY_BUDGET: Budget | null;
   KEEL_BUDGET_DEFAULT_MAX_OUTPUT_TOKENS: number | null;
   KEEL_RESPONSE_CACHE_TTL_SECONDS: number | null;
+  KEEL_USAGE_LEASES?: 'on' | 'off';
 }
 
 export interface TenancyConfig {
@@ -81,6 +84,8 @@ export interface TenancyConfig {
   defaultMaxOutputTokens: number;
   /** Unset: no response cache. */
   responseCacheTtlMs: number | undefined;
+  /** Budgets and rate limits through per-replica leases (default); false: one write per request. */
+  leases: boolean;
 }
 
 export function tenancyOf(env: TenancyEnv): TenancyConfig {
@@ -102,5 +107,6 @@ export function tenancyOf(env: TenancyEnv): TenancyConfig {
     defaultMaxOutputTokens: env.KEEL_BUDGET_DEFAULT_MAX_OUTPUT_TOKENS ?? 4096,
     responseCacheTtlMs:
       env.KEEL_RESPONSE_CACHE_TTL_SECONDS === null ? undefined : env.KEEL_RESPONSE_CACHE_TTL_SECONDS * 1000,
+    leases: env.KEEL_USAGE_LEASES !== 'off',
   };
 }

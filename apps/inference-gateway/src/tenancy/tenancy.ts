@@ -28,7 +28,10 @@ export interface Tenancy {
   cache: ResponseCache | undefined;
   metering: Metering;
   adminApiKey: string | undefined;
-  /** Stops the background release of stale reservations and waits for the usage being recorded. */
+  /**
+   * Stops the background release of stale reservations, waits for the usage being recorded and
+   * gives back the slices of budgets and rate windows this replica holds.
+   */
   stop(): Promise<void>;
 }
 
@@ -43,9 +46,12 @@ export async function createTenancy(
   const now = options.now ?? Date.now;
   const keys = await createDocumentApiKeyStore(store);
   const limits = await createLimitSettings(store, config.limitDefaults, { cacheMs: config.limitsCacheMs, now });
-  const rateLimiter = await createRateLimiter(store);
-  const budgets = await createBudgets(store);
-  const ledger = await createUsageLedger(store);
+  // Leases: limits and budgets are checked and settled in memory against slices this replica
+  // holds, written in batches (see budget-leases.ts and window-leases.ts).
+  const rateLimiter = await createRateLimiter(store, { leases: config.leases, now });
+  const budgets = await createBudgets(store, { leases: config.leases, now });
+  // Written behind the requests, in batches: one transaction for up to 200 entries or 50 ms.
+  const ledger = await createUsageLedger(store, { writeBehind: { maxDelayMs: 50, maxEntries: 200 } });
   const prices = options.prices ?? createPriceTable();
   const cache =
     config.responseCacheTtlMs === undefined ? undefined : await createResponseCache(store, config.responseCacheTtlMs);
@@ -81,6 +87,7 @@ export async function createTenancy(
     async stop() {
       clearInterval(sweep);
       await metering.flush();
+      await Promise.all([budgets.stop(), rateLimiter.stop()]);
     },
   };
 }

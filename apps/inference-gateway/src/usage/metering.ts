@@ -314,9 +314,13 @@ export function createMetering(deps: MeteringDeps) {
     };
   }
 
-  /** Waits until every settlement and ledger write started so far has landed. */
+  /**
+   * Waits until every settlement and ledger write started so far has landed, then writes what the
+   * leases settled in memory and gives back their unused slices, so the store holds every figure.
+   */
   async function flush(): Promise<void> {
     while (inFlight.size > 0) await Promise.all([...inFlight]);
+    await Promise.all([deps.budgets.releaseLeases(), deps.rateLimiter.releaseLeases()]);
   }
 
   return { admit, reserve, abandon, complete, flush, currency: () => deps.prices.currency };

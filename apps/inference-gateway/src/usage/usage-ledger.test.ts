@@ -1,3 +1,4 @@
+import type { Collection, DocumentStore, StoredDocument } from '@keel/doc-store';
 import { createEmbeddedDocumentStore } from '@keel/doc-store/embedded';
 import { describe, expect, it } from 'vitest';
 import { createUsageLedger, type UsageEntry } from './usage-ledger.js';
@@ -55,5 +56,40 @@ describe('the usage ledger', () => {
     expect(page.items.map((item) => item.id)).toEqual(['e', 'a']);
     const next = await ledger.entries({ tenantId: 'acme', apiKeyId: 'k1' }, { limit: 2, cursor: page.nextCursor });
     expect(next.items.map((item) => item.id)).toEqual(['c']);
+  });
+
+  it('writes behind in batches: one upsertMany per batch, each record resolving once its batch is stored', async () => {
+    const embedded = createEmbeddedDocumentStore({ path: ':memory:' });
+    const batches: number[] = [];
+    let failNext = false;
+    // The store as the ledger sees it, counting its batched writes and failing one on request.
+    const store: DocumentStore = {
+      ...embedded,
+      collection: async <T extends StoredDocument>(name: string, options?: object) => {
+        const collection = await embedded.collection<T>(name, options);
+        const counted: Collection<T> = Object.create(collection);
+        counted.upsertMany = async (documents) => {
+          batches.push(documents.length);
+          if (failNext) {
+            failNext = false;
+            throw new Error('disk full');
+          }
+          return collection.upsertMany(documents);
+        };
+        return counted;
+      },
+    };
+    const ledger = await createUsageLedger(store, { writeBehind: { maxDelayMs: 20, maxEntries: 3 } });
+    // Five at once: a full batch of three at once, the other two when the delay passes.
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => ledger.record(entry(id, {}))));
+    expect(batches).toEqual([3, 2]);
+    expect((await ledger.summarise({ tenantId: 'acme' }, 'day')).totals.requests).toBe(5);
+    // A batch that cannot be stored fails every record in it, and the next batch is written.
+    failNext = true;
+    const failed = await Promise.allSettled([ledger.record(entry('f', {})), ledger.record(entry('g', {}))]);
+    expect(failed.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    await ledger.record(entry('h', {}));
+    expect((await ledger.summarise({ tenantId: 'acme' }, 'day')).totals.requests).toBe(6);
+    await embedded.close();
   });
 });

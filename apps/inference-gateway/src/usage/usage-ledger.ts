@@ -3,6 +3,12 @@
  * failed), with who made it, which model and provider, the tokens, the cost and the UTC day.
  * Queries are per tenant (always), optionally per key, model and a range of days; `summarise`
  * totals the matching entries grouped by day, key or model.
+ *
+ * With `writeBehind`, entries are written in batches (one `upsertMany`, one SQLite transaction)
+ * every `maxDelayMs` or `maxEntries`, whichever comes first; `record` resolves once its batch is
+ * stored (or rejects with the batch's error), so a caller that waits, such as the metering's
+ * `flush` at shutdown, still knows every entry landed. What a replica that dies loses is the batch
+ * being gathered: at most `maxDelayMs` of entries.
  */
 import type { Collection, DocumentStore, Filter, Page } from '@keel/doc-store';
 
@@ -108,7 +114,48 @@ function filterOf(query: UsageQuery): Filter {
   };
 }
 
-export async function createUsageLedger(store: DocumentStore): Promise<UsageLedger> {
+export interface WriteBehind {
+  maxDelayMs: number;
+  maxEntries: number;
+}
+
+/** Gathers entries and writes them with one `upsertMany` per batch. */
+function batchedWriter(entries: Collection<UsageEntry>, options: WriteBehind): (entry: UsageEntry) => Promise<void> {
+  interface Batch {
+    entries: UsageEntry[];
+    written: Promise<void>;
+    release: () => void;
+  }
+  let batch: Batch | undefined;
+  const write = (current: Batch) => {
+    if (batch === current) batch = undefined;
+    current.release();
+  };
+  return (entry) => {
+    if (!batch) {
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const current: Batch = {
+        entries: [],
+        release: () => release(),
+        written: gate.then(() => entries.upsertMany(current.entries)),
+      };
+      batch = current;
+      setTimeout(() => write(current), options.maxDelayMs).unref();
+    }
+    const current = batch;
+    current.entries.push(entry);
+    if (current.entries.length >= options.maxEntries) write(current);
+    return current.written;
+  };
+}
+
+export async function createUsageLedger(
+  store: DocumentStore,
+  options: { writeBehind?: WriteBehind } = {},
+): Promise<UsageLedger> {
   const entries: Collection<UsageEntry> = await store.collection<UsageEntry>('usage_ledger', {
     indexes: [
       { fields: ['tenantId', 'day'] },
@@ -117,8 +164,11 @@ export async function createUsageLedger(store: DocumentStore): Promise<UsageLedg
       { fields: ['day'] },
     ],
   });
+  const record = options.writeBehind
+    ? batchedWriter(entries, options.writeBehind)
+    : (entry: UsageEntry) => entries.upsert(entry);
   return {
-    record: (entry) => entries.upsert(entry),
+    record,
     entries: (query, page) =>
       entries.find({
         where: filterOf(query),

@@ -3,7 +3,7 @@
  * key is derived. Keys are `<tenant>:<aggregate id>` so that one aggregate's events stay in order.
  */
 import { DocumentIndexed, DocumentRejected, IngestRequested } from '../generated/keel/events/v1/documents.js';
-import { EvaluationScored } from '../generated/keel/events/v1/evaluation.js';
+import { EvaluationDriftDetected, EvaluationScored } from '../generated/keel/events/v1/evaluation.js';
 import { InferenceCompleted } from '../generated/keel/events/v1/inference.js';
 import { PolicyChanged, PolicyDecided } from '../generated/keel/events/v1/policy.js';
 import { ReviewDecided, ReviewRequested } from '../generated/keel/events/v1/review.js';
@@ -87,6 +87,15 @@ export const topics = {
     eventType: 'keel.events.v1.EvaluationScored',
     codec: EvaluationScored,
     partitionKey: (event) => `${event.tenantId}:${event.requestId}`,
+    tenantOf: (event) => event.tenantId,
+    partitions: 3,
+  }),
+  'keel.evaluation.drift.v1': topic<EvaluationDriftDetected>({
+    name: 'keel.evaluation.drift.v1',
+    eventType: 'keel.events.v1.EvaluationDriftDetected',
+    codec: EvaluationDriftDetected,
+    // Keyed by tenant: a tenant's alerts arrive in the order they were raised.
+    partitionKey: (event) => `${event.tenantId}:drift`,
     tenantOf: (event) => event.tenantId,
     partitions: 3,
   }),

@@ -96,6 +96,26 @@ export class SqliteCollection<T extends StoredDocument> implements Collection<T>
     this.writeOnce(() => this.prepare(sql).run(id, doc, expiresAt), id, document);
   }
 
+  async upsertMany(documents: readonly T[]): Promise<void> {
+    if (documents.length === 0) return;
+    const rows = documents.map((document) => this.toRow(document));
+    const sql =
+      `INSERT INTO ${this.table} (id, doc, expires_at) VALUES (?, ?, ?) ` +
+      'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, expires_at = excluded.expires_at';
+    const write = this.db.transaction(() => {
+      const statement = this.prepare(sql);
+      for (const { id, doc, expiresAt } of rows) statement.run(id, doc, expiresAt);
+    });
+    try {
+      write.immediate();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // The transaction rolled back: one at a time, an expired holder of a unique value is purged
+      // and the write retried, and a real duplicate is named.
+      for (const document of documents) await this.upsert(document);
+    }
+  }
+
   async get(id: string): Promise<T | null> {
     assertId(id, this.name);
     const visible = this.visible();

@@ -74,6 +74,29 @@ export class MongoCollection<T extends StoredDocument> implements Collection<T> 
     );
   }
 
+  async upsertMany(documents: readonly T[]): Promise<void> {
+    if (documents.length === 0) return;
+    const stored = documents.map((document) => {
+      assertStorableDocument(document, this.name);
+      return this.toStored(document);
+    });
+    try {
+      await this.run(() =>
+        this.native.bulkWrite(
+          stored.map((replacement) => ({
+            replaceOne: { filter: { _id: replacement._id }, replacement, upsert: true },
+          })),
+          { ordered: true },
+        ),
+      );
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // One at a time: an expired holder of a unique value is purged and the write retried, and a
+      // real duplicate is named.
+      for (const document of documents) await this.upsert(document);
+    }
+  }
+
   async get(id: string): Promise<T | null> {
     assertId(id, this.name);
     const query = toMongoQuery(allOf({ kind: 'eq', field: ID_FIELD, value: id }, this.visible()));

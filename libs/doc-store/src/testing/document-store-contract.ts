@@ -132,6 +132,31 @@ export function describeDocumentStoreContract(name: string, makeStore: () => Pro
         expect(await items.count()).toBe(1);
       });
 
+      it('upsertMany inserts and replaces many at once, the last of an id winning', async () => {
+        const items = await open<Item>();
+        await items.insert({ id: 'x', tenantId: 't1', status: 'pending', title: 'old', priority: 9 });
+        await items.upsertMany([
+          { id: 'x', tenantId: 't1', status: 'done', title: 'replaced' },
+          { id: 'y', tenantId: 't1', status: 'pending', title: 'first' },
+          { id: 'y', tenantId: 't1', status: 'done', title: 'second' },
+          { id: 'z', tenantId: 't2', status: 'pending', title: 'new' },
+        ]);
+        await items.upsertMany([]);
+        expect(await items.get('x')).toEqual({ id: 'x', tenantId: 't1', status: 'done', title: 'replaced' });
+        expect(await items.get('y')).toEqual({ id: 'y', tenantId: 't1', status: 'done', title: 'second' });
+        expect(await items.get('z')).toMatchObject({ title: 'new' });
+        expect(await items.count()).toBe(3);
+      });
+
+      it('upsertMany validates every document before writing any', async () => {
+        const items = await open<StoredDocument>();
+        const batch = [{ id: 'fine', title: 'ok' }, { id: 'bad', at: new Date() }, { id: 'also-fine' }];
+        await expect(items.upsertMany(batch as StoredDocument[])).rejects.toMatchObject({
+          code: 'STORE.INVALID_QUERY',
+        });
+        expect(await items.count()).toBe(0);
+      });
+
       it('delete reports whether a document was there', async () => {
         const items = await seeded();
         expect(await items.delete('a')).toBe(true);
@@ -197,6 +222,12 @@ export function describeDocumentStoreContract(name: string, makeStore: () => Pro
         await expect(items.updateIf('three', {}, { title: 'intro' })).rejects.toMatchObject({
           code: 'STORE.DUPLICATE_KEY',
         });
+        await expect(
+          items.upsertMany([
+            { id: 'three', tenantId: 't1', status: 'x', title: 'intro' },
+            { id: 'five', tenantId: 't3', status: 'x', title: 'intro' },
+          ]),
+        ).rejects.toMatchObject(expected);
         expect(await items.get('four')).toBeNull();
         expect((await items.get('three'))?.title).toBe('other');
         expect(await items.count()).toBe(3);
@@ -544,6 +575,12 @@ export function describeDocumentStoreContract(name: string, makeStore: () => Pro
         expect(await sessions.get('renew')).toBeNull();
         await sessions.upsert({ id: 'renew', label: 'no expiry now' });
         expect(await sessions.get('renew')).toEqual({ id: 'renew', label: 'no expiry now' });
+        await sessions.upsertMany([
+          { id: 'renew', expiresAt: Date.now() - 1 },
+          { id: 'batched', expiresAt: Date.now() + 60_000 },
+        ]);
+        expect(await sessions.get('renew')).toBeNull();
+        expect(await sessions.get('batched')).not.toBeNull();
         expect(await sessions.deleteMany({})).toBe(1);
       });
 

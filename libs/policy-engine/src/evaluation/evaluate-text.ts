@@ -68,6 +68,24 @@ export function evaluateDetailed(
         }),
       );
 
+  // Nothing found (always, for a policy without rules): no rule can fire, so the text is allowed
+  // as it is. The common case of a clean text, and every text of a tenant with guardrails off.
+  if (findings.length === 0 && contextFindings.length === 0) {
+    return {
+      evaluation: {
+        findings,
+        contextFindings,
+        fired: [],
+        rulesFired: [],
+        decision: 'ALLOW',
+        text,
+        contexts: [...contexts],
+        reason: '',
+      },
+      attribution: noAttribution,
+    };
+  }
+
   const attribution = new Map<Finding, Attribution>();
   const rulesFired: PolicyRuleFired[] = [];
   for (const rule of plan.rules) {
@@ -147,6 +165,8 @@ export function evaluateDetailed(
   }
   return done({ ...base, decision: 'ALLOW', text, contexts: [...contexts], reason: '' });
 }
+
+const noAttribution: ReadonlyMap<Finding, Attribution> = new Map();
 
 function ruleTakes(rule: CompiledRule, finding: Finding): boolean {
   if (finding.confidence < rule.minConfidence) return false;

@@ -15,9 +15,14 @@ export const protobufFileName = "keel/evaluation/v1/evaluation.proto";
 export interface MetricScore {
   /** For example "groundedness". */
   metric: string;
-  /** In [0, 1]; higher is better. */
+  /** In [0, 1]; higher is better, unless `unit` is set. */
   value: number;
   explanation: string;
+  /**
+   * Empty for a score. Set for a measurement that is not a score ("ms" for latency_ms, an
+   * ISO 4217 code for cost): its value is not bounded and lower is better.
+   */
+  unit?: string | undefined;
 }
 
 /** The evaluator's verdict on one sentence of an answer. */
@@ -29,7 +34,7 @@ export interface ClaimVerdict {
 }
 
 function createBaseMetricScore(): MetricScore {
-  return { metric: "", value: 0, explanation: "" };
+  return { metric: "", value: 0, explanation: "", unit: undefined };
 }
 
 export const MetricScore: MessageFns<MetricScore> = {
@@ -42,6 +47,9 @@ export const MetricScore: MessageFns<MetricScore> = {
     }
     if (message.explanation !== "") {
       writer.uint32(26).string(message.explanation);
+    }
+    if (message.unit !== undefined) {
+      writer.uint32(34).string(message.unit);
     }
     return writer;
   },
@@ -83,6 +91,14 @@ export const MetricScore: MessageFns<MetricScore> = {
             message.explanation = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.unit = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -100,6 +116,7 @@ export const MetricScore: MessageFns<MetricScore> = {
       metric: isSet(object.metric) ? globalThis.String(object.metric) : "",
       value: isSet(object.value) ? globalThis.Number(object.value) : 0,
       explanation: isSet(object.explanation) ? globalThis.String(object.explanation) : "",
+      unit: isSet(object.unit) ? globalThis.String(object.unit) : undefined,
     };
   },
 
@@ -114,6 +131,9 @@ export const MetricScore: MessageFns<MetricScore> = {
     if (message.explanation !== "") {
       obj.explanation = message.explanation;
     }
+    if (message.unit !== undefined) {
+      obj.unit = message.unit;
+    }
     return obj;
   },
 
@@ -125,6 +145,7 @@ export const MetricScore: MessageFns<MetricScore> = {
     message.metric = object.metric ?? "";
     message.value = object.value ?? 0;
     message.explanation = object.explanation ?? "";
+    message.unit = object.unit ?? undefined;
     return message;
   },
 };

@@ -32,6 +32,45 @@ export interface EvaluationScored {
   readRequires: GroupRequirement[];
 }
 
+/** Statistics of one rolling window of a tenant's scored answers. */
+export interface DriftWindow {
+  /** The window's first and last scored answer. */
+  start: Date | undefined;
+  end:
+    | Date
+    | undefined;
+  /** Answers in the window (the denominator of `value`). */
+  count: number;
+  /** The metric over the window: a mean score, or a rate in [0, 1]. */
+  value: number;
+}
+
+/** keel.evaluation.drift.v1: a tenant's quality metric fell beyond the drift threshold. */
+export interface EvaluationDriftDetected {
+  /** Deterministic per (tenant, metric, window): a redelivery or a restart never alerts twice. */
+  alertId: string;
+  tenantId: string;
+  /**
+   * "groundedness", "citation_validity", ..., "refusal_rate" (higher is worse: a rise alerts) or
+   * "retrieval_hit_rate" (answers with at least one retrieved context).
+   */
+  metric: string;
+  /** The window that drifted and the one it is compared with (the previous window). */
+  window: DriftWindow | undefined;
+  baseline:
+    | DriftWindow
+    | undefined;
+  /**
+   * How far the metric moved the wrong way: baseline - window (window - baseline for a rate
+   * where higher is worse), always > threshold.
+   */
+  drop: number;
+  threshold: number;
+  /** The review ids requested for a sample of the window's answers (reason DRIFT). */
+  reviewIds: string[];
+  detectedAt: Date | undefined;
+}
+
 function createBaseEvaluationScored(): EvaluationScored {
   return {
     requestId: "",
@@ -282,6 +321,350 @@ export const EvaluationScored: MessageFns<EvaluationScored> = {
   },
 };
 
+function createBaseDriftWindow(): DriftWindow {
+  return { start: undefined, end: undefined, count: 0, value: 0 };
+}
+
+export const DriftWindow: MessageFns<DriftWindow> = {
+  encode(message: DriftWindow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      Timestamp.encode(toTimestamp(message.start), writer.uint32(10).fork()).join();
+    }
+    if (message.end !== undefined) {
+      Timestamp.encode(toTimestamp(message.end), writer.uint32(18).fork()).join();
+    }
+    if (message.count !== 0) {
+      writer.uint32(24).int64(message.count);
+    }
+    if (message.value !== 0) {
+      writer.uint32(33).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DriftWindow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDriftWindow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.end = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DriftWindow {
+    return {
+      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+      end: isSet(object.end) ? fromJsonTimestamp(object.end) : undefined,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: DriftWindow): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = message.start.toISOString();
+    }
+    if (message.end !== undefined) {
+      obj.end = message.end.toISOString();
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.value !== 0) {
+      obj.value = floatToJson(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DriftWindow>): DriftWindow {
+    return DriftWindow.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DriftWindow>): DriftWindow {
+    const message = createBaseDriftWindow();
+    message.start = object.start ?? undefined;
+    message.end = object.end ?? undefined;
+    message.count = object.count ?? 0;
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseEvaluationDriftDetected(): EvaluationDriftDetected {
+  return {
+    alertId: "",
+    tenantId: "",
+    metric: "",
+    window: undefined,
+    baseline: undefined,
+    drop: 0,
+    threshold: 0,
+    reviewIds: [],
+    detectedAt: undefined,
+  };
+}
+
+export const EvaluationDriftDetected: MessageFns<EvaluationDriftDetected> = {
+  encode(message: EvaluationDriftDetected, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.alertId !== "") {
+      writer.uint32(10).string(message.alertId);
+    }
+    if (message.tenantId !== "") {
+      writer.uint32(18).string(message.tenantId);
+    }
+    if (message.metric !== "") {
+      writer.uint32(26).string(message.metric);
+    }
+    if (message.window !== undefined) {
+      DriftWindow.encode(message.window, writer.uint32(34).fork()).join();
+    }
+    if (message.baseline !== undefined) {
+      DriftWindow.encode(message.baseline, writer.uint32(42).fork()).join();
+    }
+    if (message.drop !== 0) {
+      writer.uint32(49).double(message.drop);
+    }
+    if (message.threshold !== 0) {
+      writer.uint32(57).double(message.threshold);
+    }
+    for (const v of message.reviewIds) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.detectedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.detectedAt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EvaluationDriftDetected {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvaluationDriftDetected();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.alertId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.metric = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.window = DriftWindow.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.baseline = DriftWindow.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.drop = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.threshold = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reviewIds.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.detectedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EvaluationDriftDetected {
+    return {
+      alertId: isSet(object.alertId)
+        ? globalThis.String(object.alertId)
+        : isSet(object.alert_id)
+        ? globalThis.String(object.alert_id)
+        : "",
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      metric: isSet(object.metric) ? globalThis.String(object.metric) : "",
+      window: isSet(object.window) ? DriftWindow.fromJSON(object.window) : undefined,
+      baseline: isSet(object.baseline) ? DriftWindow.fromJSON(object.baseline) : undefined,
+      drop: isSet(object.drop) ? globalThis.Number(object.drop) : 0,
+      threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+      reviewIds: globalThis.Array.isArray(object?.reviewIds)
+        ? object.reviewIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.review_ids)
+        ? object.review_ids.map((e: any) => globalThis.String(e))
+        : [],
+      detectedAt: isSet(object.detectedAt)
+        ? fromJsonTimestamp(object.detectedAt)
+        : isSet(object.detected_at)
+        ? fromJsonTimestamp(object.detected_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: EvaluationDriftDetected): unknown {
+    const obj: any = {};
+    if (message.alertId !== "") {
+      obj.alertId = message.alertId;
+    }
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.metric !== "") {
+      obj.metric = message.metric;
+    }
+    if (message.window !== undefined) {
+      obj.window = DriftWindow.toJSON(message.window);
+    }
+    if (message.baseline !== undefined) {
+      obj.baseline = DriftWindow.toJSON(message.baseline);
+    }
+    if (message.drop !== 0) {
+      obj.drop = floatToJson(message.drop);
+    }
+    if (message.threshold !== 0) {
+      obj.threshold = floatToJson(message.threshold);
+    }
+    if (message.reviewIds?.length) {
+      obj.reviewIds = message.reviewIds;
+    }
+    if (message.detectedAt !== undefined) {
+      obj.detectedAt = message.detectedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EvaluationDriftDetected>): EvaluationDriftDetected {
+    return EvaluationDriftDetected.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EvaluationDriftDetected>): EvaluationDriftDetected {
+    const message = createBaseEvaluationDriftDetected();
+    message.alertId = object.alertId ?? "";
+    message.tenantId = object.tenantId ?? "";
+    message.metric = object.metric ?? "";
+    message.window = (object.window !== undefined && object.window !== null)
+      ? DriftWindow.fromPartial(object.window)
+      : undefined;
+    message.baseline = (object.baseline !== undefined && object.baseline !== null)
+      ? DriftWindow.fromPartial(object.baseline)
+      : undefined;
+    message.drop = object.drop ?? 0;
+    message.threshold = object.threshold ?? 0;
+    message.reviewIds = object.reviewIds?.map((e) => e) || [];
+    message.detectedAt = object.detectedAt ?? undefined;
+    return message;
+  },
+};
+
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
@@ -315,6 +698,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

@@ -72,6 +72,31 @@ export interface ReviewDecided {
   /** The citations and contexts the decided answer was grounded on. */
   citations: Citation[];
   contexts: ContextChunk[];
+  /**
+   * The queue the item was worked in ("default" when no routing rule matched). Absent on events
+   * from before queues.
+   */
+  queueId?:
+    | string
+    | undefined;
+  /**
+   * Every reviewer who decided the item, in decision order; `reviewer` is the one whose decision
+   * stands (the majority outcome's latest). One name unless the queue asks for several reviewers.
+   * Absent on events from before queues.
+   */
+  reviewers?:
+    | ReviewerNames
+    | undefined;
+  /**
+   * The standing decision's rubric answers as JSON ({"scores":{},"categories":{},"notes":""});
+   * absent when it has none.
+   */
+  rubricJson?: string | undefined;
+}
+
+/** The people who decided one review item, in decision order. */
+export interface ReviewerNames {
+  names: string[];
 }
 
 function createBaseReviewRequested(): ReviewRequested {
@@ -415,6 +440,9 @@ function createBaseReviewDecided(): ReviewDecided {
     missing: [],
     citations: [],
     contexts: [],
+    queueId: undefined,
+    reviewers: undefined,
+    rubricJson: undefined,
   };
 }
 
@@ -464,6 +492,15 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
     }
     for (const v of message.contexts) {
       ContextChunk.encode(v!, writer.uint32(122).fork()).join();
+    }
+    if (message.queueId !== undefined) {
+      writer.uint32(130).string(message.queueId);
+    }
+    if (message.reviewers !== undefined) {
+      ReviewerNames.encode(message.reviewers, writer.uint32(138).fork()).join();
+    }
+    if (message.rubricJson !== undefined) {
+      writer.uint32(146).string(message.rubricJson);
     }
     return writer;
   },
@@ -601,6 +638,30 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
             message.contexts.push(ContextChunk.decode(reader, reader.uint32()));
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.reviewers = ReviewerNames.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.rubricJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -668,6 +729,17 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
       contexts: globalThis.Array.isArray(object?.contexts)
         ? object.contexts.map((e: any) => ContextChunk.fromJSON(e))
         : [],
+      queueId: isSet(object.queueId)
+        ? globalThis.String(object.queueId)
+        : isSet(object.queue_id)
+        ? globalThis.String(object.queue_id)
+        : undefined,
+      reviewers: isSet(object.reviewers) ? ReviewerNames.fromJSON(object.reviewers) : undefined,
+      rubricJson: isSet(object.rubricJson)
+        ? globalThis.String(object.rubricJson)
+        : isSet(object.rubric_json)
+        ? globalThis.String(object.rubric_json)
+        : undefined,
     };
   },
 
@@ -718,6 +790,15 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
     if (message.contexts?.length) {
       obj.contexts = message.contexts.map((e) => ContextChunk.toJSON(e));
     }
+    if (message.queueId !== undefined) {
+      obj.queueId = message.queueId;
+    }
+    if (message.reviewers !== undefined) {
+      obj.reviewers = ReviewerNames.toJSON(message.reviewers);
+    }
+    if (message.rubricJson !== undefined) {
+      obj.rubricJson = message.rubricJson;
+    }
     return obj;
   },
 
@@ -741,6 +822,78 @@ export const ReviewDecided: MessageFns<ReviewDecided> = {
     message.missing = object.missing?.map((e) => e) || [];
     message.citations = object.citations?.map((e) => Citation.fromPartial(e)) || [];
     message.contexts = object.contexts?.map((e) => ContextChunk.fromPartial(e)) || [];
+    message.queueId = object.queueId ?? undefined;
+    message.reviewers = (object.reviewers !== undefined && object.reviewers !== null)
+      ? ReviewerNames.fromPartial(object.reviewers)
+      : undefined;
+    message.rubricJson = object.rubricJson ?? undefined;
+    return message;
+  },
+};
+
+function createBaseReviewerNames(): ReviewerNames {
+  return { names: [] };
+}
+
+export const ReviewerNames: MessageFns<ReviewerNames> = {
+  encode(message: ReviewerNames, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.names) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReviewerNames {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReviewerNames();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReviewerNames {
+    return { names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: ReviewerNames): unknown {
+    const obj: any = {};
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReviewerNames>): ReviewerNames {
+    return ReviewerNames.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReviewerNames>): ReviewerNames {
+    const message = createBaseReviewerNames();
+    message.names = object.names?.map((e) => e) || [];
     return message;
   },
 };

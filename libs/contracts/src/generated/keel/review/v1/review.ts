@@ -15,6 +15,8 @@ export enum ReviewReason {
   REVIEW_REASON_LOW_SCORE = 1,
   REVIEW_REASON_POLICY_ESCALATION = 2,
   REVIEW_REASON_USER_FEEDBACK = 3,
+  /** REVIEW_REASON_DRIFT - A sample of the answers of a window whose scores drifted down (keel.evaluation.drift.v1). */
+  REVIEW_REASON_DRIFT = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -32,6 +34,9 @@ export function reviewReasonFromJSON(object: any): ReviewReason {
     case 3:
     case "REVIEW_REASON_USER_FEEDBACK":
       return ReviewReason.REVIEW_REASON_USER_FEEDBACK;
+    case 4:
+    case "REVIEW_REASON_DRIFT":
+      return ReviewReason.REVIEW_REASON_DRIFT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -49,6 +54,8 @@ export function reviewReasonToJSON(object: ReviewReason): string {
       return "REVIEW_REASON_POLICY_ESCALATION";
     case ReviewReason.REVIEW_REASON_USER_FEEDBACK:
       return "REVIEW_REASON_USER_FEEDBACK";
+    case ReviewReason.REVIEW_REASON_DRIFT:
+      return "REVIEW_REASON_DRIFT";
     case ReviewReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
