@@ -19,6 +19,7 @@ import {
   chromiumAvailability,
   demoPassword,
   launchChromium,
+  settle,
   startConsolePlatform,
 } from '../apps/review-console/e2e/harness.js';
 import {
@@ -101,22 +102,6 @@ async function ready<A>(page: Page, check: (arg: A) => boolean, arg: A, what: st
       .slice(0, 600);
     throw new Error(`${what} not ready at ${page.url()}: ${text}`, { cause: error });
   }
-}
-
-/**
- * Two animation frames: the console binds its shortcuts in an effect that runs just after the
- * first paint, so a key pressed the very frame a screen turns interactive can be lost (a person is
- * never that fast). Called before each key press, outside the measured time.
- */
-async function settle(page: Page): Promise<void> {
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        const frame = (globalThis as unknown as { requestAnimationFrame(callback: () => void): number })
-          .requestAnimationFrame;
-        frame(() => frame(() => resolve()));
-      }),
-  );
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   demoApiKey,
   demoPassword,
   launchChromium,
+  settle,
   startConsolePlatform,
 } from './harness.js';
 
@@ -194,6 +195,7 @@ describeWithInfra('the reviewer console in a real browser (chromium)', chromiumA
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Queues', level: 1 }).waitFor();
 
+    await settle(page);
     await page.keyboard.press('?');
     const help = page.getByRole('dialog');
     await help.waitFor();
@@ -202,11 +204,13 @@ describeWithInfra('the reviewer console in a real browser (chromium)', chromiumA
     await help.waitFor({ state: 'hidden' });
 
     const approvedBefore = decided.filter((event) => event.outcome === ReviewOutcome.REVIEW_OUTCOME_APPROVED).length;
+    await settle(page);
     await page.keyboard.press('n');
     await page.waitForURL(/\/items\//);
     const first = new URL(page.url()).pathname;
     await page.getByRole('button', { name: 'Approve', disabled: false }).waitFor();
     // The first citation selected (j): its source passage highlighted beside the answer.
+    await settle(page);
     await page.keyboard.press('j');
     await screenshot(page, 'item');
     await page.keyboard.press('a');
@@ -214,6 +218,7 @@ describeWithInfra('the reviewer console in a real browser (chromium)', chromiumA
     await page.waitForURL((url) => url.pathname !== first && url.pathname.startsWith('/items/'));
     await page.getByRole('button', { name: 'Approve', disabled: false }).waitFor();
     const second = new URL(page.url()).pathname;
+    await settle(page);
     await page.keyboard.press('a');
     await waitFor(
       'two approvals on the bus',

@@ -15,7 +15,7 @@ import { type LocalPlatform, startLocalPlatform } from '@keel/local-platform';
 import { loadDemoCorpus } from '@keel/local-platform/demo-corpus';
 import { createLogger } from '@keel/platform';
 import type { Availability } from '@keel/testing';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../../tools/scripts/console-build.mjs';
 
 export const chromiumPath = process.env.KEEL_CHROMIUM_PATH || '/usr/bin/chromium';
@@ -44,6 +44,23 @@ export function launchChromium(executablePath = chromiumPath): Promise<Browser> 
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Waits two animation frames. The console binds its keyboard shortcuts in an effect that runs just
+ * after a screen's first paint, so a key pressed the very frame the screen turns interactive can be
+ * lost (no person is that fast): the browser tests and the benchmark settle before pressing a key.
+ */
+export async function settle(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const { requestAnimationFrame: frame } = globalThis as unknown as {
+          requestAnimationFrame(callback: () => void): number;
+        };
+        frame(() => frame(() => resolve()));
+      }),
+  );
 }
 
 export const demoApiKey = 'console-e2e-demo-key-0123456789';
@@ -174,13 +191,13 @@ export async function startConsolePlatform(options: { demoCorpus?: boolean } = {
       async queueReview(overrides = {}) {
         const request = lowScoreRequest(overrides);
         await publisher.publish('keel.review.requested.v1', request, { idempotencyKey: request.reviewId });
-        const deadline = Date.now() + 10_000;
+        const deadline = Date.now() + 30_000;
         while (Date.now() < deadline) {
           const response = await api(`/v1/reviews/${encodeURIComponent(request.reviewId)}`);
           if (response.status === 200) return request.reviewId;
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
-        throw new Error(`review ${request.reviewId} was not queued within 10 s`);
+        throw new Error(`review ${request.reviewId} was not queued within 30 s`);
       },
       async stop() {
         try {

@@ -37,7 +37,7 @@ export interface Uploader {
 export const MALFORMED_LINE = 'DATASET.MALFORMED_LINE';
 export const UPLOAD_TOO_LARGE = 'DATASET.TOO_LARGE';
 
-type Limits = typeof UPLOAD_LIMITS;
+type Limits = { readonly [K in keyof typeof UPLOAD_LIMITS]: number };
 
 export async function uploadDatasetVersion(
   deps: DatasetStoreDeps,

@@ -87,7 +87,7 @@ export type PolicyFact = {
 };
 
 export type EvaluationFact = {
-  scores: { metric: string; value: number; explanation: string }[];
+  scores: { metric: string; value: number; explanation: string; unit?: string }[];
   verdicts: { claim: string; supported: boolean; supportingChunkId: string; support: number }[];
   threshold: number;
   passed: boolean;

@@ -61,7 +61,7 @@ const evaluationScoredBounds = z.object({
   tenantId: boundedText.id,
   traceId: boundedText.id,
   scores: boundedList(
-    z.object({ metric: boundedText.id, explanation: boundedText.comment }),
+    z.object({ metric: boundedText.id, explanation: boundedText.comment, unit: boundedText.id.optional() }),
     EVENT_LIMITS.metrics,
     'scores',
   ),
@@ -212,7 +212,13 @@ export function evaluationEntry(event: EvaluationScored, origin: EventOrigin, re
     receivedAt,
     readRequires: combineReadRequirements(event.readRequires),
     evaluation: {
-      scores: event.scores.map(({ metric, value, explanation }) => ({ metric, value, explanation: clip(explanation) })),
+      scores: event.scores.map(({ metric, value, explanation, unit }) => ({
+        metric,
+        value,
+        explanation: clip(explanation),
+        // Measurements (latency_ms, cost) carry their unit; quality scores in [0, 1] have none.
+        ...(unit ? { unit } : {}),
+      })),
       verdicts: event.verdicts.map(({ claim, supported, supportingChunkId, support }) => ({
         claim,
         supported,

@@ -9,10 +9,10 @@ import {
   type ApiKeyResolver,
   asyncRoute,
   parseBody,
+  parseQuery,
   problemContentType,
   requireApiKey,
   toProblemDetails,
-  validationError,
   z,
 } from '@keel/platform';
 import express from 'express';
@@ -24,12 +24,13 @@ import { claimReview, releaseReview } from '../reviews/claim-review.js';
 import { decideReview } from '../reviews/decide-review.js';
 import { AlreadyDecidedError } from '../reviews/review-errors.js';
 import { isBlank, MAX_LEASE_SECONDS, REVIEW_REASON_NAMES, type ReviewItem } from '../reviews/review-item.js';
-import { HTTP_LIMITS, REVIEW_LIMITS } from '../reviews/review-limits.js';
+import { HTTP_LIMITS } from '../reviews/review-limits.js';
 import { listReviews } from '../reviews/review-queries.js';
 import { loadReview } from '../reviews/review-store.js';
 import { queueRoutes } from './queue-routes.js';
 import { decisionView, reviewView } from './review-view.js';
 import { readerOf, reviewerOf } from './reviewer-identity.js';
+import { reviewIdOf } from './route-params.js';
 import { type WorkRoutesDeps, workRoutes } from './work-routes.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -44,8 +45,6 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   cursor: text(HTTP_LIMITS.cursorChars).min(1).optional(),
 });
-
-const idParam = text(REVIEW_LIMITS.idChars).min(1);
 
 const claimBody = z.object({
   leaseSeconds: z.number().int().min(1).max(MAX_LEASE_SECONDS).optional(),
@@ -72,24 +71,6 @@ export const decisionBody = z
       });
     }
   });
-
-function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const result = schema.safeParse(query);
-  if (result.success) return result.data;
-  throw validationError(
-    result.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(query)',
-      message: issue.message,
-    })),
-  );
-}
-
-/** The `:id` of a route: a review id is at most REVIEW_LIMITS.idChars long (longer ones are never stored). */
-function idOf(req: express.Request): string {
-  const result = idParam.safeParse(req.params.id);
-  if (result.success) return result.data;
-  throw validationError([{ field: 'id', message: result.error.issues[0]?.message ?? 'invalid' }]);
-}
 
 export type ReviewRoutesDeps = WorkRoutesDeps & {
   apiKeys: ApiKeyResolver;
@@ -144,7 +125,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     '/v1/reviews/:id',
     asyncRoute(async (req, res) => {
       // The check on read: an open item past due is marked breached now, not at the next sweep.
-      const item = await breachIfDue(deps, await loadReview(deps, readerOf(res), idOf(req)));
+      const item = await breachIfDue(deps, await loadReview(deps, readerOf(res), reviewIdOf(req)));
       res.json(reviewView(item, deps.now()));
     }),
   );
@@ -153,7 +134,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     '/v1/reviews/:id/claim',
     asyncRoute(async (req, res) => {
       const reviewer = reviewerOf(res);
-      const id = idOf(req);
+      const id = reviewIdOf(req);
       // The body is optional: a bare POST claims with the default lease.
       const body = parseBody(claimBody, req.body ?? {});
       const leaseMs = (body.leaseSeconds ?? deps.leaseSeconds) * 1000;
@@ -171,7 +152,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     '/v1/reviews/:id/release',
     asyncRoute(async (req, res) => {
       const reviewer = reviewerOf(res);
-      const item = await releaseReview(deps, reviewer, idOf(req));
+      const item = await releaseReview(deps, reviewer, reviewIdOf(req));
       await audited(reviewer.name, 'review.released', item);
       res.json(reviewView(item, deps.now()));
     }),
@@ -181,7 +162,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     '/v1/reviews/:id/decision',
     asyncRoute(async (req, res) => {
       const reviewer = reviewerOf(res);
-      const id = idOf(req);
+      const id = reviewIdOf(req);
       const body = parseBody(decisionBody, req.body);
       // 200 for the first decision and for an identical repeat alike: the client's retry is safe.
       const { item, created } = await decideReview(deps, reviewer, id, {

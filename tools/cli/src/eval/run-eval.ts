@@ -286,8 +286,6 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
         ...(result.status === 'error' ? { errorCode: result.error.code, stage: result.error.stage } : {}),
       };
       totals.add(outcome);
-      (globalThis as unknown as { kept: unknown[] }).kept ??= [];
-      (globalThis as unknown as { kept: unknown[] }).kept.push(result);
       await write(`${JSON.stringify(result)}\n`);
       options.onRow?.(totals);
     }
