@@ -12,6 +12,7 @@ COPY apps/ apps/
 # Every workspace's manifest, or npm ci refuses the lockfile.
 COPY tools/local-platform/package.json tools/local-platform/package.json
 COPY tools/e2e/package.json tools/e2e/package.json
+COPY tools/cli/package.json tools/cli/package.json
 RUN npm ci --omit=dev
 
 # The reviewer console (apps/review-console, React + Vite) that human-review serves at `/`: built

@@ -1,7 +1,7 @@
 /** Types of console-build.mjs, for the TypeScript callers (browser tests, the console benchmark). */
 export declare const consoleDir: string;
 export declare const consoleDistDir: string;
-export declare function consoleBuildReason(): string | undefined;
+export declare function consoleBuildReason(dir?: string): string | undefined;
 export declare function ensureConsoleBuilt(options?: {
   force?: boolean;
   log?: (line: string) => void;

@@ -13,7 +13,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export const consoleDir = join(root, 'apps', 'review-console');
 export const consoleDistDir = join(consoleDir, 'dist');
-const distIndex = join(consoleDistDir, 'index.html');
 
 // What a build reads besides node_modules: sources, the page, static assets and the configs.
 const inputs = ['src', 'public', 'index.html', 'package.json', 'vite.config.ts', 'vite.config.mts', 'tsconfig.json'];
@@ -31,12 +30,16 @@ function newestMtime(path) {
   return newest;
 }
 
-/** Why the console needs a build, or undefined when its dist is newer than every input. */
-export function consoleBuildReason() {
-  if (!existsSync(join(consoleDir, 'package.json'))) return undefined;
-  if (!existsSync(distIndex)) return 'no build yet';
-  const built = statSync(distIndex).mtimeMs;
-  const newestInput = Math.max(...inputs.map((input) => newestMtime(join(consoleDir, input))));
+/**
+ * Why the console needs a build, or undefined when its dist is newer than every input (or there is
+ * no console at `dir`). `dir` is for tests.
+ */
+export function consoleBuildReason(dir = consoleDir) {
+  if (!existsSync(join(dir, 'package.json'))) return undefined;
+  const index = join(dir, 'dist', 'index.html');
+  if (!existsSync(index)) return 'no build yet';
+  const built = statSync(index).mtimeMs;
+  const newestInput = Math.max(...inputs.map((input) => newestMtime(join(dir, input))));
   return newestInput > built ? 'sources changed since the last build' : undefined;
 }
 

@@ -150,7 +150,7 @@ describeWithInfra('the reviewer console in a real browser (chromium)', chromiumA
       correctedAnswer: correction,
       tenantId: 'demo',
     });
-    expect(event.reviewer).not.toBe('');
+    expect(event.reviewer).toBe('reviewer');
 
     const example = await waitFor('the golden example in evaluation', async () => {
       const response = await fetch(`${evaluationUrl}/v1/datasets/reviewed-answers/examples`, {

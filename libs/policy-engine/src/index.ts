@@ -30,7 +30,13 @@ export type {
   PolicyRuleFired,
   Stage,
 } from './evaluation/decision.js';
-export { type DecisionEventInput, policyDecidedEvent, policyDecidedEventOf } from './evaluation/decision-event.js';
+export {
+  type DecisionEventInput,
+  type FindingSpanInput,
+  MAX_EVENT_FINDING_SPANS,
+  policyDecidedEvent,
+  policyDecidedEventOf,
+} from './evaluation/decision-event.js';
 export {
   type CheckedFinding,
   type CheckRequest,

@@ -107,6 +107,43 @@ describe('the context of an answer', () => {
     expect(view.policyVersion).toBe('acme@v3');
   });
 
+  it('shows where each finding is when the decision carried spans, in the text or in a context', async () => {
+    await recordPolicyDecision(
+      context,
+      policyDecided({
+        findingTypes: ['pii.email'],
+        findingSpans: {
+          items: [
+            { type: 'pii.email', start: 5, end: 20, ruleId: 'pii.email.dot-atom', action: 'redact' },
+            { type: 'pii.email', start: 0, end: 15, ruleId: 'pii.email.dot-atom', context: 1, action: 'REDACT' },
+          ],
+        },
+      }),
+    );
+    const view = await loadAnswerContext(context, reader, item);
+    expect(view.findings).toEqual([
+      {
+        stage: 'output',
+        type: 'pii.email',
+        start: 5,
+        end: 20,
+        action: 'redact',
+        rule: 'pii',
+        detectorRule: 'pii.email.dot-atom',
+      },
+      {
+        stage: 'output',
+        type: 'pii.email',
+        start: 0,
+        end: 15,
+        context: 1,
+        action: 'redact',
+        rule: 'pii',
+        detectorRule: 'pii.email.dot-atom',
+      },
+    ]);
+  });
+
   it('keeps one record per fact: a redelivery rewrites it', async () => {
     await recordEvaluation(context, scored());
     await recordEvaluation(context, scored());

@@ -55,6 +55,17 @@ export type AnswerEvaluation = {
   expiresAt: number;
 };
 
+export type StoredFindingSpan = {
+  type: string;
+  start: number;
+  end: number;
+  ruleId: string;
+  /** Set for a finding in one of the checked contexts (offsets in that context). */
+  context: number | null;
+  /** Lowercase; empty when the decider did not say. */
+  action: string;
+};
+
 export type AnswerPolicyDecision = {
   /** exchangeIdOf(tenantId, decisionId): decision ids are unique per tenant. */
   id: string;
@@ -67,6 +78,8 @@ export type AnswerPolicyDecision = {
   decision: string;
   findingTypes: string[];
   findingCount: number;
+  /** Where the findings are, when the decider published it (absent on older events). */
+  findingSpans?: StoredFindingSpan[];
   rulesFired: string[];
   reason: string;
   policyVersion: string;
@@ -135,6 +148,18 @@ export async function recordPolicyDecision(store: ContextStore, event: PolicyDec
     decision: event.decision,
     findingTypes: [...event.findingTypes],
     findingCount: event.findingCount,
+    ...(event.findingSpans
+      ? {
+          findingSpans: event.findingSpans.items.map((span) => ({
+            type: span.type,
+            start: span.start,
+            end: span.end,
+            ruleId: span.ruleId,
+            context: span.context ?? null,
+            action: span.action.toLowerCase(),
+          })),
+        }
+      : {}),
     rulesFired: [...event.rulesFired],
     reason: event.reason,
     policyVersion: event.policyVersion,
@@ -166,9 +191,13 @@ export interface VerdictView {
 export interface FindingView {
   stage: string;
   type: string;
-  /** Offsets in the stage's text; null: `keel.policy.decided.v1` carries finding types, not spans. */
+  /** UTF-16 offsets in the stage's text (or in context `context`); null for events that carried types only. */
   start: number | null;
   end: number | null;
+  /** Set when the finding is in one of the answer's contexts (output stage). */
+  context?: number;
+  /** The detector's rule that matched (`pii.email.dot-atom`), when the event carried spans. */
+  detectorRule?: string;
   /** What the stage's decision did (lowercase: allow, redact, block, escalate). */
   action: string;
   /** The policy rule that fired, when the stage's decision names exactly one. */
@@ -283,13 +312,27 @@ function verdictView(verdict: StoredVerdict): VerdictView {
 }
 
 function findingsOf(decision: AnswerPolicyDecision): FindingView[] {
+  const stageAction = decision.decision.toLowerCase();
   const rule = decision.rulesFired.length === 1 ? decision.rulesFired[0] : undefined;
+  if (decision.findingSpans && decision.findingSpans.length > 0) {
+    return decision.findingSpans.map((span) => ({
+      stage: decision.stage,
+      type: span.type,
+      start: span.start,
+      end: span.end,
+      ...(span.context !== null ? { context: span.context } : {}),
+      action: span.action || stageAction,
+      ...(rule ? { rule } : {}),
+      detectorRule: span.ruleId,
+    }));
+  }
+  // Older events name the types only: no spans to highlight.
   return decision.findingTypes.map((type) => ({
     stage: decision.stage,
     type,
     start: null,
     end: null,
-    action: decision.decision.toLowerCase(),
+    action: stageAction,
     ...(rule ? { rule } : {}),
   }));
 }

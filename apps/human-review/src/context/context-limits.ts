@@ -21,6 +21,9 @@ export const CONTEXT_LIMITS = {
   findingTypeChars: 256,
   rulesFired: 500,
   ruleChars: 256,
+  /** MAX_EVENT_FINDING_SPANS of the policy engine; a detector's rule id is longer than a policy rule's. */
+  findingSpans: 100,
+  detectorRuleChars: 512,
   reasonChars: 8_192,
   policyVersionChars: 256,
   evaluatorVersionChars: 256,
@@ -88,4 +91,19 @@ export const policyDecidedLimits = z.object({
   policyVersion: text(CONTEXT_LIMITS.policyVersionChars),
   findingCount: z.number().int().min(0),
   decidedBy: text(REVIEW_LIMITS.requestedByChars),
+  findingSpans: z
+    .object({
+      items: list(
+        z.object({
+          type: text(CONTEXT_LIMITS.findingTypeChars),
+          start: z.number().int().min(0),
+          end: z.number().int().min(0),
+          ruleId: text(CONTEXT_LIMITS.detectorRuleChars),
+          context: z.number().int().min(0).optional(),
+          action: text(CONTEXT_LIMITS.decisionChars),
+        }),
+        CONTEXT_LIMITS.findingSpans,
+      ),
+    })
+    .optional(),
 });

@@ -14,6 +14,7 @@ import { currentTraceId, type GroupRequirement, unavailable } from '@keel/platfo
 import {
   type Decision,
   type Finding,
+  type FindingSpanInput,
   policyDecidedEvent,
   policyReviewIdOf,
   policyReviewRequestOf,
@@ -21,6 +22,17 @@ import {
 } from '@keel/policy-engine';
 
 // A type alias (not an interface) so it satisfies the document store's open record type.
+/**
+ * A finding as the audit keeps it. This service's own checks name a context finding's context in its
+ * rule id (`pii.email.dot-atom@contexts[2]`, checkFindings); a published decision says it in `context`.
+ */
+export type RecordedFinding = Pick<Finding, 'start' | 'end' | 'ruleId' | 'confidence'> & {
+  /** A detector's type; a published decision's is only known to be a string. */
+  type: string;
+  /** Set for a finding in `contexts[context]`: its offsets are in that context. */
+  context?: number;
+};
+
 export type DecisionRecord = {
   id: string;
   tenantId: string;
@@ -31,7 +43,7 @@ export type DecisionRecord = {
   decision: Decision;
   findingTypes: string[];
   /** At most MAX_REPORTED_FINDINGS of them (every type is named); `findingCount` has them all. */
-  findings: Pick<Finding, 'type' | 'start' | 'end' | 'ruleId' | 'confidence'>[];
+  findings: RecordedFinding[];
   findingCount: number;
   reason: string;
   policyVersion: string;
@@ -105,6 +117,7 @@ export async function createDecisionAudit(store: DocumentStore, events: EventSin
             stage: decision.stage,
             decision: decision.decision,
             findingTypes: decision.findingTypes,
+            findings: decision.findings.map(spanOfRecorded),
             findingCount: decision.findingCount,
             reason: decision.reason,
             policyVersion: decision.policyVersion,
@@ -138,4 +151,13 @@ export async function createDecisionAudit(store: DocumentStore, events: EventSin
       }
     },
   };
+}
+
+const CONTEXT_SUFFIX = /@contexts\[(\d+)\]$/;
+
+/** The published span of a recorded finding: the context named in its rule id becomes `context`. */
+function spanOfRecorded(finding: RecordedFinding): FindingSpanInput {
+  const context = CONTEXT_SUFFIX.exec(finding.ruleId);
+  if (finding.context !== undefined || !context) return finding;
+  return { ...finding, ruleId: finding.ruleId.slice(0, context.index), context: Number(context[1]) };
 }

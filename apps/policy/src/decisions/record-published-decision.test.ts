@@ -45,7 +45,11 @@ describe('decisionRecordOf', () => {
       stage: 'input',
       decision: 'ESCALATE',
       findingTypes: ['topic.escalate', 'pii.email'],
-      findings: [],
+      // Offsets as the gateway published them; the confidence stays with the decider.
+      findings: [
+        { type: 'topic.escalate', start: 4, end: 11, ruleId: 'topic.escalate:legal', confidence: 0 },
+        { type: 'pii.email', start: 18, end: 33, ruleId: 'pii.email.dot-atom', confidence: 0 },
+      ],
       findingCount: 2,
       reason: expect.stringContaining('legal'),
       policyVersion: 'acme@v4',

@@ -31,6 +31,9 @@ export const PUBLISHED_DECISION_LIMITS = {
   rulesFired: 500,
   ruleIdChars: 100,
   deciderChars: 128,
+  /** MAX_EVENT_FINDING_SPANS of @keel/policy-engine; a detector rule id is longer than a policy rule id. */
+  findingSpans: 100,
+  detectorRuleChars: 512,
 } as const;
 
 const L = PUBLISHED_DECISION_LIMITS;
@@ -51,6 +54,21 @@ const publishedDecision = z.object({
   rulesFired: list(required(L.ruleIdChars), L.rulesFired),
   findingCount: z.number().int().min(0, 'must not be negative'),
   decidedBy: required(L.deciderChars),
+  findingSpans: z
+    .object({
+      items: list(
+        z.object({
+          type: required(L.findingTypeChars),
+          start: z.number().int().min(0),
+          end: z.number().int().min(0),
+          ruleId: text(L.detectorRuleChars),
+          context: z.number().int().min(0).optional(),
+          action: text(L.findingTypeChars),
+        }),
+        L.findingSpans,
+      ),
+    })
+    .optional(),
 });
 
 /** `rules_fired[3]`: the field as the proto spells it, as a reader of the dead letter would look for it. */
@@ -83,9 +101,16 @@ export function decisionRecordOf(event: PolicyDecided): DecisionRecord {
     stage: decided.stage,
     decision: decided.decision,
     findingTypes: [...new Set(decided.findingTypes)],
-    // The event names the types and the count; offsets stay with the decider (they point into a
-    // text the audit never holds).
-    findings: [],
+    // Where the findings were, as the decider published them (offsets into a text the audit never
+    // holds); the confidence is the decider's to know.
+    findings: (decided.findingSpans?.items ?? []).map(({ type, start, end, ruleId, context }) => ({
+      type,
+      start,
+      end,
+      ruleId,
+      confidence: 0,
+      ...(context !== undefined ? { context } : {}),
+    })),
     findingCount: decided.findingCount,
     reason: decided.reason,
     policyVersion: decided.policyVersion,

@@ -3,8 +3,22 @@
  * the policy service (Check, Scan) or a process evaluating in process (the gateway). Both publish
  * what this returns, so evaluation and review read one shape.
  */
-import type { PolicyDecided } from '@keel/contracts/events/v1/policy';
+import type { PolicyDecided, PolicyFindingSpan } from '@keel/contracts/events/v1/policy';
 import type { Decision, Stage } from './decision.js';
+
+/** Spans carried by one event; `findingCount` still counts them all. */
+export const MAX_EVENT_FINDING_SPANS = 100;
+
+/** Where a finding is: offsets in the stage's text, or in one of its contexts. */
+export interface FindingSpanInput {
+  type: string;
+  start: number;
+  end: number;
+  ruleId: string;
+  /** Index into the checked contexts; absent for the text itself. */
+  context?: number;
+  action?: string;
+}
 
 export interface DecisionEventInput {
   decisionId: string;
@@ -21,6 +35,8 @@ export interface DecisionEventInput {
   rulesFired: readonly { rule: string }[] | readonly string[];
   /** `policy` or `inference-gateway`. */
   decidedBy: string;
+  /** Where the findings are (the first MAX_EVENT_FINDING_SPANS are published). */
+  findings?: readonly FindingSpanInput[];
   /** Epoch milliseconds. */
   decidedAt: number;
 }
@@ -39,6 +55,20 @@ export function policyDecidedEvent(input: DecisionEventInput): PolicyDecided {
     rulesFired: input.rulesFired.map((fired) => (typeof fired === 'string' ? fired : fired.rule)),
     findingCount: input.findingCount,
     decidedBy: input.decidedBy,
+    ...(input.findings
+      ? { findingSpans: { items: input.findings.slice(0, MAX_EVENT_FINDING_SPANS).map(spanOf) } }
+      : {}),
+  };
+}
+
+function spanOf(finding: FindingSpanInput): PolicyFindingSpan {
+  return {
+    type: finding.type,
+    start: finding.start,
+    end: finding.end,
+    ruleId: finding.ruleId,
+    ...(finding.context !== undefined ? { context: finding.context } : {}),
+    action: finding.action ?? '',
   };
 }
 
@@ -48,7 +78,7 @@ export function policyDecidedEventOf(
     decision: Decision;
     reason: string;
     policyVersion: string;
-    findings: readonly { type: string }[];
+    findings: readonly FindingSpanInput[];
     findingCount: number;
     rulesFired: readonly { rule: string }[];
   },
@@ -67,6 +97,7 @@ export function policyDecidedEventOf(
     reason: result.reason,
     policyVersion: result.policyVersion,
     findingTypes: result.findings.map((finding) => finding.type),
+    findings: result.findings,
     findingCount: result.findingCount,
     rulesFired: result.rulesFired,
   });

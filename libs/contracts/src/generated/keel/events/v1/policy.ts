@@ -33,6 +33,32 @@ export interface PolicyDecided {
   findingCount: number;
   /** Who evaluated: "policy" (the policy service's Check/Scan) or "inference-gateway" (in process). */
   decidedBy: string;
+  /**
+   * Where the findings are, so a reviewer sees the span: at most 100 (finding_count counts them all).
+   * Absent on events published before it existed.
+   */
+  findingSpans?: PolicyFindingSpans | undefined;
+}
+
+/** One finding of a decision: its type and where it is, never the text it covers. */
+export interface PolicyFindingSpan {
+  /** For example "pii.email", "injection.prompt", "topic.legal". */
+  type: string;
+  /** UTF-16 offsets, end exclusive, in the stage's text, or in context `context` when that is set. */
+  start: number;
+  end: number;
+  /** The detector's rule (`pii.email.dot-atom`, `topic.denied:weapons`). */
+  ruleId: string;
+  /** Index into the checked contexts (output stage); unset for the text itself. */
+  context?:
+    | number
+    | undefined;
+  /** What the policy did with it (allow, redact, block, escalate) when the decider knows it. */
+  action: string;
+}
+
+export interface PolicyFindingSpans {
+  items: PolicyFindingSpan[];
 }
 
 /**
@@ -66,6 +92,7 @@ function createBasePolicyDecided(): PolicyDecided {
     rulesFired: [],
     findingCount: 0,
     decidedBy: "",
+    findingSpans: undefined,
   };
 }
 
@@ -106,6 +133,9 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
     }
     if (message.decidedBy !== "") {
       writer.uint32(98).string(message.decidedBy);
+    }
+    if (message.findingSpans !== undefined) {
+      PolicyFindingSpans.encode(message.findingSpans, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -219,6 +249,14 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
             message.decidedBy = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.findingSpans = PolicyFindingSpans.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -281,6 +319,11 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
         : isSet(object.decided_by)
         ? globalThis.String(object.decided_by)
         : "",
+      findingSpans: isSet(object.findingSpans)
+        ? PolicyFindingSpans.fromJSON(object.findingSpans)
+        : isSet(object.finding_spans)
+        ? PolicyFindingSpans.fromJSON(object.finding_spans)
+        : undefined,
     };
   },
 
@@ -322,6 +365,9 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
     if (message.decidedBy !== "") {
       obj.decidedBy = message.decidedBy;
     }
+    if (message.findingSpans !== undefined) {
+      obj.findingSpans = PolicyFindingSpans.toJSON(message.findingSpans);
+    }
     return obj;
   },
 
@@ -342,6 +388,231 @@ export const PolicyDecided: MessageFns<PolicyDecided> = {
     message.rulesFired = object.rulesFired?.map((e) => e) || [];
     message.findingCount = object.findingCount ?? 0;
     message.decidedBy = object.decidedBy ?? "";
+    message.findingSpans = (object.findingSpans !== undefined && object.findingSpans !== null)
+      ? PolicyFindingSpans.fromPartial(object.findingSpans)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePolicyFindingSpan(): PolicyFindingSpan {
+  return { type: "", start: 0, end: 0, ruleId: "", context: undefined, action: "" };
+}
+
+export const PolicyFindingSpan: MessageFns<PolicyFindingSpan> = {
+  encode(message: PolicyFindingSpan, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.start !== 0) {
+      writer.uint32(16).int32(message.start);
+    }
+    if (message.end !== 0) {
+      writer.uint32(24).int32(message.end);
+    }
+    if (message.ruleId !== "") {
+      writer.uint32(34).string(message.ruleId);
+    }
+    if (message.context !== undefined) {
+      writer.uint32(40).int32(message.context);
+    }
+    if (message.action !== "") {
+      writer.uint32(50).string(message.action);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PolicyFindingSpan {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePolicyFindingSpan();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.start = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.end = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ruleId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.context = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PolicyFindingSpan {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
+      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
+      ruleId: isSet(object.ruleId)
+        ? globalThis.String(object.ruleId)
+        : isSet(object.rule_id)
+        ? globalThis.String(object.rule_id)
+        : "",
+      context: isSet(object.context) ? globalThis.Number(object.context) : undefined,
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+    };
+  },
+
+  toJSON(message: PolicyFindingSpan): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.start !== 0) {
+      obj.start = Math.round(message.start);
+    }
+    if (message.end !== 0) {
+      obj.end = Math.round(message.end);
+    }
+    if (message.ruleId !== "") {
+      obj.ruleId = message.ruleId;
+    }
+    if (message.context !== undefined) {
+      obj.context = Math.round(message.context);
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PolicyFindingSpan>): PolicyFindingSpan {
+    return PolicyFindingSpan.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PolicyFindingSpan>): PolicyFindingSpan {
+    const message = createBasePolicyFindingSpan();
+    message.type = object.type ?? "";
+    message.start = object.start ?? 0;
+    message.end = object.end ?? 0;
+    message.ruleId = object.ruleId ?? "";
+    message.context = object.context ?? undefined;
+    message.action = object.action ?? "";
+    return message;
+  },
+};
+
+function createBasePolicyFindingSpans(): PolicyFindingSpans {
+  return { items: [] };
+}
+
+export const PolicyFindingSpans: MessageFns<PolicyFindingSpans> = {
+  encode(message: PolicyFindingSpans, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      PolicyFindingSpan.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PolicyFindingSpans {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePolicyFindingSpans();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(PolicyFindingSpan.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PolicyFindingSpans {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => PolicyFindingSpan.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: PolicyFindingSpans): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => PolicyFindingSpan.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PolicyFindingSpans>): PolicyFindingSpans {
+    return PolicyFindingSpans.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PolicyFindingSpans>): PolicyFindingSpans {
+    const message = createBasePolicyFindingSpans();
+    message.items = object.items?.map((e) => PolicyFindingSpan.fromPartial(e)) || [];
     return message;
   },
 };
