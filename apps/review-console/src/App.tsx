@@ -4,7 +4,7 @@ import type { ApiClient } from './api/client';
 import { HomePage } from './home/HomePage';
 import { ItemPage } from './item/ItemPage';
 import { LeadRoutes } from './lead/LeadRoutes';
-import { RequireSession, SessionProvider } from './session/SessionContext';
+import { RequireRole, RequireSession, SessionProvider } from './session/SessionContext';
 import { SignInPage } from './sign-in/SignInPage';
 import { Layout } from './ui/Layout';
 import { StatusProvider } from './ui/Status';
@@ -29,8 +29,8 @@ function NotFound() {
 /** The console: sign-in, and behind it the reviewer's screens and the lead's and admin's (C2's). */
 export function App({ api }: { api: ApiClient }) {
   const signedIn = (page: React.ReactNode, role?: 'lead' | 'admin') => (
-    <RequireSession role={role}>
-      <Layout>{page}</Layout>
+    <RequireSession>
+      <Layout>{role ? <RequireRole role={role}>{page}</RequireRole> : page}</Layout>
     </RequireSession>
   );
   return (

@@ -4,7 +4,7 @@
  * were on once signed in again.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import { Navigate, useLocation } from 'react-router';
+import { Link, Navigate, useLocation } from 'react-router';
 import type { ApiClient } from '../api/client';
 import type { Account, Role } from '../api/types';
 
@@ -102,8 +102,8 @@ export function useApi(): ApiClient {
 }
 
 /** Renders its children for a signed-in account, else sends the reviewer to sign-in. */
-export function RequireSession({ children, role }: { children: ReactNode; role?: Role }) {
-  const { account, loading, hasRole } = useSession();
+export function RequireSession({ children }: { children: ReactNode }) {
+  const { account, loading } = useSession();
   const location = useLocation();
   if (loading) {
     return (
@@ -113,13 +113,23 @@ export function RequireSession({ children, role }: { children: ReactNode; role?:
     );
   }
   if (!account) return <Navigate to="/sign-in" replace state={{ from: `${location.pathname}${location.search}` }} />;
-  if (role && !hasRole(role)) {
-    return (
-      <main id="main" className="page">
-        <h1>Not allowed</h1>
-        <p>This page needs the {role} role.</p>
-      </main>
-    );
-  }
   return <>{children}</>;
+}
+
+/**
+ * Renders its children when the signed-in account holds `role`. Inside the signed-in frame, so a
+ * reviewer who lands on a lead's page (after another account signed out there) keeps the navigation
+ * and the sign-out button.
+ */
+export function RequireRole({ children, role }: { children: ReactNode; role: Role }) {
+  const { hasRole } = useSession();
+  if (hasRole(role)) return <>{children}</>;
+  return (
+    <>
+      <h1>Not allowed</h1>
+      <p>
+        This page needs the {role} role. <Link to="/">Back to the queues</Link>
+      </p>
+    </>
+  );
 }

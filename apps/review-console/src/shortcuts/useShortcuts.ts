@@ -3,7 +3,7 @@
  * in a text field (an "a" in the corrected answer is a letter, not "Approve"), with Ctrl, Alt or Meta
  * held (the browser's own shortcuts stay theirs), or while a modal dialog is open.
  */
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 
 export type ShortcutMap = Partial<Record<string, (event: KeyboardEvent) => void>>;
 
@@ -36,7 +36,8 @@ export function useShortcuts(map: ShortcutMap, enabled = true): void {
   const current = useRef(map);
   current.current = map;
 
-  useEffect(() => {
+  // Bound before the browser paints the screen, so a key pressed the moment it shows is not lost.
+  useLayoutEffect(() => {
     if (!enabled) return;
     function onKeyDown(event: KeyboardEvent) {
       const handler = shortcutFor(event, current.current);
