@@ -62,6 +62,21 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
   const apiKey = `e2e-legal-${randomBytes(12).toString('hex')}`;
   const outsiderKey = `e2e-outsider-${randomBytes(12).toString('hex')}`;
   const ingestionGroup = `keel-ingestion-e2e-${randomBytes(6).toString('hex')}`;
+  // The services' consumer groups of new work and the topic each reads (each app's inbound/event-consumers.ts).
+  const serviceWorkGroups: [group: string, topic: string][] = [
+    ['keel-evaluation', 'keel.inference.completed.v1'],
+    ['keel-evaluation-feedback', 'keel.review.requested.v1'],
+    ['keel-evaluation-golden-datasets', 'keel.review.decided.v1'],
+    ['keel-evaluation-lineage-completions', 'keel.inference.completed.v1'],
+    ['keel-evaluation-lineage-policy', 'keel.policy.decided.v1'],
+    ['keel-evaluation-lineage-scores', 'keel.evaluation.scored.v1'],
+    ['keel-evaluation-lineage-reviews', 'keel.review.decided.v1'],
+    ['keel-human-review', 'keel.review.requested.v1'],
+    ['keel-human-review-exchanges', 'keel.inference.completed.v1'],
+    ['keel-human-review-scores', 'keel.evaluation.scored.v1'],
+    ['keel-human-review-findings', 'keel.policy.decided.v1'],
+    ['keel-policy-audit', 'keel.policy.decided.v1'],
+  ];
   // The cases that read totals or change a policy get a tenant each, so that no case sees another's traffic.
   const caseTenants = ['money', 'retry', 'policy', 'data'] as const;
   const caseKeys = Object.fromEntries(
@@ -184,6 +199,32 @@ describeWithInfra('six services as processes over Kafka and the MongoDB protocol
         }
       },
       { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    // Likewise every group that works on new events: on a long-lived broker, earlier runs and
+    // benchmarks leave thousands of completions behind, which a group reading from its last commit
+    // (or, new, from the beginning) would have to score before this run's. The groups that rebuild
+    // state (the gateway's policy snapshots) are not listed: they must read everything.
+    // Each setOffsets joins and leaves the group (seconds): the groups are placed in parallel.
+    await Promise.all(
+      serviceWorkGroups.map(([groupId, topic]) =>
+        waitFor(
+          `${groupId} placed at the end of ${topic}`,
+          async () => {
+            try {
+              const ends = await admin.fetchTopicOffsets(topic);
+              await admin.setOffsets({
+                groupId,
+                topic,
+                partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+              });
+              return true;
+            } catch {
+              return undefined; // no leader or group coordinator yet
+            }
+          },
+          { timeoutMs: 30_000, intervalMs: 250 },
+        ),
+      ),
     );
     await admin.disconnect();
     producer = kafkaClient.producer({ allowAutoTopicCreation: true });
