@@ -12,6 +12,7 @@ export {
 } from './access/read-access.js';
 export {
   type ApiKeyEnv,
+  adminApiKeyEnvFields,
   apiKeyEnvFields,
   apiKeysOf,
   bindHostEnvFields,

@@ -4,7 +4,7 @@
  * config.ts, the app's only reader of the environment.
  */
 import { fileURLToPath } from 'node:url';
-import { booleanFlag, z } from '@keel/platform';
+import { adminApiKeyEnvFields, booleanFlag, z } from '@keel/platform';
 import { PASSWORD_LIMITS, usernamePattern } from './account.js';
 
 /** The console's build, resolved from this file so that it is found whatever the working directory. */
@@ -20,13 +20,8 @@ export const consoleEnvFields = {
   REVIEW_SESSION_HOURS: z.coerce.number().positive().max(MAX_SESSION_HOURS).default(12),
   REVIEW_COOKIE_SECURE: booleanFlag(false),
   REVIEW_CONSOLE_DIR: z.string().trim().min(1).optional(),
-  // Administers accounts and queues of any tenant (with ?tenant=); the gateway's admin key has the same name.
-  KEEL_ADMIN_API_KEY: z
-    .string()
-    .trim()
-    .min(32, 'use a random secret of at least 32 characters (openssl rand -hex 32)')
-    .optional()
-    .or(z.literal('')),
+  // Administers accounts and queues of any tenant (with ?tenant=).
+  ...adminApiKeyEnvFields,
   KEEL_DEMO_REVIEWER_PASSWORD: optionalSecret(PASSWORD_LIMITS.min, `use at least ${PASSWORD_LIMITS.min} characters`),
   KEEL_REVIEW_BOOTSTRAP_ADMIN: z.string().trim().optional().or(z.literal('')),
   KEEL_REVIEW_BOOTSTRAP_ADMIN_PASSWORD: optionalSecret(

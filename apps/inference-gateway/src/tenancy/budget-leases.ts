@@ -36,6 +36,18 @@ export interface LeaseOptions {
   shareOfRemaining?: number;
 }
 
+/** LeaseOptions with their defaults, and the clock leases run on: one place for both kinds of lease. */
+export function leaseSettingsOf(options: LeaseOptions & { now?: () => number }) {
+  return {
+    flushMs: options.flushMs ?? 250,
+    idleMs: options.idleMs ?? 2_000,
+    horizonMs: options.horizonMs ?? 1_000,
+    minRequests: options.minRequests ?? 8,
+    share: options.shareOfRemaining ?? 0.25,
+    clock: options.now ?? Date.now,
+  };
+}
+
 /** The fields of a budget period document the leases read and write (see budgets.ts). */
 export interface LeasedSpend {
   id: string;
@@ -91,12 +103,7 @@ export function createBudgetLeases(
   spends: Collection<LeasedSpend & Record<string, unknown>>,
   options: LeaseOptions & { holdMs: number; now?: () => number },
 ): BudgetLeases {
-  const flushMs = options.flushMs ?? 250;
-  const idleMs = options.idleMs ?? 2_000;
-  const horizonMs = options.horizonMs ?? 1_000;
-  const minRequests = options.minRequests ?? 8;
-  const share = options.shareOfRemaining ?? 0.25;
-  const clock = options.now ?? Date.now;
+  const { flushMs, idleMs, horizonMs, minRequests, share, clock } = leaseSettingsOf(options);
   const leaseId = `l_${randomUUID().replace(/-/g, '')}`;
   const leases = new Map<string, Lease>();
 

@@ -3,7 +3,7 @@
  * environment): the admin key, default limits and budgets per tenant and per key, the response
  * cache and the bounds of the caches that make revocations and overrides take effect.
  */
-import { durationMs, z } from '@keel/platform';
+import { adminApiKeyEnvFields, durationMs, z } from '@keel/platform';
 import { type Budget, budgetPeriods, type LimitDefaults, type Limits } from './limit-settings.js';
 
 /** A positive whole number, or unset (no limit). */
@@ -41,12 +41,7 @@ const optionalBudget = z
 
 export const tenancyEnvFields = {
   // Guards /v1/admin; unset disables the admin API (404).
-  KEEL_ADMIN_API_KEY: z
-    .string()
-    .trim()
-    .min(32, 'use a random secret of at least 32 characters (openssl rand -hex 32)')
-    .optional()
-    .or(z.literal('')),
+  ...adminApiKeyEnvFields,
   KEEL_API_KEY_CACHE_MS: durationMs(5_000),
   KEEL_LIMITS_CACHE_MS: durationMs(5_000),
   KEEL_TENANT_REQUESTS_PER_MINUTE: optionalCount(10_000_000),

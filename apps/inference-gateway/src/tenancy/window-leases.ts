@@ -21,7 +21,7 @@
  */
 import type { Collection } from '@keel/doc-store';
 import { changeAtomically } from './atomic-document.js';
-import type { LeaseOptions } from './budget-leases.js';
+import { type LeaseOptions, leaseSettingsOf } from './budget-leases.js';
 import { type Limits, scopeId } from './limit-settings.js';
 import { limited, mergeState, type RateLimiter, type RateLimitState, type Window, windowMs } from './rate-windows.js';
 
@@ -45,12 +45,7 @@ export function createWindowLeases(
   windows: Collection<Window>,
   options: LeaseOptions & { now?: () => number },
 ): RateLimiter {
-  const flushMs = options.flushMs ?? 250;
-  const idleMs = options.idleMs ?? 2_000;
-  const horizonMs = options.horizonMs ?? 1_000;
-  const minRequests = options.minRequests ?? 8;
-  const share = options.shareOfRemaining ?? 0.25;
-  const clock = options.now ?? Date.now;
+  const { flushMs, idleMs, horizonMs, minRequests, share, clock } = leaseSettingsOf(options);
   const leases = new Map<string, WindowLease>();
 
   const leaseOf = (id: string, windowStart: number, at: number): WindowLease => {

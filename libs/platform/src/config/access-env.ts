@@ -19,6 +19,19 @@ export const apiKeyEnvFields = {
   KEEL_DEMO_API_KEY: z.string().trim().min(8, 'use at least 8 characters').optional().or(z.literal('')),
 };
 
+/**
+ * The operator's admin key (KEEL_ADMIN_API_KEY), one name for every service that has an admin API
+ * (the gateway's keys and budgets, human-review's accounts and queues); unset or empty disables it.
+ */
+export const adminApiKeyEnvFields = {
+  KEEL_ADMIN_API_KEY: z
+    .string()
+    .trim()
+    .min(32, 'use a random secret of at least 32 characters (openssl rand -hex 32)')
+    .optional()
+    .or(z.literal('')),
+};
+
 export interface ApiKeyEnv {
   KEEL_API_KEYS: string;
   KEEL_DEMO_API_KEY?: string | undefined;

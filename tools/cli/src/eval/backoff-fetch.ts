@@ -5,6 +5,8 @@
  * decides whether a status is a row's error. A 401 is never retried: the key is wrong for every
  * row, so the run stops (KeyRefused).
  */
+import { abortableSleep } from '../abortable-sleep.js';
+
 export interface BackoffOptions {
   /** Attempts after the first; default 5. */
   retries?: number;
@@ -78,7 +80,7 @@ export async function fetchWithBackoff(
 ): Promise<Attempted> {
   const retries = options.retries ?? 5;
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
   let last: { status: number | null; text: string; message: string } = { status: null, text: '', message: '' };
   for (let attempt = 0; attempt <= retries; attempt++) {
     const started = performance.now();
@@ -120,19 +122,4 @@ export async function fetchWithBackoff(
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

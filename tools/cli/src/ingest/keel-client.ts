@@ -3,6 +3,8 @@
  * with the file in `file`), `GET /v1/jobs/:id`. A 4xx answer is final (the document is rejected
  * with the problem's detail); a 5xx, 429 or a network failure is retried with backoff.
  */
+
+import { abortableSleep } from '../abortable-sleep.js';
 import type { Payload } from './inputs.js';
 
 export interface Accepted {
@@ -66,7 +68,7 @@ export class KeelClient {
   async #send(init: () => RequestInit, path: string, signal?: AbortSignal): Promise<Response> {
     let lastError: unknown;
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
-      if (attempt > 0) await sleep(Math.min(200 * 2 ** attempt, 5_000), signal);
+      if (attempt > 0) await abortableSleep(Math.min(200 * 2 ** attempt, 5_000), signal);
       let response: Response;
       try {
         const request = init();
@@ -102,18 +104,4 @@ async function problemOf(response: Response): Promise<string> {
   } catch {
     return text.slice(0, 200) || `${response.status} ${response.statusText}`;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
