@@ -64,10 +64,10 @@ Keel is running on embedded defaults (data in ${dataDir}); ${documents} demo doc
                      ${urls.gatewayGrpc}   gRPC keel.inference.v1.Inference/Answer (internal callers)
   ingestion          ${urls.ingestion}   POST /v1/documents (JSON or file upload), /v1/documents:batch
                                              GET /v1/documents/:id(/chunks), /v1/jobs/:id, /v1/index
-  human-review       ${urls.humanReview}   GET /v1/reviews
+  human-review       ${urls.humanReview}   /v1/reviews, /v1/queues, /v1/session, /v1/accounts, /v1/audit
   review console     ${urls.humanReview}/   sign in as reviewer / ${reviewerPassword} (also lead, admin)
-  evaluation         ${urls.evaluation}   GET /v1/evaluations, /v1/datasets/:id/examples, /v1/datasets/:id/training-data
-                                             GET /v1/lineage/answers/:requestId
+  evaluation         ${urls.evaluation}   GET /v1/evaluations, /v1/evaluations:stats, /v1/lineage/answers/:requestId
+                                             /v1/datasets (JSONL versions, training data), /v1/runs; npx keel eval run <dataset>
   retrieval          ${urls.retrievalGrpc}   gRPC keel.retrieval.v1.Retrieval/Search (internal)
                      ${urls.retrievalHttp}   /healthz, /readyz
   policy             ${urls.policyGrpc}   gRPC keel.policy.v1.Policy/Check, /Scan (internal)
