@@ -204,7 +204,13 @@ describe('the routing file through the gateway', () => {
       attempts: 3,
     });
     expect(chatCalls(secondary)[0]?.headers.authorization).toBe(`Bearer ${secondaryKey}`);
-    expect(await eventOf(completion.id)).toMatchObject({ model: 'other-model', provider: 'secondary', attempts: 3 });
+    expect(await eventOf(completion.id)).toMatchObject({
+      operation: 'chat',
+      model: 'other-model',
+      requestedModel: 'smart-latest',
+      provider: 'secondary',
+      attempts: 3,
+    });
     const span = await telemetry.waitForSpan((candidate) => candidate.name === 'chat smart-latest');
     expect(span.attributes).toMatchObject({
       'gen_ai.request.model': 'smart-latest',
@@ -230,6 +236,7 @@ describe('the routing file through the gateway', () => {
     expect(text).toBe('Hello from backup-model.');
     expect(await eventOf(id)).toMatchObject({
       model: 'backup-model',
+      requestedModel: 'solo',
       provider: 'secondary',
       attempts: 3,
       streamed: true,
@@ -300,7 +307,13 @@ describe('the routing file through the gateway', () => {
     expect(response.status).toBe(200);
     const answer = (await response.json()) as { id: string; answer: string };
     expect(answer.answer).toBe('Hello from backup-model.');
-    expect(await eventOf(answer.id)).toMatchObject({ model: 'backup-model', provider: 'secondary', attempts: 3 });
+    expect(await eventOf(answer.id)).toMatchObject({
+      operation: 'answer',
+      model: 'backup-model',
+      requestedModel: 'solo',
+      provider: 'secondary',
+      attempts: 3,
+    });
   });
 
   it('routes /v1/embeddings to a provider by alias and by listed name; the built-in embedder stays', async () => {
@@ -322,6 +335,32 @@ describe('the routing file through the gateway', () => {
     expect(limited.headers?.get('retry-after')).toBe('20');
     const unknown = await errorOf(client().embeddings.create({ model: 'nope', input: 'x' }));
     expect(unknown.status).toBe(404);
+
+    // Each call that reached an embedder published its completion event; the unknown model none.
+    const embeddingsEvents = () => completed.filter((event) => event.endpoint === '/v1/embeddings');
+    await waitFor('four embeddings events', () => embeddingsEvents().length >= 4 || undefined, { timeoutMs: 5000 });
+    const byRequested = (name: string) => embeddingsEvents().filter((event) => event.requestedModel === name);
+    expect(byRequested('embed-small')).toEqual([
+      expect.objectContaining({
+        operation: 'embeddings',
+        model: 'text-embed',
+        provider: 'primary',
+        attempts: 1,
+        usage: expect.objectContaining({ promptTokens: 2, completionTokens: 0 }),
+      }),
+      expect.objectContaining({ model: 'embed-small', provider: 'primary', errorCode: 'MODEL.RATE_LIMITED', cost: 0 }),
+    ]);
+    expect(byRequested('listed-only')).toEqual([
+      expect.objectContaining({
+        model: 'listed-only',
+        provider: 'primary',
+        usage: expect.objectContaining({ promptTokens: 1 }),
+      }),
+    ]);
+    expect(byRequested('fake-embedder-3d')).toEqual([
+      expect.objectContaining({ model: 'fake-embedder-3d', provider: 'embedded', attempts: 1 }),
+    ]);
+    expect(byRequested('nope')).toEqual([]);
   });
 
   it('reloads the file while serving: a new alias routes at once, an invalid version leaves it serving', async () => {

@@ -25,6 +25,7 @@ import type { PolicyGate } from './answering/policy-gate.js';
 import type { Retriever } from './answering/retriever.js';
 import type { GatewayConfig } from './config.js';
 import { createEmbedTexts } from './embeddings/embed-texts.js';
+import { createRecordedEmbedTexts } from './embeddings/recorded-embed-texts.js';
 import { createGenerateCompletion } from './generation/generate-completion.js';
 import { withFailureModes } from './guardrails/fail-safe-policy-gate.js';
 import { createWindowMetrics } from './guardrails/window-metrics.js';
@@ -142,7 +143,16 @@ export async function startGatewayService(deps: GatewayDeps, config: GatewayConf
           apiKeys,
           meter: tenancy.meter('/v1/chat/completions'),
         }),
-        embeddingsRouter({ embedTexts: createEmbedTexts(deps.embedder, deps.providers), apiKeys }),
+        embeddingsRouter({
+          embedTexts: createRecordedEmbedTexts({
+            embedTexts: createEmbedTexts(deps.embedder, deps.providers),
+            builtInModel: deps.embedder.id,
+            events,
+            logger,
+          }),
+          apiKeys,
+          meter: tenancy.meter('/v1/embeddings'),
+        }),
         modelsRouter({ catalog, apiKeys, modelsCreated: Math.floor(Date.now() / 1000) }),
         ...(deps.search ? [searchRouter({ searchDocuments: createSearchDocuments(deps.search), apiKeys })] : []),
       ],

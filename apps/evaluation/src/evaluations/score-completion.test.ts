@@ -124,6 +124,25 @@ describe('scoreCompletion', () => {
     expect(counters.of('acme').notScorable).toBe(2);
   });
 
+  it('never scores an embeddings request, nor asks a review for it: it has no answer', async () => {
+    const judge = fixedJudge({ ok: true, score: 1, stddev: 0, min: 1, max: 1, samples: 3, ratings: [] });
+    deps.judge = judge;
+    const embeddings = completed('req-embed', {
+      endpoint: '/v1/embeddings',
+      operation: 'embeddings',
+      question: '',
+      answer: '',
+      contexts: [],
+      citations: [],
+    });
+    expect(await scoreCompletion(deps, embeddings)).toBe('not-scorable');
+    expect(judge.judged).toBe(0);
+    expect(publisher.of('keel.evaluation.scored.v1')).toEqual([]);
+    expect(publisher.of('keel.review.requested.v1')).toEqual([]);
+    expect(await evaluations.get('req-embed')).toBeNull();
+    expect(counters.of('acme').notScorable).toBe(1);
+  });
+
   it('adds the judge score with its spread, or records the judge error without a score', async () => {
     deps.judge = fixedJudge({ ok: true, score: 0.75, stddev: 0.2, min: 0.5, max: 1, samples: 3, ratings: [] });
     await scoreCompletion(deps, completed('req-judged'));

@@ -35,4 +35,12 @@ describe('notScoredBecause', () => {
       /pass-through/,
     );
   });
+
+  it('skips embeddings requests, which have no answer (served or failed)', () => {
+    const embeddings = { endpoint: '/v1/embeddings', operation: 'embeddings', answer: '', contexts: [], question: '' };
+    expect(notScoredBecause(completed(embeddings))).toMatch(/embeddings/);
+    expect(notScoredBecause(completed({ ...embeddings, errorCode: 'MODEL.TIMEOUT' }))).toMatch(/embeddings/);
+    // An older producer sets no operation: the endpoint says it.
+    expect(notScoredBecause(completed({ endpoint: '/v1/embeddings', contexts: [] }))).toMatch(/embeddings/);
+  });
 });

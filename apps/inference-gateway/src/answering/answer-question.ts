@@ -149,6 +149,7 @@ export function createAnswerQuestion(deps: AnswerQuestionDeps): AnswerQuestion {
         tenantId: request.tenantId,
         subject: request.subject,
         endpoint: request.endpoint,
+        requestedModel: request.model.descriptor.id,
         question,
         passages,
         readRequires,

@@ -12,6 +12,8 @@ export function completionEventOf(input: {
   /** Who asked (see AnswerRequest.subject). */
   subject: string;
   endpoint: string;
+  /** The model name the caller asked for (an alias, say); the answer names the one that served it. */
+  requestedModel: string;
   /** The question as answered: after input redaction, so the event carries no more than the model saw. */
   question: string;
   passages: readonly RetrievedPassage[];
@@ -28,7 +30,9 @@ export function completionEventOf(input: {
     traceId: input.traceId,
     tenantId: input.tenantId,
     endpoint: input.endpoint,
+    operation: 'answer',
     model: answer.model,
+    requestedModel: input.requestedModel,
     provider: answer.provider,
     usage: { ...answer.usage, costUsd: 0 },
     latencyMs: answer.latencyMs,

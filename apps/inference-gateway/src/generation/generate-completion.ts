@@ -225,7 +225,10 @@ export function createGenerateCompletion(deps: GenerateDeps) {
       traceId: currentTraceId() ?? '',
       tenantId: input.tenantId,
       endpoint: '/v1/chat/completions',
+      operation: 'chat',
       model: record.servedBy?.model ?? descriptor.id,
+      // The name the caller asked for (a routed alias); `model` is the deployment that served it.
+      requestedModel: descriptor.id,
       provider: record.servedBy?.provider ?? descriptor.provider,
       usage: {
         promptTokens: record.usage.promptTokens,

@@ -40,4 +40,9 @@ export const defaultModelPrices: Readonly<Record<string, ModelPrice>> = {
   'claude-haiku-4-5': price(1, 5, 0.1),
   'claude-3-5-haiku': price(0.8, 4, 0.08),
   'claude-3-haiku': price(0.25, 1.25, 0.03),
+  // Embeddings (input tokens only). The built-in embedder runs in process: free, and priced.
+  'wink-sg-100d-sif-v1': price(0, 0),
+  'text-embedding-3-small': price(0.02, 0),
+  'text-embedding-3-large': price(0.13, 0),
+  'text-embedding-ada-002': price(0.1, 0),
 };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Subscription } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
 import { recordEvents } from '@keel/event-bus/testing';
-import { type FakeUpstream, sse, startFakeUpstream } from '@keel/models/testing';
+import { type FakeUpstream, serverError, sse, startFakeUpstream } from '@keel/models/testing';
 import type { RunningService } from '@keel/platform';
 import { createTestLogger, testInternalAuthEnv } from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
@@ -177,6 +177,7 @@ describe('costs and the usage ledger', () => {
     const body = (await response.json()) as { id: string };
     const event = await eventOf(body.id);
     expect(event).toMatchObject({ cost: answerCost, currency: 'USD', priced: true, cacheHit: false, apiKeyId: id });
+    expect(event).toMatchObject({ operation: 'chat', model: 'gpt-fake', requestedModel: 'gpt-fake' });
     expect(event.usage?.costUsd).toBe(answerCost);
     const usage = await usageOf(key, '?groupBy=key');
     expect(usage.totals).toMatchObject({ requests: 1, cost: answerCost });
@@ -209,7 +210,14 @@ describe('costs and the usage ledger', () => {
     expect(response.headers.get('x-keel-cost')).toBe('0 USD');
     const { id } = (await response.json()) as { id: string };
     // A static key is known by its subject (its configured name) in events, limits and the ledger.
-    expect(await eventOf(id)).toMatchObject({ cost: 0, priced: true, apiKeyId: 'dev', model: 'keel-extractive-v1' });
+    expect(await eventOf(id)).toMatchObject({
+      cost: 0,
+      priced: true,
+      apiKeyId: 'dev',
+      model: 'keel-extractive-v1',
+      requestedModel: 'keel-extractive-v1',
+      operation: 'answer',
+    });
   });
 
   it('puts a stream’s cost in its finish chunk, from the usage of the final chunk', async () => {
@@ -335,7 +343,12 @@ describe('the response cache', () => {
     const hitBody = (await hit.json()) as { id: string; choices: { message: { content: string } }[]; keel: object };
     expect(hitBody.choices[0]?.message.content).toBe(missBody.choices[0]?.message.content);
     expect(hitBody.keel).toMatchObject({ cache: 'hit' });
-    expect(await eventOf(hitBody.id)).toMatchObject({ cacheHit: true, cost: 0 });
+    expect(await eventOf(hitBody.id)).toMatchObject({
+      cacheHit: true,
+      cost: 0,
+      operation: 'chat',
+      requestedModel: 'gpt-fake',
+    });
 
     const streamed = await chat(key, { ...request, stream: true });
     expect(streamed.headers.get('content-type')).toMatch(/text\/event-stream/);
@@ -348,5 +361,87 @@ describe('the response cache', () => {
     expect(otherTenant.headers.get('x-keel-cache')).toBe('miss');
     expect(calls() - before).toBe(2);
     expect((await usageOf(key)).totals.cacheHits).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('embeddings', () => {
+  const embed = (key: string, body: object) =>
+    fetch(url('/v1/embeddings'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-fake', input: ['one two three', 'four'], ...body }),
+    });
+  const embeddingEvents = (tenantId: string) =>
+    completed.filter((event) => event.tenantId === tenantId && event.endpoint === '/v1/embeddings');
+
+  it('meters /v1/embeddings as chat: rate-limit headers, x-keel-cost, the event, the ledger, 429 past the limit', async () => {
+    const { id, key } = await newKey('embedder');
+    await admin('PUT', `/v1/admin/keys/${id}/limits`, { requestsPerMinute: 2, tokensPerMinute: 100_000 });
+    const first = await embed(key, {});
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit-requests')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    // The fake counts one token per word: 4 input tokens at 1,000 per million.
+    expect(first.headers.get('x-keel-cost')).toBe('0.004 USD');
+    expect(((await first.json()) as { usage: object }).usage).toEqual({ prompt_tokens: 4, total_tokens: 4 });
+    const [event] = await waitFor(
+      'the embeddings event',
+      () => embeddingEvents('embedder')[0] && embeddingEvents('embedder'),
+    );
+    expect(event).toMatchObject({
+      operation: 'embeddings',
+      model: 'gpt-fake',
+      requestedModel: 'gpt-fake',
+      provider: 'openai',
+      attempts: 1,
+      usage: { promptTokens: 4, completionTokens: 0, totalTokens: 4 },
+      cost: 0.004,
+      currency: 'USD',
+      priced: true,
+      apiKeyId: id,
+      subject: 'app',
+      question: '',
+      answer: '',
+    });
+    expect(event?.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(event?.requestId).toMatch(/^embd-/);
+    await deps.tenancy?.metering.flush();
+    const entries = await fetch(url('/v1/usage/entries'), { headers: { authorization: `Bearer ${key}` } });
+    expect(((await entries.json()) as { data: unknown[] }).data).toEqual([
+      expect.objectContaining({ requestId: event?.requestId, model: 'gpt-fake', promptTokens: 4, status: 'ok' }),
+    ]);
+
+    expect((await embed(key, {})).status).toBe(200);
+    const third = await embed(key, {});
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await third.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' } });
+  });
+
+  it('refuses embeddings a budget cannot cover, and records a failed call with its error and no cost', async () => {
+    const { id, key } = await newKey('embed-budget');
+    await admin('PUT', `/v1/admin/keys/${id}/limits`, { budget: { amount: 0.000001, period: 'day' } });
+    const refused = await embed(key, {});
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'insufficient_quota' } });
+    await deps.tenancy?.metering.flush();
+    expect((await admin('GET', `/v1/admin/keys/${id}/limits`)).body.budgetPeriod).toMatchObject({ reserved: 0 });
+
+    const other = await newKey('embed-failures');
+    upstream.enqueue(serverError(500));
+    const failed = await embed(other.key, {});
+    expect(failed.status).toBe(502);
+    const event = await waitFor('the failed embeddings event', () => embeddingEvents('embed-failures')[0]);
+    expect(event).toMatchObject({
+      operation: 'embeddings',
+      errorCode: 'MODEL.UPSTREAM_ERROR',
+      provider: 'openai',
+      cost: 0,
+      usage: { promptTokens: 0 },
+    });
+    // Refused before any embedder was asked: no event, nothing recorded.
+    expect((await embed(other.key, { input: [] })).status).toBe(400);
+    await deps.tenancy?.metering.flush();
+    expect(embeddingEvents('embed-failures')).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The metering middleware of the model routes (`POST /v1/chat/completions`, `POST /v1/answers`),
+ * The metering middleware of the model routes (`POST /v1/chat/completions`, `POST /v1/answers`,
+ * `POST /v1/embeddings`),
  * after the API key: rate limits (429 + `retry-after` + `x-ratelimit-*`), then the response cache
  * (chat completions with a provider model, when configured), then the budget reservation; the
  * route runs inside the request's metering context. Every answer of a metered route carries
@@ -91,12 +92,35 @@ export function describeAnswerRequest(
   };
 }
 
-export function meterRequests(
-  deps: HttpMeteringDeps,
-  endpoint: '/v1/chat/completions' | '/v1/answers',
-): RequestHandler {
+/**
+ * What `/v1/embeddings` asks for: its inputs are the prompt, and nothing is generated. An array
+ * that is not all strings is the route's 400; here it counts what strings it has.
+ */
+export function describeEmbeddingsRequest(body: Body): Omit<MeteredRequest, 'principal' | 'endpoint'> {
+  const model = typeof body.model === 'string' ? body.model : '';
+  const inputs = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input : [];
+  return {
+    model,
+    promptText: () => inputs.filter((input): input is string => typeof input === 'string').join('\n'),
+    promptAllowance: 0,
+    maxOutputTokens: 0,
+  };
+}
+
+export type MeteredEndpoint = '/v1/chat/completions' | '/v1/answers' | '/v1/embeddings';
+
+const describers: Record<
+  MeteredEndpoint,
+  (body: Body, catalog: ModelCatalog) => Omit<MeteredRequest, 'principal' | 'endpoint'>
+> = {
+  '/v1/chat/completions': describeChatRequest,
+  '/v1/answers': describeAnswerRequest,
+  '/v1/embeddings': describeEmbeddingsRequest,
+};
+
+export function meterRequests(deps: HttpMeteringDeps, endpoint: MeteredEndpoint): RequestHandler {
   const now = deps.now ?? Date.now;
-  const describe = endpoint === '/v1/answers' ? describeAnswerRequest : describeChatRequest;
+  const describe = describers[endpoint];
 
   async function admitted(body: Body, res: Response): Promise<{ context: MeteringContext; request: MeteredRequest }> {
     const request: MeteredRequest = { ...describe(body, deps.catalog), principal: principalOf(res), endpoint };
@@ -197,7 +221,9 @@ async function publishHit(
     traceId: currentTraceId() ?? '',
     tenantId: principal.tenantId,
     endpoint: '/v1/chat/completions',
+    operation: 'chat',
     model: entry.model,
+    requestedModel: typeof body.model === 'string' ? body.model : entry.model,
     provider: entry.provider,
     usage: {
       promptTokens: entry.usage.promptTokens,

@@ -12,14 +12,14 @@ import type { Tenancy } from '../../tenancy/tenancy.js';
 import { meteredEvents } from '../../usage/metered-events.js';
 import { adminRouter } from '../admin/admin-routes.js';
 import { usageRouter } from '../usage-routes.js';
-import { meterRequests } from './http-metering.js';
+import { type MeteredEndpoint, meterRequests } from './http-metering.js';
 
 type Publisher = Pick<EventPublisher, 'publish'>;
 
 export interface TenancyHttp {
   apiKeys: ApiKeyResolver;
   events: Publisher;
-  meter(endpoint: '/v1/chat/completions' | '/v1/answers'): RequestHandler | undefined;
+  meter(endpoint: MeteredEndpoint): RequestHandler | undefined;
   routers(): Router[];
 }
 

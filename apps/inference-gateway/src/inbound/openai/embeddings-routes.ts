@@ -2,12 +2,16 @@
  * `POST /v1/embeddings`, OpenAI-compatible: `{ input, model, encoding_format?, dimensions? }` →
  * `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }`. With
  * `encoding_format: 'base64'` each embedding is its float32 values, little-endian, in base64, as
- * OpenAI sends them (the official SDKs ask for that by default and decode it).
+ * OpenAI sends them (the official SDKs ask for that by default and decode it). Metered as chat is
+ * (rate limits, budgets, the ledger, `x-keel-cost`) and recorded by `keel.inference.completed.v1`
+ * (embeddings/recorded-embed-texts.ts).
  */
-import { type ApiKeyResolver, asyncRoute, parseBody, requireApiKey, z } from '@keel/platform';
-import { Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import { type ApiKeyResolver, asyncRoute, parseBody, principalOf, requireApiKey, z } from '@keel/platform';
+import { type RequestHandler, Router } from 'express';
 import { maxModelNameLength, maxNameLength } from '../../answering/answer-limits.js';
-import type { EmbedTexts } from '../../embeddings/embed-texts.js';
+import type { Embeddings } from '../../embeddings/embed-texts.js';
+import type { RecordedEmbedTexts } from '../../embeddings/recorded-embed-texts.js';
 import { isModelCallError } from '../../generation/model-errors.js';
 
 /** The widest vector any embedder here may declare (EMBEDDINGS_DIMENSIONS is at most this too). */
@@ -34,11 +38,17 @@ export function base64Float32(vector: readonly number[]): string {
   return bytes.toString('base64');
 }
 
-export function embeddingsRouter(deps: { embedTexts: EmbedTexts; apiKeys: ApiKeyResolver }): Router {
+export function embeddingsRouter(deps: {
+  embedTexts: RecordedEmbedTexts;
+  apiKeys: ApiKeyResolver;
+  /** Limits and budgets (inbound/metering/http-metering.ts), after the key. */
+  meter?: RequestHandler | undefined;
+}): Router {
   const router = Router();
   router.post(
     '/v1/embeddings',
     requireApiKey(deps.apiKeys),
+    ...(deps.meter ? [deps.meter] : []),
     asyncRoute(async (req, res) => {
       const body = parseBody(embeddingsRequestSchema, req.body);
       // A client that goes away cancels the upstream call (and its retries).
@@ -46,14 +56,22 @@ export function embeddingsRouter(deps: { embedTexts: EmbedTexts; apiKeys: ApiKey
       res.on('close', () => {
         if (!res.writableFinished) abort.abort();
       });
-      let result: Awaited<ReturnType<EmbedTexts>>;
+      const principal = principalOf(res);
+      let result: Embeddings;
       try {
-        result = await deps.embedTexts({
-          model: body.model,
-          input: body.input,
-          ...(body.dimensions != null ? { dimensions: body.dimensions } : {}),
-          signal: abort.signal,
-        });
+        result = await deps.embedTexts(
+          {
+            model: body.model,
+            input: body.input,
+            ...(body.dimensions != null ? { dimensions: body.dimensions } : {}),
+            signal: abort.signal,
+          },
+          {
+            requestId: `embd-${randomUUID().replace(/-/g, '')}`,
+            tenantId: principal.tenantId,
+            subject: principal.subject,
+          },
+        );
       } catch (error) {
         // 429 from the provider after the fallbacks: its retry-after goes on to the caller.
         if (isModelCallError(error) && error.retryAfterMs !== undefined) {

@@ -38,7 +38,7 @@ export interface InferenceCompleted {
   requestId: string;
   traceId: string;
   tenantId: string;
-  /** "/v1/answers" or "/v1/chat/completions". */
+  /** "/v1/answers", "/v1/chat/completions" or "/v1/embeddings". */
   endpoint: string;
   model: string;
   provider: string;
@@ -116,7 +116,22 @@ export interface InferenceCompleted {
    * those the model saw redacted; `contexts` holds only what the model saw.
    */
   passagesDropped?: number | undefined;
-  passagesRedacted?: number | undefined;
+  passagesRedacted?:
+    | number
+    | undefined;
+  /**
+   * What was asked of the model: "answer" (a grounded answer: /v1/answers, gRPC Answer, the built-in
+   * chat model), "chat" (a pass-through chat completion) or "embeddings" (/v1/embeddings: `usage`
+   * holds the input tokens, no question, answer or contexts). Unset: an older producer, a completion.
+   */
+  operation?:
+    | string
+    | undefined;
+  /**
+   * The model name the caller asked for (an alias of the routing file, say); `model` is the one
+   * that served the request.
+   */
+  requestedModel?: string | undefined;
 }
 
 function createBaseContextChunk(): ContextChunk {
@@ -439,6 +454,8 @@ function createBaseInferenceCompleted(): InferenceCompleted {
     policyStatus: undefined,
     passagesDropped: undefined,
     passagesRedacted: undefined,
+    operation: undefined,
+    requestedModel: undefined,
   };
 }
 
@@ -527,6 +544,12 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     }
     if (message.passagesRedacted !== undefined) {
       writer.uint32(224).int32(message.passagesRedacted);
+    }
+    if (message.operation !== undefined) {
+      writer.uint32(234).string(message.operation);
+    }
+    if (message.requestedModel !== undefined) {
+      writer.uint32(242).string(message.requestedModel);
     }
     return writer;
   },
@@ -768,6 +791,22 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
             message.passagesRedacted = reader.int32();
             continue;
           }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.operation = reader.string();
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.requestedModel = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -866,6 +905,12 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
         : isSet(object.passages_redacted)
         ? globalThis.Number(object.passages_redacted)
         : undefined,
+      operation: isSet(object.operation) ? globalThis.String(object.operation) : undefined,
+      requestedModel: isSet(object.requestedModel)
+        ? globalThis.String(object.requestedModel)
+        : isSet(object.requested_model)
+        ? globalThis.String(object.requested_model)
+        : undefined,
     };
   },
 
@@ -955,6 +1000,12 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     if (message.passagesRedacted !== undefined) {
       obj.passagesRedacted = Math.round(message.passagesRedacted);
     }
+    if (message.operation !== undefined) {
+      obj.operation = message.operation;
+    }
+    if (message.requestedModel !== undefined) {
+      obj.requestedModel = message.requestedModel;
+    }
     return obj;
   },
 
@@ -991,6 +1042,8 @@ export const InferenceCompleted: MessageFns<InferenceCompleted> = {
     message.policyStatus = object.policyStatus ?? undefined;
     message.passagesDropped = object.passagesDropped ?? undefined;
     message.passagesRedacted = object.passagesRedacted ?? undefined;
+    message.operation = object.operation ?? undefined;
+    message.requestedModel = object.requestedModel ?? undefined;
     return message;
   },
 };
