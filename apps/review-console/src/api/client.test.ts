@@ -1,6 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CSRF, createFakeService } from '../testing/fakeService';
+import { account, CSRF, createFakeService, makeItem } from '../testing/fakeService';
 import { ApiClient, ApiError } from './client';
+
+/** r1 held by the signed-in reviewer: only the holder may release it. */
+const heldItems = () => [
+  makeItem('r1', {
+    status: 'claimed',
+    claimedBy: account.displayName,
+    leaseExpiresAt: new Date(Date.now() + 300_000).toISOString(),
+  }),
+];
 
 describe('ApiClient', () => {
   it('sends the session CSRF token on unsafe methods and never on reads', async () => {
@@ -22,7 +31,7 @@ describe('ApiClient', () => {
   });
 
   it('takes the token from GET /v1/session after a reload', async () => {
-    const service = createFakeService({ signedIn: true });
+    const service = createFakeService({ signedIn: true, items: heldItems() });
     const api = new ApiClient({ fetch: service.fetch });
     const session = await api.currentSession();
     expect(session?.account.username).toBe('reviewer');
@@ -47,7 +56,7 @@ describe('ApiClient', () => {
   });
 
   it('picks up the new token once when another tab signed in again, and retries', async () => {
-    const service = createFakeService({ signedIn: true });
+    const service = createFakeService({ signedIn: true, items: heldItems() });
     const api = new ApiClient({ fetch: service.fetch });
     await api.currentSession();
     service.state.csrfToken = 'token-of-the-new-session';

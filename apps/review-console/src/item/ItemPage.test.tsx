@@ -6,7 +6,7 @@ import { type InitialEntry, MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
 import { ApiClient } from '../api/client';
-import { createFakeService, type FakeServiceOptions, makeItem } from '../testing/fakeService';
+import { CSRF, createFakeService, type FakeServiceOptions, makeItem } from '../testing/fakeService';
 
 afterEach(() => {
   cleanup();
@@ -266,5 +266,103 @@ describe('the item screen', () => {
     expect(release).toBeGreaterThan(-1);
     expect(paths.indexOf('DELETE /v1/session')).toBeGreaterThan(release);
     expect(paths.filter((path) => path === 'POST /v1/reviews/r1/release')).toHaveLength(1);
+  });
+});
+
+describe('a lease lost behind the page (a reload racing its own keepalive release)', () => {
+  const heldByMe = () =>
+    makeItem('r1', {
+      status: 'claimed',
+      claimedBy: 'Rita Reviewer',
+      leaseExpiresAt: new Date(Date.now() + 300_000).toISOString(),
+    });
+
+  /** The reloaded page has read r1 as held; then the old page's keepalive release lands. */
+  async function reloadedThenReleased() {
+    const service = renderApp({ items: [heldByMe(), makeItem('r2')] }, '/items/r1');
+    await waitFor(() =>
+      expect((screen.getByRole('button', { name: 'Approve' }) as HTMLButtonElement).disabled).toBe(false),
+    );
+    const unload = await service.fetch('/v1/reviews/r1/release', {
+      method: 'POST',
+      headers: { 'x-csrf-token': CSRF },
+      keepalive: true,
+    });
+    expect(unload.status).toBe(200);
+    expect(service.state.items.get('r1')?.status).toBe('pending');
+    return service;
+  }
+
+  const sequence = (service: ReturnType<typeof createFakeService>) =>
+    service.state.calls
+      .filter((call) => call.method === 'POST' && call.path.startsWith('/v1/reviews/r1/'))
+      .map((call) => call.path.slice('/v1/reviews/r1/'.length));
+
+  it('claims the item again and sends the decision once more', async () => {
+    const service = await reloadedThenReleased();
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(service.state.items.get('r1')?.status).toBe('decided'));
+    // The refused decision, the claim, the decision again: nothing more.
+    expect(sequence(service)).toEqual(['release', 'decision', 'claim', 'decision']);
+    expect(service.state.items.get('r1')?.decision?.outcome).toBe('approved');
+    // Then on to the next item, as after any decision.
+    await waitFor(() => expect(service.state.items.get('r2')?.status).toBe('claimed'));
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('claims the item again before releasing it', async () => {
+    const service = await reloadedThenReleased();
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Release' }));
+    expect(await screen.findByRole('heading', { name: 'Queues', level: 1 })).toBeTruthy();
+    expect(sequence(service)).toEqual(['release', 'release', 'claim', 'release']);
+    expect(service.state.items.get('r1')?.status).toBe('pending');
+  });
+
+  it('says who holds the item when someone else took it, and keeps the typed correction', async () => {
+    const service = await reloadedThenReleased();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Correct' }));
+    const editor = screen.getByRole('textbox', { name: 'Corrected answer' });
+    await user.type(editor, ' Only unopened items.');
+    service.state.items.set('r1', {
+      ...heldByMe(),
+      claimedBy: 'Bob Lead',
+      leaseExpiresAt: new Date(Date.now() + 300_000).toISOString(),
+    });
+    await user.click(screen.getByRole('button', { name: 'Submit correction' }));
+
+    const alert = await screen.findByText(/^Bob Lead holds this item now\. Your/);
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(alert.textContent).toContain('Your decision was not sent.');
+    expect(alert.textContent).toContain('Your correction stays in the editor.');
+    expect(screen.getByText('Bob Lead is working on this item.')).toBeTruthy();
+    expect((screen.getByRole('textbox', { name: 'Corrected answer' }) as HTMLTextAreaElement).value).toContain(
+      'Only unopened items.',
+    );
+    expect((screen.getByRole('button', { name: 'Approve' }) as HTMLButtonElement).disabled).toBe(true);
+    // One try at the claim, no second decision: Bob's lease stands.
+    expect(sequence(service)).toEqual(['release', 'decision', 'claim']);
+    expect(service.state.items.get('r1')?.claimedBy).toBe('Bob Lead');
+  });
+
+  it('says who holds the item when the lease renewal finds someone else on it', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const service = renderApp({ leaseSeconds: 30 }, '/');
+    await claimFirstItem(service);
+    service.state.items.set('r1', {
+      ...heldByMe(),
+      claimedBy: 'Bob Lead',
+      leaseExpiresAt: new Date(Date.now() + 300_000).toISOString(),
+    });
+    await act(() => vi.advanceTimersByTimeAsync(10_500));
+    const alert = await screen.findByText(/^Bob Lead holds this item now\. Your/);
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(alert.textContent).toContain('Your lease on it has ended.');
+    expect(screen.getByText('Bob Lead is working on this item.')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Approve' }) as HTMLButtonElement).disabled).toBe(true);
+    // Leaving does not release Bob's item.
+    fireEvent.click(screen.getByRole('link', { name: 'Queues' }));
+    await screen.findByRole('heading', { name: 'Queues', level: 1 });
+    expect(callsTo(service, 'POST', '/v1/reviews/r1/release')).toHaveLength(0);
   });
 });

@@ -30,6 +30,8 @@ import { markersOf } from './citations';
 import { describeDecision, OUTCOME_LABEL } from './decisionText';
 import { ItemHeader } from './ItemHeader';
 import { LineagePanel } from './LineagePanel';
+import { HeldElsewhereError, isClaimedElsewhere, reclaim, withLease } from './leaseRecovery';
+import { takePreloaded } from './preload';
 import { RubricForm, rubricToSend } from './RubricForm';
 import { SkipDialog } from './SkipDialog';
 import { SourcesPanel } from './SourcesPanel';
@@ -94,14 +96,44 @@ export function ItemPage({ id }: { id: string }) {
     setHeld(value);
   }, []);
 
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  /** A lease taken again after it was lost (see leaseRecovery.ts). */
+  const adopt = (claimed: ReviewItem) => {
+    if (!mounted.current) {
+      // The reviewer left while the claim was on its way: nobody would release it.
+      api.release(id).catch(() => undefined);
+      return;
+    }
+    setItem(claimed);
+    setLeaseMs(leaseMsOf(claimed));
+    hold(true);
+  };
+
+  /** Someone else holds the item: say who, and keep whatever the reviewer typed where it is. */
+  const showHeldElsewhere = (error: HeldElsewhereError, consequence: string) => {
+    hold(false);
+    if (error.item) setItem(error.item);
+    const kept = correcting ? ' Your correction stays in the editor.' : '';
+    setActionError(`${error.message} ${consequence}${kept}`);
+    announce(error.message);
+  };
+
   // Everything at once: the item (unless handed over), its context and its comments. Once per item:
   // the page is keyed by id, and a handed-over item is only the first render's.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per item id, see above
   useEffect(() => {
     let live = true;
+    // Opened by its URL: main.tsx may have started these reads with the session check.
+    const preloaded = takePreloaded(api, id);
     if (!initial) {
-      api
-        .getReview(id)
+      (preloaded?.item ?? api.getReview(id))
         .then((loaded) => {
           if (!live) return;
           setItem(loaded);
@@ -119,12 +151,10 @@ export function ItemPage({ id }: { id: string }) {
           );
         });
     }
-    api
-      .context(id)
+    (preloaded?.context ?? api.context(id))
       .then((value) => live && setContext(value))
       .catch((failure: unknown) => live && setContextError(failureText(failure, 'The context could not be loaded.')));
-    api
-      .listComments(id)
+    (preloaded?.comments ?? api.listComments(id))
       .then((value) => live && setComments(value.items))
       .catch(() => live && setComments([]));
     return () => {
@@ -165,8 +195,20 @@ export function ItemPage({ id }: { id: string }) {
     leaseMs: leaseMs || 300_000,
     onLost: (error) => {
       hold(false);
-      setActionError(`Your lease on this item has ended: ${error.message}`);
-      announce('Your lease on this item has ended.');
+      const ended = (reason: string) => {
+        setActionError(`Your lease on this item has ended: ${reason}`);
+        announce('Your lease on this item has ended.');
+      };
+      if (!isClaimedElsewhere(error)) {
+        ended(error.message);
+        return;
+      }
+      // Released behind the page's back (a reload's keepalive release): take it again if nobody has.
+      reclaim(api, id).then(adopt, (failure: unknown) => {
+        if (!mounted.current) return;
+        if (failure instanceof HeldElsewhereError) showHeldElsewhere(failure, 'Your lease on it has ended.');
+        else ended(failureText(failure, error.message));
+      });
     },
   });
 
@@ -207,12 +249,14 @@ export function ItemPage({ id }: { id: string }) {
     if (answers) body.rubric = answers;
     if (comment.trim()) body.comment = comment;
     try {
-      await api.decide(item.id, body);
+      await withLease(api, item.id, () => api.decide(item.id, body), adopt);
       hold(false);
       announce(`${OUTCOME_LABEL[outcome]}. Claiming the next item…`);
       await claimNext(scope, { replace: true });
     } catch (failure) {
-      if (failure instanceof ApiError && failure.code === 'REVIEW.ALREADY_DECIDED') {
+      if (failure instanceof HeldElsewhereError) {
+        showHeldElsewhere(failure, 'Your decision was not sent.');
+      } else if (failure instanceof ApiError && failure.code === 'REVIEW.ALREADY_DECIDED') {
         // Someone else's decision stands; the reviewer's own text stays where it is.
         hold(false);
         setConflict({ decision: conflictDecision(failure), message: failure.message });
@@ -236,12 +280,17 @@ export function ItemPage({ id }: { id: string }) {
     setBusy(true);
     setSkipError(null);
     try {
-      await api.skip(item.id, reason);
+      await withLease(api, item.id, () => api.skip(item.id, reason), adopt);
       hold(false);
       setSkipping(false);
       announce('Skipped. Claiming the next item…');
       await claimNext(scope, { replace: true });
     } catch (failure) {
+      if (failure instanceof HeldElsewhereError) {
+        setSkipping(false);
+        showHeldElsewhere(failure, 'Your skip was not sent.');
+        return;
+      }
       setSkipError(failureText(failure, 'The item could not be skipped.'));
     } finally {
       setBusy(false);
@@ -253,11 +302,15 @@ export function ItemPage({ id }: { id: string }) {
     setBusy(true);
     setActionError(null);
     try {
-      await api.release(item.id);
+      await withLease(api, item.id, () => api.release(item.id), adopt);
       hold(false);
       announce('Released: the item is back in its queue.');
       navigate('/');
     } catch (failure) {
+      if (failure instanceof HeldElsewhereError) {
+        showHeldElsewhere(failure, 'Your release was not sent.');
+        return;
+      }
       setActionError(failureText(failure, 'The item could not be released.'));
     } finally {
       setBusy(false);

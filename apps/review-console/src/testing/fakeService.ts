@@ -133,6 +133,8 @@ export interface FakeServiceOptions {
   items?: ReviewItem[];
   password?: string;
   leaseSeconds?: number;
+  /** The signed-in account's roles (default: reviewer only). */
+  roles?: Account['roles'];
 }
 
 export function createFakeService(options: FakeServiceOptions = {}) {
@@ -149,6 +151,7 @@ export function createFakeService(options: FakeServiceOptions = {}) {
     calls: [] as RecordedCall[],
   };
   const leaseSeconds = options.leaseSeconds ?? 300;
+  const me: Account = options.roles ? { ...account, roles: options.roles } : account;
 
   const claimed = (item: ReviewItem): ReviewItem => ({
     ...item,
@@ -165,7 +168,7 @@ export function createFakeService(options: FakeServiceOptions = {}) {
       }
       state.signedIn = true;
       state.csrfToken = CSRF;
-      return json(200, { account, csrfToken: CSRF, expiresAt: '2026-12-06T00:00:00.000Z' });
+      return json(200, { account: me, csrfToken: CSRF, expiresAt: '2026-12-06T00:00:00.000Z' });
     }
     if (!state.signedIn) return problem(401, 'AUTH.MISSING_API_KEY', 'sign in');
     const unsafe = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
@@ -174,7 +177,7 @@ export function createFakeService(options: FakeServiceOptions = {}) {
     }
     if (path === '/v1/session') {
       if (method === 'GET')
-        return json(200, { account, csrfToken: state.csrfToken, expiresAt: '2026-12-06T00:00:00.000Z' });
+        return json(200, { account: me, csrfToken: state.csrfToken, expiresAt: '2026-12-06T00:00:00.000Z' });
       state.signedIn = false;
       return new Response(null, { status: 204 });
     }
@@ -213,13 +216,26 @@ export function createFakeService(options: FakeServiceOptions = {}) {
       state.comments.set(item.id, [...(state.comments.get(item.id) ?? []), comment]);
       return json(201, comment);
     }
+    // As human-review: a live lease of another reviewer refuses a claim (ALREADY_CLAIMED) and a skip,
+    // and only the holder may release (LEASE_NOT_HELD).
+    const heldByOther =
+      item.status === 'claimed' &&
+      item.claimedBy !== account.displayName &&
+      Date.parse(item.leaseExpiresAt ?? '') > Date.now();
     if (action === 'claim') {
       if (item.status === 'decided') return problem(409, 'REVIEW.ALREADY_DECIDED', 'decided');
+      if (heldByOther) {
+        return problem(409, 'REVIEW.ALREADY_CLAIMED', `review ${item.id} is claimed by ${item.claimedBy}`);
+      }
       const taken = claimed(item);
       state.items.set(item.id, taken);
       return json(200, taken);
     }
     if (action === 'release' || action === 'skip') {
+      const mine = item.status === 'claimed' && item.claimedBy === account.displayName;
+      if (action === 'release' ? !mine : heldByOther) {
+        return problem(409, 'REVIEW.LEASE_NOT_HELD', `review ${item.id} is not claimed by you`);
+      }
       const released = { ...item, status: 'pending' as const, claimedBy: null, leaseExpiresAt: null };
       state.items.set(item.id, released);
       return json(200, released);
