@@ -11,13 +11,13 @@
  * stdout. Exit status: 0 exported; 1 the service refused or failed (its problem detail printed);
  * 2 bad usage (no key, an unknown option).
  */
-import { createWriteStream, realpathSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { invokedDirectly } from './invoked-directly.js';
 
 export interface ExportIo {
   stdout: Writable;
@@ -118,17 +118,7 @@ export async function runExportTrainingData(argv: string[], io: ExportIo): Promi
   }
 }
 
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   process.exitCode = await runExportTrainingData(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: (text) => process.stderr.write(text),

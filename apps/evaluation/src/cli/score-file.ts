@@ -12,12 +12,11 @@
  * the field. Scoring runs inline: the CLI is a process of its own, with no event loop to share.
  */
 
-import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AnswerScores, DEFAULT_CLAIM_THRESHOLD, EVALUATOR_VERSION, scoreAnswer } from '../scoring/score-answer.js';
 import { scoringRequestSchema } from '../scoring/scoring-request.js';
+import { invokedDirectly } from './invoked-directly.js';
 
 export const DEFAULT_REVIEW_THRESHOLD = 0.7;
 
@@ -190,17 +189,7 @@ export async function runScoreFile(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   process.exitCode = await runScoreFile(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
