@@ -26,7 +26,9 @@ export type { EmbeddingRequest, EmbeddingResult, ModelProvider } from './provide
 export {
   callWithRetries,
   finalStreamError,
+  type OpenedStream,
   type RetryCall,
   type RetryPolicy,
+  relayOpenedStream,
   withRetries,
 } from './providers/retry.js';

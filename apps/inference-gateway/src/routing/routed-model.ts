@@ -8,11 +8,12 @@
 import {
   type CallOptions,
   type ChatModel,
-  finalStreamError,
   type GenerationEvent,
   type GenerationStream,
   type ModelDescriptor,
+  type OpenedStream,
   ProviderError,
+  relayOpenedStream,
   type ServedBy,
 } from '@keel/models';
 import type { BreakerBoard } from './circuit-breaker.js';
@@ -35,11 +36,6 @@ export interface RoutedModelInput {
   modelOf: (candidate: Candidate) => ChatModel;
   /** For tests. */
   hooks?: Omit<RouteCallOptions, 'signal'>;
-}
-
-interface Opened {
-  iterator: AsyncIterator<GenerationEvent>;
-  first: IteratorResult<GenerationEvent>;
 }
 
 const servedByOf = (candidate: Candidate): ServedBy => ({ provider: candidate.provider.name, model: candidate.model });
@@ -72,7 +68,7 @@ export function createRoutedModel(input: RoutedModelInput): ChatModel {
       let attempts = 0;
       let servedBy: ServedBy | undefined;
       async function* events(): AsyncGenerator<GenerationEvent> {
-        let opened: RoutedResult<Opened>;
+        let opened: RoutedResult<OpenedStream>;
         try {
           opened = await route(async (candidate, call) => {
             const model = input.modelOf(candidate);
@@ -87,27 +83,13 @@ export function createRoutedModel(input: RoutedModelInput): ChatModel {
         }
         attempts = opened.attempts;
         servedBy = servedByOf(opened.servedBy);
-        const { iterator, first } = opened.value;
-        if (first.done) return;
-        yield first.value;
-        while (true) {
-          let next: IteratorResult<GenerationEvent>;
-          try {
-            next = await iterator.next();
-          } catch (error) {
-            if (error instanceof ProviderError) {
-              // A stream that drops after its first byte says as much about the endpoint as one that never starts.
-              if (table.breaker && countsAgainstEndpoint(error)) {
-                const granted = breakers.of(opened.servedBy.provider.endpoint).acquire(table.breaker);
-                if (!('retryInMs' in granted)) granted.failure();
-              }
-              throw finalStreamError(error, attempts);
-            }
-            throw error;
+        // A stream that drops after its first byte says as much about the endpoint as one that never starts.
+        yield* relayOpenedStream(opened.value, attempts, (error) => {
+          if (table.breaker && countsAgainstEndpoint(error)) {
+            const granted = breakers.of(opened.servedBy.provider.endpoint).acquire(table.breaker);
+            if (!('retryInMs' in granted)) granted.failure();
           }
-          if (next.done) return;
-          yield next.value;
-        }
+        });
       }
       const generator = events();
       return {

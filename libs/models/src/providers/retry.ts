@@ -103,6 +103,40 @@ export function finalStreamError(error: ProviderError, attempts: number): Provid
   return final;
 }
 
+/** A stream whose first event has arrived (opened by a retrying or routing caller). */
+export interface OpenedStream {
+  iterator: AsyncIterator<GenerationEvent>;
+  first: IteratorResult<GenerationEvent>;
+}
+
+/**
+ * The events of an opened stream, its first included. A provider failure from here on becomes a
+ * finalStreamError (never retried); `onProviderError` sees it first (a router counts it against
+ * the endpoint).
+ */
+export async function* relayOpenedStream(
+  opened: OpenedStream,
+  attempts: number,
+  onProviderError?: (error: ProviderError) => void,
+): AsyncGenerator<GenerationEvent> {
+  if (opened.first.done) return;
+  yield opened.first.value;
+  while (true) {
+    let next: IteratorResult<GenerationEvent>;
+    try {
+      next = await opened.iterator.next();
+    } catch (error) {
+      if (error instanceof ProviderError) {
+        onProviderError?.(error);
+        throw finalStreamError(error, attempts);
+      }
+      throw error;
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 export function withRetries(model: ChatModel, policy: RetryPolicy): ChatModel {
   const attempt = <T>(run: (options: CallOptions) => Promise<T>, options: CallOptions | undefined) =>
     callWithRetries(run, policy, { signal: options?.signal });
@@ -133,21 +167,8 @@ export function withRetries(model: ChatModel, policy: RetryPolicy): ChatModel {
           return { iterator, first };
         }, options);
         attempts = opened.attempts;
-        const { iterator, first } = opened.value;
-        if (first.done) return;
-        yield first.value;
-        while (true) {
-          let next: IteratorResult<GenerationEvent>;
-          try {
-            next = await iterator.next();
-          } catch (error) {
-            // Bytes may have reached the client: never retried from here.
-            if (error instanceof ProviderError) throw finalStreamError(error, attempts);
-            throw error;
-          }
-          if (next.done) return;
-          yield next.value;
-        }
+        // Bytes may have reached the client: failures from here on are never retried.
+        yield* relayOpenedStream(opened.value, attempts);
       }
       const generator = events();
       return {
