@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { type ApiClient, ApiError } from '../api/client';
 import type { Account, AccountChanges, Role } from '../api/types';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 export const roles: readonly Role[] = ['reviewer', 'lead', 'admin'];
 const roleLabels: Record<Role, string> = { reviewer: 'Reviewer', lead: 'Lead', admin: 'Admin' };
@@ -144,11 +145,7 @@ function NewAccountForm({ api, onCreated }: { api: ApiClient; onCreated: (accoun
       <RoleChoices legend="Roles" value={chosen} onChange={setChosen} />
       <label htmlFor={ids.groups}>ACL groups (comma-separated)</label>
       <input id={ids.groups} value={groups} onChange={(event) => setGroups(event.target.value)} />
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <button type="submit" disabled={busy}>
         Create account
       </button>
@@ -224,11 +221,7 @@ function EditAccountForm({
         value={password}
         onChange={(event) => setPassword(event.target.value)}
       />
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <button type="submit" disabled={busy}>
         Save changes
       </button>
@@ -278,11 +271,7 @@ export function AccountsAdmin({ api, currentAccountId }: { api: ApiClient; curre
   return (
     <section aria-labelledby={title} className="accounts">
       <h2 id={title}>Accounts</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {notice && <p className="notice">{notice}</p>}
       <table aria-label="Accounts" aria-busy={accounts === null}>
         <thead>

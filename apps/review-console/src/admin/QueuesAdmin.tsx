@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import type { ApiClient } from '../api/client';
 import type { Queue, QueueMatch } from '../api/types';
 import { reasonLabel } from '../lead/selection';
+import { ErrorAlert } from '../ui/ErrorAlert';
 import { problemText } from './AccountsAdmin';
 import { QueueForm } from './QueueForm';
 
@@ -52,11 +53,7 @@ export function QueuesAdmin({ api }: { api: ApiClient }) {
   return (
     <section aria-labelledby={title} className="queues-admin">
       <h2 id={title}>Queues</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {notice && <p className="notice">{notice}</p>}
       <table aria-label="Queues" aria-busy={queues === null}>
         <thead>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { ApiClient } from '../api/client';
 import type { Agreement, Queue } from '../api/types';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 interface Row {
   queue: Queue;
@@ -59,11 +60,7 @@ export function AgreementView({ api }: { api: ApiClient }) {
         full agreement, 0 no better than chance. From 0.8 the labels are reliable; below 0.667, revisit the rubric or
         the guidelines.
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <table aria-label="Agreement per queue" aria-busy={rows === null}>
         <thead>
           <tr>

@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
 import type { ApiClient } from '../api/client';
 import type { AuditEntry, AuditFilter } from '../api/types';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const PAGE_SIZE = 50;
 
@@ -83,11 +84,7 @@ export function AuditTrail({ api, initialReviewId = '' }: { api: ApiClient; init
         />
         <button type="submit">Search the audit trail</button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <table aria-label="Audit entries" aria-busy={loading}>
         <thead>
           <tr>

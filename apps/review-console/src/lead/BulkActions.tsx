@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { type ApiClient, ApiError } from '../api/client';
 import type { BulkRequest, Queue } from '../api/types';
+import { ErrorAlert } from '../ui/ErrorAlert';
 import { countMatching, describeFilter, filterOf, type LeadFilter } from './selection';
 
 type Action = BulkRequest['action'];
@@ -209,11 +210,7 @@ export function BulkActions({
           </button>
         </div>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {result && (
         <p role="status" className="result">
           {result}

@@ -2,6 +2,7 @@ import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
 import { type ApiClient, ApiError } from '../api/client';
 import type { Queue, ReviewItem, ReviewStatus } from '../api/types';
+import { ErrorAlert } from '../ui/ErrorAlert';
 import { BulkActions } from './BulkActions';
 import { emptyFilter, filterOf, type LeadFilter, reasonLabel, reviewReasons } from './selection';
 
@@ -125,11 +126,7 @@ export function LeadItems({ api }: { api: ApiClient }) {
         }}
       />
 
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <table aria-label="Matching items" aria-busy={loading}>
         <thead>
           <tr>
