@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { unavailable } from '@keel/platform';
-import type { CompiledPolicy } from '@keel/policy-engine';
+import type { CompiledPolicy, Stage } from '@keel/policy-engine';
 import type { PolicyFinding, PolicyGate, PolicyVerdict } from '../answering/policy-gate.js';
 import type { DecisionAudit } from './decision-audit.js';
 
@@ -17,6 +17,10 @@ export interface PolicySnapshots {
   /** The initial fetch completed. */
   readonly ready: boolean;
   policyFor(tenantId: string): CompiledPolicy;
+}
+
+function coversStage(policy: CompiledPolicy, stage: Stage): boolean {
+  return policy.rules.some((rule) => rule.stages.includes(stage));
 }
 
 export function createInProcessPolicyGate(deps: {
@@ -37,8 +41,12 @@ export function createInProcessPolicyGate(deps: {
       }
       const policy = deps.snapshots.policyFor(input.tenantId);
       const result = policy.check({ stage: input.stage, text: input.text, contexts: input.contexts });
-      const decisionId = input.audit === false ? '' : newDecisionId();
-      if (input.audit !== false) {
+      // A stage no rule of the tenant's policy covers (guardrails off for it) decides nothing worth
+      // an audit record: three empty ALLOWs per request would be the bulk of the audit trail and a
+      // tenth of the gateway's work. The completion event still records each stage's ALLOW.
+      const audited = input.audit !== false && coversStage(policy, input.stage);
+      const decisionId = audited ? newDecisionId() : '';
+      if (audited) {
         await deps.audit({
           decisionId,
           tenantId: input.tenantId,

@@ -2,7 +2,7 @@ import { EventPublisher, ensureKeelTopics } from '@keel/event-bus';
 import { createEmbeddedEventBus } from '@keel/event-bus/embedded';
 import { fromGrpcError, isKeelError } from '@keel/platform';
 import { createTestLogger } from '@keel/platform/testing';
-import type { PolicySnapshot } from '@keel/policy-engine';
+import { type PolicySnapshot, sharedPolicyEngine } from '@keel/policy-engine';
 import { waitFor } from '@keel/testing';
 import { describe, expect, it } from 'vitest';
 import { startInProcessPolicy } from './in-process-policy.js';
@@ -82,6 +82,7 @@ describe('createPolicySnapshotSync', () => {
         ready: true,
         policyFor: () =>
           ({
+            rules: [{ id: 'pii', action: 'redact', stages: ['output'] }],
             check: () => ({
               decision: 'ALLOW',
               reason: '',
@@ -104,6 +105,31 @@ describe('createPolicySnapshotSync', () => {
     expect((await gate.check({ ...base, audit: false })).decisionId).toBe('');
     expect((await gate.check(base)).decisionId).toBe('d-1');
     expect(audited).toEqual(['d-1']);
+  });
+
+  it('audits no decision of a stage no rule of the policy covers (guardrails off for it)', async () => {
+    const audited: string[] = [];
+    const policies = sharedPolicyEngine();
+    const gate = createInProcessPolicyGate({
+      snapshots: {
+        ready: true,
+        policyFor: () =>
+          policies.compile(
+            { rules: [{ id: 'no-pii-out', detector: 'pii', stages: ['output'], action: 'redact' }] },
+            { tenantId: 't', policyVersion: 't@v1' },
+          ),
+      },
+      audit: async (decision) => {
+        audited.push(`${decision.stage}:${decision.decisionId}`);
+      },
+      newDecisionId: () => 'd-1',
+    });
+    const base = { tenantId: 't', text: 'mail me at ada@example.com', contexts: [], requestId: 'r', readRequires: [] };
+    const input = await gate.check({ ...base, stage: 'input' });
+    expect(input).toMatchObject({ decision: 'ALLOW', decisionId: '', text: base.text });
+    const output = await gate.check({ ...base, stage: 'output' });
+    expect(output).toMatchObject({ decision: 'REDACT', decisionId: 'd-1' });
+    expect(audited).toEqual(['output:d-1']);
   });
 
   it('checks remotely while the policy service is too old to list policies (ListPolicies UNIMPLEMENTED)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContentType, decodeEvent, EnvelopeHeader, EventDecodeError, encodeEvent } from './envelope.js';
+import { ContentType, decodeEvent, EnvelopeHeader, EventDecodeError, encodeEvent, newEventId } from './envelope.js';
 
 const indexed = {
   tenantId: 'acme',
@@ -17,6 +17,16 @@ const indexed = {
 };
 
 describe('event envelope', () => {
+  it('gives every event a distinct UUIDv7, in increasing order within a millisecond too', () => {
+    const ids = Array.from({ length: 20_000 }, () => newEventId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (let index = 1; index < ids.length; index++) expect((ids[index] ?? '') > (ids[index - 1] ?? '')).toBe(true);
+    // The first 48 bits are the clock's milliseconds.
+    const msecs = Number.parseInt((ids[0] ?? '').replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(msecs - Date.now())).toBeLessThan(60_000);
+  });
+
   it('round-trips a protobuf payload with its headers and partition key', () => {
     const encoded = encodeEvent('keel.document.indexed.v1', indexed, {
       idempotencyKey: 'job-1',

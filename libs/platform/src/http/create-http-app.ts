@@ -27,6 +27,9 @@ interface KitSettings {
 export function createHttpApp(options: CreateHttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // A weak ETag hashes every JSON body, and no client of these APIs revalidates: answers are
+  // never the same twice and reads carry their own versions.
+  app.disable('etag');
   app.locals[kitKey] = { logger: options.logger } satisfies KitSettings;
 
   app.use(requestContext(options.serviceName, options.logger));
