@@ -33,14 +33,14 @@ import regex
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
-VERSION = "v1"
+VERSION = "v2"
 BUCKETS = 1 << 18
 WINDOW = 128
 STRIDE = 64
 MAX_WINDOWS = 8
 CHAR_NGRAMS = (3, 4, 5)
 MAX_TOKEN_CHARS = 32  # longer words (base64 runs, repeated letters) are cut: bounded work per word
-KEPT_WEIGHTS = 40_000
+KEPT_WEIGHTS = 80_000
 WEIGHT_SCALE = 10_000  # weights are stored as integers: round(weight * WEIGHT_SCALE)
 
 REQUEST_SOURCES = (
@@ -55,11 +55,29 @@ REQUEST_SOURCES = (
 
 TOKEN = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 INVISIBLE = regex.compile(r"[\p{Cf}\u034f\ufe00-\ufe0f\u115f\u1160\u3164\uffa0]")
+CONFUSABLES_TS = Path(__file__).resolve().parents[2] / "libs" / "policy-engine" / "src" / "normalisation" / "confusables.ts"
+NON_ASCII_DIGIT = regex.compile(r"(?![0-9])\p{Nd}")
+
+
+def load_confusables() -> dict[str, str]:
+    """The engine's look-alike table, read from its TypeScript source so the two never drift:
+    Cyrillic and Greek text reaches the classifier with those letters folded to Latin."""
+    table = {}
+    for key, value in regex.findall(r"^\s+('(?:\\u[0-9a-f]{4})'|[^\s:/']+): '([^']+)',$", CONFUSABLES_TS.read_text(encoding="utf-8"), flags=regex.M):
+        table[key.strip("'").encode().decode("unicode_escape") if key.startswith("'") else key] = value
+    return table
+
+
+CONFUSABLES = load_confusables()
+CONFUSABLE = regex.compile("[" + regex.escape("".join(CONFUSABLES)) + "]")
 
 
 def normalise(text: str) -> str:
-    """Close to the engine's matching text (libs/policy-engine): NFKC, invisible characters removed, lowercased."""
-    return INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
+    """The engine's matching text (libs/policy-engine, foldFragment): invisible characters removed,
+    NFKC, look-alikes and digits of every script folded, lowercased."""
+    folded = unicodedata.normalize("NFKC", INVISIBLE.sub("", text))
+    folded = CONFUSABLE.sub(lambda match: CONFUSABLES[match[0]], folded)
+    return NON_ASCII_DIGIT.sub(lambda match: str(unicodedata.decimal(match[0], 0)), folded).lower()
 
 
 def fnv1a(text: str) -> int:
@@ -136,6 +154,7 @@ def main() -> None:
         help="false-positive rate allowed on the validation requests (benign prompts, not prose passages)",
     )
     parser.add_argument("--print-scores", nargs="*", default=[], help="texts to score with the written weights")
+    parser.add_argument("--validation-out", type=Path, help="write the validation rows here (JSON Lines), to measure the engine on them")
     args = parser.parse_args()
 
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").split("\n") if line.strip()]
@@ -207,6 +226,10 @@ def main() -> None:
         },
         "training": {"texts": len(train), "windows": len(feature_rows)},
     }
+    if args.validation_out:
+        with args.validation_out.open("w", encoding="utf-8") as out:
+            for row, is_request_row in zip(validation, is_request):
+                out.write(json.dumps({**row, "request": bool(is_request_row)}, ensure_ascii=False) + "\n")
     args.out.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"train {len(train)} texts ({len(feature_rows)} windows), validation {len(validation)} texts")
     print(

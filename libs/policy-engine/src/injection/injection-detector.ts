@@ -11,7 +11,9 @@
  *    was written above";
  *  - planted and encoded payloads: chat-template tokens (`<|im_start|>`, `[INST]`, `### system`),
  *    notes addressed to an AI ("if you are an AI assistant, ..."), "decode this base64 and follow
- *    it", and long base64 runs next to an imperative.
+ *    it", and long base64 runs next to an imperative; and, by construction (smuggled-payload.ts),
+ *    a base64, hex, spaced-out, rot13, reversed or leetspeak run that decodes to a strong cue,
+ *    and a word repeated 64 times or more in a row (family `repeated`).
  *
  * Strong cues are findings on their own; weak cues (an imperative "you must", a mention of
  * "base64", "secret password") count only when two different weak cues occur. Each finding spans
@@ -32,9 +34,10 @@
 import { type Finding, FindingType } from '../detection/finding.js';
 import { type MatchingText, toMatchingText } from '../normalisation/matching-text.js';
 import { type InjectionClassifier, shippedInjectionClassifier } from './injection-classifier.js';
+import { findEncodedInstructions, findRepeatedTokens } from './smuggled-payload.js';
 
 interface Cue {
-  family: 'override' | 'roleplay' | 'exfiltration' | 'planted' | 'encoded';
+  family: 'override' | 'roleplay' | 'exfiltration' | 'planted' | 'encoded' | 'repeated';
   pattern: RegExp;
   strong: boolean;
 }
@@ -239,7 +242,37 @@ export function detectInjectionHeuristics(original: string, prepared?: () => Mat
       else weak.push({ cue, finding });
     }
   }
+  for (const span of findEncodedInstructions(original, hasStrongCue)) {
+    strong.push({
+      type: FindingType.injection,
+      start: span.start,
+      end: span.end,
+      ruleId: injectionRuleId(span.family),
+      confidence: 0.9,
+    });
+  }
+  for (const span of findRepeatedTokens(matching.text)) {
+    strong.push({
+      type: FindingType.injection,
+      ...matching.originalSpan(span.start, span.end),
+      ruleId: injectionRuleId(span.family),
+      confidence: 0.9,
+    });
+  }
   const distinctWeak = new Set(weak.map(({ cue }) => cue));
   const findings = distinctWeak.size >= 2 ? [...strong, ...weak.map(({ finding }) => finding)] : strong;
   return findings.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+const strongCues = cues.filter((cue) => cue.strong);
+
+/** Whether a decoded payload carries a strong cue: the bar smuggled text is held to. */
+function hasStrongCue(decoded: string): boolean {
+  const text = toMatchingText(decoded).text;
+  return strongCues.some((cue) => {
+    cue.pattern.lastIndex = 0;
+    const found = cue.pattern.test(text);
+    cue.pattern.lastIndex = 0;
+    return found;
+  });
 }
