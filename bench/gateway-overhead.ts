@@ -4,7 +4,8 @@
  * through Keel's inference-gateway (with API-key auth, limits, budgets, the usage ledger and
  * tracing exported over OTLP; the policy evaluated in process), each a separate process. Latency at concurrency 1 and throughput at concurrency 32,
  * guardrails off and with the default policy. The direct call is the baseline of the same run;
- * the issue's targets are ratios to the peer gateway measured in the same run.
+ * the issue's targets are ratios to the peer gateway measured in the same run. Two floors (a bare
+ * node:http proxy, an express JSON proxy) show what any Node or express gateway adds here.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,18 +25,25 @@ const settings = {
 };
 
 /**
- * `BENCH_GATEWAY_SUBJECTS=direct,keel-off` measures only those (of `direct`, `bare`, `portkey`,
- * `keel-off`, `keel-default`): quicker rounds while tuning one of them; the committed results measure all.
+ * `BENCH_GATEWAY_SUBJECTS=direct,keel-off` measures only those (of `direct`, `bare`, `express`,
+ * `portkey`, `keel-off`, `keel-default`): quicker rounds while tuning one of them; the committed results measure all.
  */
 const subjects = new Set(
-  (process.env.BENCH_GATEWAY_SUBJECTS ?? 'direct,bare,portkey,keel-off,keel-default')
+  (process.env.BENCH_GATEWAY_SUBJECTS ?? 'direct,bare,express,portkey,keel-off,keel-default')
     .split(',')
     .map((name) => name.trim()),
 );
 
 const tsx = join('node_modules', '.bin', 'tsx');
-/** A proxy that only forwards: the least any Node gateway can add here. */
-const bareSubject = 'floor: bare node:http proxy';
+/**
+ * Proxies that only forward: the least any Node gateway (`bare`), and any express gateway that
+ * reads the request (`express`), can add on this machine. The targets are read against them too.
+ */
+const floors = [
+  { name: 'bare', subject: 'floor: bare node:http proxy', script: 'bench/gateway/bare-proxy.ts' },
+  { name: 'express', subject: 'floor: express JSON proxy', script: 'bench/gateway/express-proxy.ts' },
+] as const;
+const isFloor = (subject: string) => floors.some((floor) => floor.subject === subject);
 const model = 'fake-small';
 const chatBody = JSON.stringify({
   model,
@@ -111,26 +119,27 @@ export const gatewayOverheadBenchmark: Benchmark = {
         body: chatBody,
       });
 
-      if (subjects.has('bare')) {
-        const bare = await startChildServer({
-          name: 'bare proxy',
+      for (const floor of floors) {
+        if (!subjects.has(floor.name)) continue;
+        const proxy = await startChildServer({
+          name: floor.subject,
           // Node itself (not tsx's wrapper process), so that its CPU time is the proxy's.
           command: process.execPath,
-          args: ['--import', 'tsx', 'bench/gateway/bare-proxy.ts', upstreamUrl],
+          args: ['--import', 'tsx', floor.script, upstreamUrl],
           env: {},
           jsonLine: true,
         });
-        children.push(bare);
+        children.push(proxy);
         await measure(
-          bareSubject,
+          floor.subject,
           {
-            url: `${String(bare.firstJsonLine?.url)}/v1/chat/completions`,
+            url: `${String(proxy.firstJsonLine?.url)}/v1/chat/completions`,
             headers: { authorization: 'Bearer bench' },
             body: chatBody,
           },
-          bare,
+          proxy,
         );
-        await bare.stop();
+        await proxy.stop();
       }
 
       const portkeyPort = await freePort();
@@ -222,7 +231,7 @@ function targetRows(measured: Measured[]): Row[] {
   return (
     measured
       // The floor is read against the guardrails-off targets: what any Node gateway could reach here.
-      .filter((entry) => entry.subject.startsWith('keel') || entry.subject === bareSubject)
+      .filter((entry) => entry.subject.startsWith('keel') || isFloor(entry.subject))
       .map((entry) => {
         const target = entry.subject.endsWith('default') ? targets.default : targets.off;
         const addedP50 = entry.p50Ms - direct.p50Ms;
