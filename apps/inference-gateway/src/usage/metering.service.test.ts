@@ -54,7 +54,7 @@ let subscription: Subscription | undefined;
 const answerCost = 0.0128;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream({ apiKey: 'sk-up', models: ['gpt-fake'] });
+  upstream = await startFakeUpstream({ apiKey: 'sk-up', models: ['gpt-fake', 'gpt-unpriced'] });
   dataDir = mkdtempSync(join(tmpdir(), 'keel-gateway-metering-'));
   const config = loadGatewayConfig({
     HTTP_PORT: '0',
@@ -218,6 +218,18 @@ describe('costs and the usage ledger', () => {
       requestedModel: 'keel-extractive-v1',
       operation: 'answer',
     });
+  });
+
+  it('serves a model the price table does not know at 0, and says it is unpriced, not free', async () => {
+    const { key } = await newKey('unpriced');
+    const response = await chat(key, { model: 'gpt-unpriced' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-keel-cost')).toBe('0 USD');
+    expect(response.headers.get('x-keel-cost-priced')).toBe('false');
+    const { id } = (await response.json()) as { id: string };
+    expect(await eventOf(id)).toMatchObject({ cost: 0, priced: false, model: 'gpt-unpriced' });
+    const priced = await chat(key, {});
+    expect(priced.headers.get('x-keel-cost-priced')).toBeNull();
   });
 
   it('puts a stream’s cost in its finish chunk, from the usage of the final chunk', async () => {

@@ -5,7 +5,8 @@
  * (chat completions with a provider model, when configured), then the budget reservation; the
  * route runs inside the request's metering context. Every answer of a metered route carries
  * `x-keel-cost: <amount> <currency>` when its cost is known before the headers go out (JSON
- * responses, the built-in model's streams); a provider stream's cost is in its finish chunk
+ * responses, the built-in model's streams), and `x-keel-cost-priced: false` beside it when the
+ * model has no price; a provider stream's cost is in its finish chunk
  * (`keel.cost`), since its headers leave before the first token.
  */
 import { randomUUID } from 'node:crypto';
@@ -28,6 +29,8 @@ import {
 import { captureResponse, serveCached } from './cached-responses.js';
 
 export const costHeader = 'x-keel-cost';
+/** Sent with `false` beside `x-keel-cost: 0 …` for a model the price table does not know: not free, unpriced. */
+export const costPricedHeader = 'x-keel-cost-priced';
 export const cacheHeader = 'x-keel-cache';
 
 /** How long an interrupted response's reservation waits for its completion event before it is released. */
@@ -143,7 +146,10 @@ export function meterRequests(deps: HttpMeteringDeps, endpoint: MeteredEndpoint)
       let cacheStatus: 'hit' | 'miss' | undefined;
       const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
       res.writeHead = ((...args: unknown[]) => {
-        if (context.cost && !res.hasHeader(costHeader)) res.setHeader(costHeader, costHeaderValue(context.cost));
+        if (context.cost && !res.hasHeader(costHeader)) {
+          res.setHeader(costHeader, costHeaderValue(context.cost));
+          if (!context.cost.priced) res.setHeader(costPricedHeader, 'false');
+        }
         if (cacheStatus && !res.hasHeader(cacheHeader)) res.setHeader(cacheHeader, cacheStatus);
         return writeHead(...args);
       }) as Response['writeHead'];
