@@ -44,8 +44,9 @@ interface Cue {
 
 // Each optional word carries the whitespace before it, so no two quantifiers compete for the same
 // run of spaces (which made a long whitespace run quadratic).
+// Not "my": "disregard my previous message" is a user taking back their own words.
 const previous =
-  '(?:\\s+(?:all|any|the|your|my|these|those|of))*(?:\\s+(?:previous|prior|above|earlier|preceding|original|initial|system|former|old|given|existing|current))?';
+  '(?:\\s+(?:all|any|the|your|these|those|of))*(?:\\s+(?:previous|prior|above|earlier|preceding|original|initial|system|former|old|given|existing|current))?';
 const instructions =
   '(?:instructions?|directions?|directives?|rules|guidelines|prompts?|commands?|context|constraints|restrictions|programming|guardrails|policies|orders|messages?)';
 
@@ -73,15 +74,25 @@ const cues: readonly Cue[] = [
   },
   {
     family: 'override',
-    pattern:
-      /(?:^|[\n.:!])[ \t]*(?:new|updated|revised|real|actual|important|urgent)\s+(?:system\s+)?instructions?[ \t]*[:-]/g,
+    pattern: /(?:^|[\n.:!])[ \t]*(?:new|updated|revised|real|actual)\s+(?:system\s+)?instructions?[ \t]*[:-]/g,
     strong: true,
   },
   {
+    // "Important instructions: take the medicine with food" is ordinary: a cue only with another.
     family: 'override',
-    pattern:
-      /\b(?:your|the)\s+(?:new|real|true|only)\s+(?:task|instructions?|goal|purpose|objective)\s+(?:is|are|now)\b/g,
+    pattern: /(?:^|[\n.:!])[ \t]*(?:important|urgent)\s+(?:system\s+)?instructions?[ \t]*[:-]/g,
+    strong: false,
+  },
+  {
+    family: 'override',
+    pattern: /\byour\s+(?:new|real|true|only)\s+(?:task|instructions?|goal|purpose|objective)\s+(?:is|are|now)\b/g,
     strong: true,
+  },
+  {
+    // "The real task is to reduce costs" is ordinary speech; addressed to the model ("your") it is not.
+    family: 'override',
+    pattern: /\bthe\s+(?:new|real|true|only)\s+(?:task|instructions?|goal|purpose|objective)\s+(?:is|are|now)\b/g,
+    strong: false,
   },
   {
     family: 'override',
@@ -105,7 +116,7 @@ const cues: readonly Cue[] = [
   {
     family: 'roleplay',
     pattern:
-      /\b(?:do\s+anything\s+now|jailbreak(?:en|ed|ing)?|developer\s+mode\s+(?:enabled|on|activated)|dan\s+mode|god\s+mode)\b/g,
+      /\b(?:do\s+anything\s+now|jailbreak(?:en|ed|ing)?|developer\s+mode\s+(?:enabled|activated|on\b(?!\s+(?:a|an|the|my|your|our|their|his|her|this|that)\b))|dan\s+mode|god\s+mode)\b/g,
     strong: true,
   },
   {
@@ -122,8 +133,15 @@ const cues: readonly Cue[] = [
   {
     family: 'roleplay',
     pattern:
-      /\b(?:you\s+are\s+now|enter(?:ing)?|switch\s+to|enable|activate)\s+(?:in\s+)?(?:a\s+|the\s+)?(?:developer|debug|admin(?:istrator)?|maintenance|god|sudo|root|unrestricted|test(?:ing)?)\s+mode\b/g,
+      /\b(?:you\s+are\s+now|(?:you|we)\s+(?:are\s+)?(?:now\s+)?enter(?:ing)?)\s+(?:in\s+)?(?:a\s+|the\s+)?(?:developer|debug|admin(?:istrator)?|maintenance|god|sudo|root|unrestricted|test(?:ing)?)\s+mode\b/g,
     strong: true,
+  },
+  {
+    // "Enable developer mode on my phone" is an ordinary question: a cue only with another.
+    family: 'roleplay',
+    pattern:
+      /\b(?:enter(?:ing)?|switch\s+to|enable|activate)\s+(?:a\s+|the\s+)?(?:developer|debug|admin(?:istrator)?|maintenance|god|sudo|root|unrestricted|test(?:ing)?)\s+mode\b/g,
+    strong: false,
   },
   // exfiltration
   {
@@ -261,7 +279,15 @@ export function detectInjectionHeuristics(original: string, prepared?: () => Mat
   }
   const distinctWeak = new Set(weak.map(({ cue }) => cue));
   const findings = distinctWeak.size >= 2 ? [...strong, ...weak.map(({ finding }) => finding)] : strong;
-  return findings.sort((a, b) => a.start - b.start || a.end - b.end);
+  // Two cues of one family can match the same words ("ignore all previous instructions" is an
+  // override twice over): one finding per span and rule.
+  // The first (strong before weak) is kept.
+  const distinct = new Map<string, Finding>();
+  for (const finding of findings) {
+    const key = `${finding.start}:${finding.end}:${finding.ruleId}`;
+    if (!distinct.has(key)) distinct.set(key, finding);
+  }
+  return [...distinct.values()].sort((a, b) => a.start - b.start || a.end - b.end);
 }
 
 const strongCues = cues.filter((cue) => cue.strong);
