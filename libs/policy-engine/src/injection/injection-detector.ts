@@ -40,7 +40,14 @@ interface Cue {
   family: 'override' | 'roleplay' | 'exfiltration' | 'planted' | 'encoded' | 'repeated';
   pattern: RegExp;
   strong: boolean;
+  /**
+   * A match of a strong cue whose text this matches is weak: one pattern for both readings costs
+   * half of two patterns with the same prefix (each cue is a pass over the text).
+   */
+  weakWhen?: RegExp;
 }
+
+const isStrongMatch = (cue: Cue, text: string) => cue.strong && !cue.weakWhen?.test(text);
 
 // Each optional word carries the whitespace before it, so no two quantifiers compete for the same
 // run of spaces (which made a long whitespace run quadratic).
@@ -74,25 +81,19 @@ const cues: readonly Cue[] = [
   },
   {
     family: 'override',
-    pattern: /(?:^|[\n.:!])[ \t]*(?:new|updated|revised|real|actual)\s+(?:system\s+)?instructions?[ \t]*[:-]/g,
+    pattern:
+      /(?:^|[\n.:!])[ \t]*(?:new|updated|revised|real|actual|important|urgent)\s+(?:system\s+)?instructions?[ \t]*[:-]/g,
     strong: true,
-  },
-  {
     // "Important instructions: take the medicine with food" is ordinary: a cue only with another.
-    family: 'override',
-    pattern: /(?:^|[\n.:!])[ \t]*(?:important|urgent)\s+(?:system\s+)?instructions?[ \t]*[:-]/g,
-    strong: false,
+    weakWhen: /\b(?:important|urgent)\b/,
   },
   {
     family: 'override',
-    pattern: /\byour\s+(?:new|real|true|only)\s+(?:task|instructions?|goal|purpose|objective)\s+(?:is|are|now)\b/g,
+    pattern:
+      /\b(?:your|the)\s+(?:new|real|true|only)\s+(?:task|instructions?|goal|purpose|objective)\s+(?:is|are|now)\b/g,
     strong: true,
-  },
-  {
     // "The real task is to reduce costs" is ordinary speech; addressed to the model ("your") it is not.
-    family: 'override',
-    pattern: /\bthe\s+(?:new|real|true|only)\s+(?:task|instructions?|goal|purpose|objective)\s+(?:is|are|now)\b/g,
-    strong: false,
+    weakWhen: /^the\b/,
   },
   {
     family: 'override',
@@ -133,15 +134,11 @@ const cues: readonly Cue[] = [
   {
     family: 'roleplay',
     pattern:
-      /\b(?:you\s+are\s+now|(?:you|we)\s+(?:are\s+)?(?:now\s+)?enter(?:ing)?)\s+(?:in\s+)?(?:a\s+|the\s+)?(?:developer|debug|admin(?:istrator)?|maintenance|god|sudo|root|unrestricted|test(?:ing)?)\s+mode\b/g,
+      /\b(?:you\s+are\s+now|(?:you|we)\s+(?:are\s+)?(?:now\s+)?enter(?:ing)?|enter(?:ing)?|switch\s+to|enable|activate)\s+(?:in\s+)?(?:a\s+|the\s+)?(?:developer|debug|admin(?:istrator)?|maintenance|god|sudo|root|unrestricted|test(?:ing)?)\s+mode\b/g,
     strong: true,
-  },
-  {
-    // "Enable developer mode on my phone" is an ordinary question: a cue only with another.
-    family: 'roleplay',
-    pattern:
-      /\b(?:enter(?:ing)?|switch\s+to|enable|activate)\s+(?:a\s+|the\s+)?(?:developer|debug|admin(?:istrator)?|maintenance|god|sudo|root|unrestricted|test(?:ing)?)\s+mode\b/g,
-    strong: false,
+    // "Enable developer mode on my phone" is an ordinary question: a cue only with another. Said
+    // to the model ("you are now in developer mode") it is not.
+    weakWhen: /^(?!you\b|we\b)/,
   },
   // exfiltration
   {
@@ -250,17 +247,18 @@ export function detectInjectionHeuristics(original: string, prepared?: () => Mat
       const from = match.index + lead + leadingPunctuation;
       const to = match.index + match[0].trimEnd().length;
       if (to <= from) continue;
+      const isStrong = isStrongMatch(cue, match[0].trimStart());
       const finding: Finding = {
         type: FindingType.injection,
         ...matching.originalSpan(from, to),
         ruleId: injectionRuleId(cue.family),
-        confidence: cue.strong ? 0.9 : 0.6,
+        confidence: isStrong ? 0.9 : 0.6,
       };
-      if (cue.strong) strong.push(finding);
+      if (isStrong) strong.push(finding);
       else weak.push({ cue, finding });
     }
   }
-  for (const span of findEncodedInstructions(original, hasStrongCue)) {
+  for (const span of findEncodedInstructions(original, hasStrongCue, strong.length > 0)) {
     strong.push({
       type: FindingType.injection,
       start: span.start,
@@ -296,9 +294,7 @@ const strongCues = cues.filter((cue) => cue.strong);
 function hasStrongCue(decoded: string): boolean {
   const text = toMatchingText(decoded).text;
   return strongCues.some((cue) => {
-    cue.pattern.lastIndex = 0;
-    const found = cue.pattern.test(text);
-    cue.pattern.lastIndex = 0;
-    return found;
+    for (const match of text.matchAll(cue.pattern)) if (isStrongMatch(cue, match[0].trimStart())) return true;
+    return false;
   });
 }

@@ -22,7 +22,6 @@ export interface SmuggledSpan {
 /** Whether a decoded text carries an instruction cue (a strong heuristic cue). */
 export type CueTest = (decoded: string) => boolean;
 
-const base64Run = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])/g;
 const hexRun = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,}(?![0-9A-Fa-f])/g;
 // Six or more single letters between separators (`i g n o r e`, `i-g-n-o-r-e`); the shortest gap
 // joins letters of a word, a longer one is a word break.
@@ -78,10 +77,10 @@ const reversed = (text: string) => [...text].reverse().join('');
 
 const unLeet = (text: string) => text.replace(/[0134579@$]/g, (character) => leet[character] as string);
 
-/** Whether the text has at least `enough` common English words; stops reading once it has (prose has them early). */
-function hasCommonWords(text: string, enough: number): boolean {
+/** Whether `pattern` (global) matches at least `enough` times; stops reading once it does. */
+function countUpTo(text: string, pattern: RegExp, enough: number): boolean {
   let found = 0;
-  for (const _ of text.matchAll(commonWord)) {
+  for (const _ of text.matchAll(pattern)) {
     found += 1;
     if (found >= enough) return true;
   }
@@ -89,14 +88,65 @@ function hasCommonWords(text: string, enough: number): boolean {
 }
 
 /** Spans (offsets of `original`) of base64, hex, spaced-out, rot13, reversed or leetspeak instructions. */
-export function findEncodedInstructions(original: string, hasCue: CueTest): SmuggledSpan[] {
+function asciiSet(characters: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (const character of characters) set[character.charCodeAt(0)] = 1;
+  return set;
+}
+
+const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const base64Characters = asciiSet(`${letters}0123456789+/`);
+const hexCharacters = asciiSet('0123456789ABCDEFabcdef :');
+
+const inSet = (set: Uint8Array, code: number) => code < 128 && set[code] === 1;
+
+/**
+ * Whether the text has `least` characters of the set in a row: one pass over character codes
+ * that tells most texts apart from the run patterns, whose lookarounds cost ten times more.
+ */
+function hasRun(text: string, set: Uint8Array, least: number): boolean {
+  let run = 0;
+  for (let index = 0; index < text.length; index++) {
+    run = inSet(set, text.charCodeAt(index)) ? run + 1 : 0;
+    if (run >= least) return true;
+  }
+  return false;
+}
+
+/**
+ * Base64 runs: at least 16 characters of the alphabet between characters that are not, then up to
+ * two `=` not followed by another (a longer run of `=` is no padding, and not a run).
+ */
+function* base64Runs(text: string): Generator<{ start: number; end: number }> {
+  let index = 0;
+  while (index < text.length) {
+    if (!inSet(base64Characters, text.charCodeAt(index))) {
+      index++;
+      continue;
+    }
+    const start = index;
+    while (index < text.length && inSet(base64Characters, text.charCodeAt(index))) index++;
+    let end = index;
+    while (end < text.length && end - index < 2 && text[end] === '=') end++;
+    if (end - start - (end - index) >= 16 && text[end] !== '=') yield { start, end };
+    index = end;
+  }
+}
+
+export function findEncodedInstructions(
+  original: string,
+  hasCue: CueTest,
+  /** Whether the text as written has a cue, when the caller knows (a pass of the cues saved). */
+  plainHasCue?: boolean,
+): SmuggledSpan[] {
   const spans: SmuggledSpan[] = [];
   const encoded = (start: number, end: number) => spans.push({ family: 'encoded', start, end });
-  for (const match of original.matchAll(base64Run)) {
-    const decoded = decodeBase64(match[0].slice(0, rewriteLimit));
-    if (decoded !== undefined && hasCue(decoded)) encoded(match.index, match.index + match[0].length);
+  for (const run of base64Runs(original)) {
+    const decoded = decodeBase64(original.slice(run.start, Math.min(run.end, run.start + rewriteLimit)));
+    if (decoded !== undefined && hasCue(decoded)) encoded(run.start, run.end);
   }
-  for (const match of original.matchAll(hexRun)) {
+  // Twelve pairs with or without separators: at least 24 characters of the set in a row.
+  for (const match of hasRun(original, hexCharacters, 24) ? original.matchAll(hexRun) : []) {
     const run = match[0].trimEnd();
     const decoded = decodeHex(run.slice(0, rewriteLimit));
     if (decoded !== undefined && hasCue(decoded)) encoded(match.index, match.index + run.length);
@@ -114,18 +164,39 @@ export function findEncodedInstructions(original: string, hasCue: CueTest): Smug
   // digits, rot13 and reversal when the text has words but hardly any of plain English's.
   if (spans.length === 0 && original.length <= rewriteLimit) {
     const rewrites: string[] = [];
-    if ((original.match(leetInWord)?.length ?? 0) >= 2) rewrites.push(unLeet(original));
+    // Leetspeak when at least one word in twenty (about 120 characters) mixes letters and digits:
+    // a text with a few ids or keys in it (`K7M`, `b2b`) is not rewritten for them.
+    if (countUpTo(original, leetInWord, Math.max(2, original.length / 120))) rewrites.push(unLeet(original));
     // About one word in ten of English prose is a common one, and a word takes about six characters.
-    if (original.length >= 12 && !hasCommonWords(original, original.length / 60)) {
+    if (original.length >= 12 && !countUpTo(original, commonWord, original.length / 60)) {
       rewrites.push(rot13(original), reversed(original));
     }
-    if (rewrites.length > 0 && !hasCue(original) && rewrites.some(hasCue)) encoded(0, original.length);
+    if (rewrites.length > 0 && !(plainHasCue ?? hasCue(original)) && rewrites.some(hasCue)) encoded(0, original.length);
   }
   return spans;
 }
 
+// The precheck splits on ASCII characters other than letters (a Unicode property class costs six
+// times more): every letter or mark of `word` is kept in a piece, and every gap `repeatGap` allows
+// splits, so the inner copies of a repeated run are whole pieces and only the two at its ends can
+// merge with a neighbour.
+const asciiNonLetters = /[^A-Za-z\u0080-\uffff]+/;
+
+/** Whether some piece of the text comes `repeats - 2` times in a row: no run, no scan with offsets. */
+function mayRepeat(matching: string): boolean {
+  if (matching.length < repeats * 2) return false;
+  const pieces = matching.split(asciiNonLetters);
+  let count = 1;
+  for (let index = 1; index < pieces.length; index++) {
+    count = pieces[index] !== '' && pieces[index] === pieces[index - 1] ? count + 1 : 1;
+    if (count >= repeats - 2) return true;
+  }
+  return false;
+}
+
 /** Spans (offsets of the matching text given) of a word repeated 64 or more times in a row. */
 export function findRepeatedTokens(matching: string): SmuggledSpan[] {
+  if (!mayRepeat(matching)) return [];
   const spans: SmuggledSpan[] = [];
   let previous = '';
   let previousEnd = 0;
