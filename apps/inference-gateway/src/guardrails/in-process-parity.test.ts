@@ -180,11 +180,11 @@ describe('in-process evaluation', () => {
       expect(seen).toEqual([
         'ALLOW:0',
         'REDACT:3',
-        'BLOCK:3',
+        'BLOCK:2',
         'BLOCK:1',
         'ESCALATE:2',
         'REDACT:2',
-        'BLOCK:3',
+        'BLOCK:2',
         'REDACT:1',
       ]);
       const decisions = await waitFor('the audit of every decision', () =>
