@@ -33,6 +33,7 @@
  */
 import { type Finding, FindingType } from '../detection/finding.js';
 import { type MatchingText, toMatchingText } from '../normalisation/matching-text.js';
+import { findForeignOverrides } from './foreign-overrides.js';
 import { type InjectionClassifier, shippedInjectionClassifier } from './injection-classifier.js';
 import { findEncodedInstructions, findRepeatedTokens } from './smuggled-payload.js';
 
@@ -100,12 +101,6 @@ const cues: readonly Cue[] = [
     pattern:
       /\bfrom\s+now\s+on,?\s+(?:you\s+(?:will|must|are|shall|should|can)|respond|answer|reply|always|ignore|only)\b/g,
     strong: false,
-  },
-  {
-    family: 'override',
-    pattern:
-      /\b(?:ignore[zs]?|oublie[zs]?|ignora|ignorar|olvida|ignoriere|vergiss|dimentica|ignorare|esqueça|esqueca)\b[^.\n]{0,40}\b(?:instructions?|instrucciones|anweisungen|istruzioni|instruções|instrucoes|consignes|regeln|reglas|regole|regras|anteriores|précédentes|precedentes|vorherigen|precedenti)\b/g,
-    strong: true,
   },
   // role-play and jailbreak
   {
@@ -258,6 +253,14 @@ export function detectInjectionHeuristics(original: string, prepared?: () => Mat
       else weak.push({ cue, finding });
     }
   }
+  for (const span of findForeignOverrides(matching.text)) {
+    strong.push({
+      type: FindingType.injection,
+      ...matching.originalSpan(span.start, span.end),
+      ruleId: injectionRuleId('override'),
+      confidence: 0.9,
+    });
+  }
   for (const span of findEncodedInstructions(original, hasStrongCue, strong.length > 0)) {
     strong.push({
       type: FindingType.injection,
@@ -293,8 +296,9 @@ const strongCues = cues.filter((cue) => cue.strong);
 /** Whether a decoded payload carries a strong cue: the bar smuggled text is held to. */
 function hasStrongCue(decoded: string): boolean {
   const text = toMatchingText(decoded).text;
-  return strongCues.some((cue) => {
+  const plainCue = strongCues.some((cue) => {
     for (const match of text.matchAll(cue.pattern)) if (isStrongMatch(cue, match[0].trimStart())) return true;
     return false;
   });
+  return plainCue || findForeignOverrides(text).length > 0;
 }

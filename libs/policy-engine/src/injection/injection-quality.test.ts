@@ -3,8 +3,8 @@
  * train the classifier or choose its threshold): recall on CyberSecEval's 251 attacks
  * (`user_input`), false-positive rate on NotInject's 339 benign prompts full of trigger words.
  * The floors sit a little under what was measured (bench/results/policy-quality.json):
- *  - heuristics alone: recall 0.104, false-positive rate 0.021;
- *  - heuristics + classifier v2 (opt-in per tenant): recall 0.343, false-positive rate 0.080.
+ *  - heuristics alone: recall 0.124, false-positive rate 0.021;
+ *  - heuristics + classifier v2 (opt-in per tenant): recall 0.363, false-positive rate 0.080.
  * The issue's target (recall 0.9 at a false-positive rate of at most 0.05) is not met: the
  * classifier is trained on what public data could be fetched here (tools/injection-classifier/
  * README.md), and persuasion, indirect references, token smuggling and other languages stay hard
@@ -20,8 +20,8 @@ describe.skipIf(!available.injection)(
   `prompt-injection quality${available.injection ? '' : ' [skipped: datasets not found]'}`,
   () => {
     it.each([
-      ['heuristics', (text: string) => detectInjectionHeuristics(text), 0.09, 0.035],
-      ['heuristics + classifier', (text: string) => detectInjection(text), 0.32, 0.09],
+      ['heuristics', (text: string) => detectInjectionHeuristics(text), 0.11, 0.035],
+      ['heuristics + classifier', (text: string) => detectInjection(text), 0.34, 0.09],
     ] as const)('%s keep their recall and false-positive rate', (name, detect, minRecall, maxFpr) => {
       const scores = measureInjection(detect);
       process.stdout.write(
