@@ -536,8 +536,9 @@ describe('a restart with work in flight (embedded mode: SQLite store and the dur
         createdAt: now,
         updatedAt: now,
       });
-      // The drain finishes what is in flight; the rest waits on the bus (and on its job).
-      expect(await first.stop()).toBeGreaterThan(2);
+      // The drain finishes what is in flight; the rest waits on the bus (and on its job). How many
+      // of the 20 are left depends on the machine's speed; the two inserted above always are.
+      expect(await first.stop()).toBeGreaterThanOrEqual(2);
 
       const second = await startOnFiles(directory, new HashingEmbedder(32));
       try {

@@ -44,10 +44,14 @@ function sharedStateSuite(open: () => Promise<[DocumentStore, DocumentStore]>) {
 
   it('leases: admits from request slots in memory, gives unused ones back, and shares tokens at each sync', async () => {
     const leases = { minRequests: 4, flushMs: 20, idleMs: 60_000 };
-    const here = await createRateLimiter(stores[0], { leases });
-    const there = await createRateLimiter(stores[1], { leases });
+    // The leases' clock runs from the window's first second: a test that ran across a minute's
+    // end saw its window end, and an ended window's unused slots are dropped, not given back.
+    const startedAt = Date.now();
+    const at = Math.floor(startedAt / 60_000) * 60_000 + 1000;
+    const now = () => at + (Date.now() - startedAt);
+    const here = await createRateLimiter(stores[0], { leases, now });
+    const there = await createRateLimiter(stores[1], { leases, now });
     const scopes = [{ scope: tenant, limits: { ...noLimits, requestsPerMinute: 100, tokensPerMinute: 1000 } }];
-    const at = Math.floor(Date.now() / 60_000) * 60_000 + 1000;
     // One write grants this request's slot and a batch (at least 4 more): the other replica sees them all counted.
     const first = await here.admit(scopes, 10, at);
     expect(first.state.requests).toMatchObject({ limit: 100, remaining: 99 });
