@@ -385,22 +385,28 @@ function isWordCode(code: number): boolean {
 }
 
 /** Where a language's first phrase may start: word starts whose word begins one of its phrases. */
-function* candidates(matching: string): Generator<{ language: CompiledLanguage; start: number }> {
-  let index = 0;
-  while (index < matching.length) {
-    if (!isWordCode(matching.charCodeAt(index))) {
-      index++;
+function candidates(matching: string): { language: CompiledLanguage; start: number }[] {
+  const found: { language: CompiledLanguage; start: number }[] = [];
+  let start = -1;
+  // One pass past the end, so that the last word is closed like the others.
+  for (let index = 0; index <= matching.length; index++) {
+    const inWord = index < matching.length && isWordCode(matching.charCodeAt(index));
+    if (inWord) {
+      if (start === -1) start = index;
       continue;
     }
-    const start = index;
-    while (index < matching.length && isWordCode(matching.charCodeAt(index))) index++;
-    if (!keyLengths.has(index - start) || !keyFirstCodes.has(matching.charCodeAt(start))) continue;
-    for (const language of byFirstWord.get(matching.slice(start, index)) ?? []) yield { language, start };
+    if (start === -1) continue;
+    if (keyLengths.has(index - start) && keyFirstCodes.has(matching.charCodeAt(start))) {
+      for (const language of byFirstWord.get(matching.slice(start, index)) ?? []) found.push({ language, start });
+    }
+    start = -1;
   }
-  if (!unspacedScripts.test(matching)) return;
-  for (const language of unspacedLanguages) {
-    for (const match of matching.matchAll(language.first)) yield { language, start: match.index };
+  if (unspacedScripts.test(matching)) {
+    for (const language of unspacedLanguages) {
+      for (const match of matching.matchAll(language.first)) found.push({ language, start: match.index });
+    }
   }
+  return found;
 }
 
 /** Spans (offsets of the matching text given) of "ignore the previous instructions" in other languages. */

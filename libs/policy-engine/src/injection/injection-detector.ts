@@ -35,7 +35,7 @@ import { type Finding, FindingType } from '../detection/finding.js';
 import { type MatchingText, toMatchingText } from '../normalisation/matching-text.js';
 import { findForeignOverrides } from './foreign-overrides.js';
 import { type InjectionClassifier, shippedInjectionClassifier } from './injection-classifier.js';
-import { findEncodedInstructions, findRepeatedTokens } from './smuggled-payload.js';
+import { findEncodedInstructions, findRepeatedTokens, hasBase64Run } from './smuggled-payload.js';
 
 interface Cue {
   family: 'override' | 'roleplay' | 'exfiltration' | 'planted' | 'encoded' | 'repeated';
@@ -46,6 +46,8 @@ interface Cue {
    * half of two patterns with the same prefix (each cue is a pass over the text).
    */
   weakWhen?: RegExp;
+  /** A cheap test the text must pass for the pattern to match at all (its lookarounds cost a pass each). */
+  worthRunning?: (text: string) => boolean;
 }
 
 const isStrongMatch = (cue: Cue, text: string) => cue.strong && !cue.weakWhen?.test(text);
@@ -194,6 +196,7 @@ const cues: readonly Cue[] = [
     family: 'encoded',
     pattern: /(?<![a-z0-9+/])[a-z0-9+/]{40,}={0,2}(?![a-z0-9+/=])/g,
     strong: false,
+    worthRunning: (text) => hasBase64Run(text, 40),
   },
 ];
 
@@ -235,6 +238,7 @@ export function detectInjectionHeuristics(original: string, prepared?: () => Mat
   const strong: Finding[] = [];
   const weak: { cue: Cue; finding: Finding }[] = [];
   for (const cue of cues) {
+    if (cue.worthRunning && !cue.worthRunning(matching.text)) continue;
     for (const match of matching.text.matchAll(cue.pattern)) {
       // Patterns anchored on a line start or punctuation begin past it.
       const lead = match[0].length - match[0].trimStart().length;

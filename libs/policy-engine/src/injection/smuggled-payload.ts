@@ -113,6 +113,9 @@ function hasRun(text: string, set: Uint8Array, least: number): boolean {
   return false;
 }
 
+/** Whether the text has `least` characters of the base64 alphabet in a row. */
+export const hasBase64Run = (text: string, least: number) => hasRun(text, base64Characters, least);
+
 /**
  * Base64 runs: at least 16 characters of the alphabet between characters that are not, then up to
  * two `=` not followed by another (a longer run of `=` is no padding, and not a run).
