@@ -135,6 +135,7 @@ export {
   extractTraceContext,
   getMeter,
   getTracer,
+  inActiveContext,
   injectTraceContext,
   recordSpanError,
   type SpanKindName,

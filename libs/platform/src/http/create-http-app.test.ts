@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { conflict } from '../errors/keel-error.js';
 import { Readiness } from '../health/readiness.js';
-import { currentTraceId } from '../telemetry/spans.js';
+import { currentTraceId, getTracer, inActiveContext } from '../telemetry/spans.js';
 import { startTelemetry } from '../telemetry/start-telemetry.js';
 import { createTestLogger } from '../testing/test-logger.js';
 import { startTestTelemetry } from '../testing/test-telemetry.js';
@@ -250,6 +250,18 @@ describe('createHttpApp', () => {
       expect(response.ok).toBe(true);
       expect(seenTraceIds).toEqual([traceId]);
     }
+  });
+
+  it('runs a function bound with inActiveContext in the trace it was bound in, called from anywhere', () => {
+    let bound: (() => string | undefined) | undefined;
+    let traceId = '';
+    getTracer().startActiveSpan('bind', (span) => {
+      traceId = span.spanContext().traceId;
+      bound = inActiveContext(() => currentTraceId());
+      span.end();
+    });
+    expect(currentTraceId()).toBeUndefined();
+    expect(bound?.()).toBe(traceId);
   });
 
   it('starts a new trace when the caller sends none', async () => {

@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Readiness } from '../health/readiness.js';
 import type { Logger } from '../logging/create-logger.js';
 import { notFoundHandler, problemErrorHandler } from './error-handler.js';
-import { requestContext } from './request-context.js';
+import { jsonBodies, requestContext } from './request-context.js';
 
 export interface CreateHttpAppOptions {
   serviceName: string;
@@ -37,7 +37,7 @@ export function createHttpApp(options: CreateHttpAppOptions): Express {
   app.use(
     express.json({
       limit: options.bodyLimit ?? '1mb',
-      type: ['application/json', 'application/*+json'],
+      type: jsonBodies,
       strict: false,
     }),
   );

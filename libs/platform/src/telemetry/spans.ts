@@ -89,6 +89,14 @@ function activeSpanContext() {
   return spanContext && isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
+/**
+ * `fn`, to run in the context active now wherever it is called from: a listener on a response,
+ * whose events come from the socket, logs and traces with the request it belongs to.
+ */
+export function inActiveContext<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return context.bind(context.active(), fn);
+}
+
 /** The active trace id (32 hex digits), or undefined outside any span. */
 export function currentTraceId(): string | undefined {
   return activeSpanContext()?.traceId;

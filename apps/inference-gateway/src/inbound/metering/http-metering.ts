@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher } from '@keel/event-bus';
-import { currentTraceId, type Logger, principalOf } from '@keel/platform';
+import { currentTraceId, inActiveContext, type Logger, principalOf } from '@keel/platform';
 import type { RequestHandler, Response } from 'express';
 import type { InferenceCompletedPayload } from '../../answering/completion-event.js';
 import type { CachedCompletion, ResponseCache } from '../../caching/response-cache.js';
@@ -153,14 +153,17 @@ export function meterRequests(deps: HttpMeteringDeps, endpoint: MeteredEndpoint)
         if (cacheStatus && !res.hasHeader(cacheHeader)) res.setHeader(cacheHeader, cacheStatus);
         return writeHead(...args);
       }) as Response['writeHead'];
-      res.on('close', () => {
-        if (context.settled) return;
-        // A finished response publishes its event before its end: none is coming. An interrupted
-        // one (the client left) still gets its event from the use case, which settles the cost.
-        const release = () => void deps.metering.abandon(context);
-        if (res.writableFinished) release();
-        else setTimeout(release, unfinishedGraceMs).unref();
-      });
+      res.on(
+        'close',
+        inActiveContext(() => {
+          if (context.settled) return;
+          // A finished response publishes its event before its end: none is coming. An interrupted
+          // one (the client left) still gets its event from the use case, which settles the cost.
+          const release = () => void deps.metering.abandon(context);
+          if (res.writableFinished) release();
+          else setTimeout(release, unfinishedGraceMs).unref();
+        }),
+      );
 
       const cache = deps.cache;
       const model = deps.catalog.find(request.model);
