@@ -339,20 +339,10 @@ export const offlineRunBenchmark: Benchmark = {
         const rowsPath = join(root, 'real-rows.jsonl');
         writeRows(rowsPath, cranfield.collection, settings.realRows);
         // Loaded only for this target: the fake one runs without the six services.
-        const { startLocalPlatform } = await import('@keel/local-platform');
+        const { freePorts, startLocalPlatform } = await import('@keel/local-platform');
         const platform = await startLocalPlatform({
           dataDir: join(root, 'platform'),
-          ports: {
-            gateway: 0,
-            gatewayGrpc: 0,
-            ingestion: 0,
-            humanReview: 0,
-            evaluation: 0,
-            retrievalGrpc: 0,
-            retrievalHttp: 0,
-            policyGrpc: 0,
-            policyHttp: 0,
-          },
+          ports: freePorts,
           env: {
             KEEL_API_KEYS: `${API_KEY}=bench`,
             OTEL_TRACES_EXPORTER: 'none',

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ReviewDecided, ReviewRequested } from '@keel/contracts/events/v1/review';
 import { ReviewReason } from '@keel/contracts/review/v1';
 import { EventPublisher, subscribeToEvents } from '@keel/event-bus';
-import { type LocalPlatform, startLocalPlatform } from '@keel/local-platform';
+import { freePorts, type LocalPlatform, startLocalPlatform } from '@keel/local-platform';
 import { loadDemoCorpus } from '@keel/local-platform/demo-corpus';
 import { createLogger } from '@keel/platform';
 import type { Availability } from '@keel/testing';
@@ -141,17 +141,7 @@ export async function startConsolePlatform(options: { demoCorpus?: boolean } = {
   try {
     platform = await startLocalPlatform({
       dataDir,
-      ports: {
-        gateway: 0,
-        gatewayGrpc: 0,
-        ingestion: 0,
-        humanReview: 0,
-        evaluation: 0,
-        retrievalGrpc: 0,
-        retrievalHttp: 0,
-        policyGrpc: 0,
-        policyHttp: 0,
-      },
+      ports: freePorts,
       env: {
         KEEL_DEMO_API_KEY: demoApiKey,
         KEEL_DEMO_REVIEWER_PASSWORD: demoPassword,

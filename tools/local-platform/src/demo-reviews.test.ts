@@ -11,20 +11,9 @@ import { waitFor } from '@keel/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDemoCorpus } from './demo-corpus.js';
 import { demoReviewQuestions, seedDemoReviews } from './demo-reviews.js';
-import { type LocalPlatform, startLocalPlatform } from './local-platform.js';
+import { freePorts, type LocalPlatform, startLocalPlatform } from './local-platform.js';
 
 const apiKey = 'demo-reviews-test-key-0123456789';
-const ports = {
-  gateway: 0,
-  gatewayGrpc: 0,
-  ingestion: 0,
-  humanReview: 0,
-  evaluation: 0,
-  retrievalGrpc: 0,
-  retrievalHttp: 0,
-  policyGrpc: 0,
-  policyHttp: 0,
-};
 const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 
 interface Item {
@@ -42,7 +31,7 @@ describe('demo review items (npm start)', () => {
   const start = async () => {
     platform = await startLocalPlatform({
       dataDir,
-      ports,
+      ports: freePorts,
       env: { KEEL_DEMO_API_KEY: apiKey, KEEL_DEMO_REVIEWER_PASSWORD: 'demo-reviews-password' },
       logger: createLogger('demo-reviews-test', { level: 'silent' }),
     });

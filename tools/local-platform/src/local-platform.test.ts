@@ -11,20 +11,9 @@ import { createTestLogger, type TestLogger } from '@keel/platform/testing';
 import { waitFor } from '@keel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoCorpus } from './demo-corpus.js';
-import { type LocalPlatform, startLocalPlatform } from './local-platform.js';
+import { freePorts, type LocalPlatform, startLocalPlatform } from './local-platform.js';
 
 const apiKey = 'local-test-key-0123456789';
-const allFreePorts = {
-  gateway: 0,
-  gatewayGrpc: 0,
-  ingestion: 0,
-  humanReview: 0,
-  evaluation: 0,
-  retrievalGrpc: 0,
-  retrievalHttp: 0,
-  policyGrpc: 0,
-  policyHttp: 0,
-};
 
 describe('the local platform (embedded defaults, one process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-local-'));
@@ -42,7 +31,7 @@ describe('the local platform (embedded defaults, one process)', () => {
     startTelemetry({ serviceName: 'keel-local-test' });
     platform = await startLocalPlatform({
       dataDir,
-      ports: allFreePorts,
+      ports: freePorts,
       env: { KEEL_DEMO_API_KEY: apiKey, KEEL_API_KEYS: 'reviewer-two-key-0123456789=demo::second-reviewer' },
       logger: createLogger('local-platform-test', { level: 'silent' }),
       serviceLogger: (service) => {

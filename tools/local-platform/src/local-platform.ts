@@ -39,7 +39,7 @@ export interface LocalPlatformPorts {
   policyHttp: number;
 }
 
-/** The documented defaults; 0 everywhere picks free ports (tests). */
+/** The documented defaults. */
 export const defaultPorts: LocalPlatformPorts = {
   gateway: 8080,
   gatewayGrpc: 50053,
@@ -51,6 +51,11 @@ export const defaultPorts: LocalPlatformPorts = {
   policyGrpc: 50052,
   policyHttp: 8085,
 };
+
+/** Every port 0: each service listens where the system has room (tests, benchmarks, several platforms at once). */
+export const freePorts = Object.fromEntries(
+  Object.keys(defaultPorts).map((name) => [name, 0]),
+) as unknown as LocalPlatformPorts;
 
 export interface LocalPlatformOptions {
   dataDir: string;

@@ -8,20 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@keel/platform';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalPlatform, startLocalPlatform } from './local-platform.js';
+import { freePorts, type LocalPlatform, startLocalPlatform } from './local-platform.js';
 
 const apiKey = 'restart-test-key-0123456789';
-const ports = {
-  gateway: 0,
-  gatewayGrpc: 0,
-  ingestion: 0,
-  humanReview: 0,
-  evaluation: 0,
-  retrievalGrpc: 0,
-  retrievalHttp: 0,
-  policyGrpc: 0,
-  policyHttp: 0,
-};
 const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 const finalStatuses = new Set(['indexed', 'rejected', 'failed']);
 
@@ -31,7 +20,7 @@ describe('stop and restart with work in flight (embedded defaults)', () => {
   const start = () =>
     startLocalPlatform({
       dataDir,
-      ports,
+      ports: freePorts,
       env: { KEEL_DEMO_API_KEY: apiKey },
       logger: createLogger('restart-test', { level: 'silent' }),
     });
